@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates the test media in Fixtures/ (committed; about 0.3 MB in all). Needs ffmpeg, sox
+# and espeak-ng (scripts/install-deps.sh installs them). Deterministic for a given tool version:
+# bit-exact encoder flags, no metadata.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+FF=(ffmpeg -nostdin -y -hide_banner -loglevel error)
+BITEXACT=(-fflags +bitexact -flags:v +bitexact -flags:a +bitexact -map_metadata -1)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# speech.wav: 16 kHz mono s16 speech, about 3 s.
+espeak-ng -v en-us -s 150 -w "$tmp/speech.wav" "Well, I am not sure. Maybe we could try it, but I really do not know."
+sox "$tmp/speech.wav" -r 16000 -c 1 -b 16 speech.wav
+
+# clip.mp4: 3 s, 320x240, 25 fps H.264 (moving test pattern) + AAC 48 kHz mono (the speech).
+"${FF[@]}" -f lavfi -i "testsrc2=size=320x240:rate=25" -i speech.wav -t 3 \
+  -c:v libx264 -preset medium -crf 28 -g 50 -pix_fmt yuv420p -c:a aac -b:a 64k -ar 48000 -ac 1 \
+  "${BITEXACT[@]}" clip.mp4
+
+# stereo.flac: 2 s at 16 kHz; left a 440 Hz sine at -6 dBFS peak, right a 1 kHz sine at -12 dBFS peak.
+sox -n -r 16000 -c 1 -b 16 "$tmp/left.wav" synth 2 sine 440 vol 0.5011872
+sox -n -r 16000 -c 1 -b 16 "$tmp/right.wav" synth 2 sine 1000 vol 0.2511886
+sox -M "$tmp/left.wav" "$tmp/right.wav" stereo.flac
+
+# still.png: one 320x240 frame of the test pattern (stills open as one-frame videos).
+"${FF[@]}" -f lavfi -i "testsrc2=size=320x240:rate=1" -frames:v 1 "${BITEXACT[@]}" still.png
+
+# broken/: inputs that must fail with one clear message each.
+mkdir -p broken
+head -c 20000 clip.mp4 > broken/truncated.mp4      # moov atom (at the end) is cut off
+: > broken/empty.wav                               # zero bytes
+printf 'This is a text file, not audio.\n' > broken/not-audio.wav

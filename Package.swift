@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "EmoPipe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "emopipe", targets: ["emopipe"]),
+        .library(name: "EmoPipe", targets: ["EmoPipe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // Native bridges: a module map and a header each, nothing else.
+        .systemLibrary(
+            name: "CFFmpeg", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]),
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+
+        .target(name: "EmoPipeCore", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        .target(name: "EmoPipeMedia", dependencies: ["EmoPipeCore", "CFFmpeg", "CSndfile"]),
+        .target(name: "EmoPipeAudio", dependencies: ["EmoPipeCore"]),
+        .target(name: "EmoPipeVideo", dependencies: ["EmoPipeCore"]),
+        .target(name: "EmoPipeSinks", dependencies: ["EmoPipeCore"]),
+        .target(name: "EmoPipe", dependencies: [
+            "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeSinks",
+        ]),
+        .executableTarget(name: "emopipe", dependencies: [
+            "EmoPipe",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "EmoPipeCoreTests", dependencies: ["EmoPipeCore"]),
+        .testTarget(name: "EmoPipeMediaTests", dependencies: ["EmoPipeMedia", "EmoPipeCore"]),
+        .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeCore"]),
+        .testTarget(name: "EmoPipeVideoTests", dependencies: ["EmoPipeVideo", "EmoPipeCore"]),
+        .testTarget(name: "EmoPipeSinksTests", dependencies: ["EmoPipeSinks", "EmoPipeCore"]),
+        .testTarget(name: "EmoPipeTests", dependencies: ["EmoPipe", "emopipe"]),
+    ]
+)

@@ -1,0 +1,134 @@
+import Dispatch
+import EmoPipeCore
+import Foundation
+import Logging
+
+/// How one input's run ended.
+public struct InputResult: Sendable {
+    public enum Status: String, Sendable {
+        case done, failed, interrupted
+    }
+
+    public var input: String
+    public var status: Status
+    /// One line naming the input, the stage and the cause; nil when done.
+    public var error: String?
+    /// The pipeline that ran.
+    public var pipeline: String
+    /// Wall-clock time of the run (s).
+    public var seconds: Double
+    /// Length of the decoded media (s).
+    public var mediaSeconds: Double
+}
+
+/// Which pipeline a run uses.
+public enum PipelineChoice: Sendable {
+    /// One validated pipeline for every input.
+    case graph(PipelineGraph)
+    /// The embedded default for each input's type (`DefaultPipelines`), with these `--set`s.
+    case automatic(overrides: [String])
+}
+
+/// Runs a pipeline on many inputs, `jobs` at a time. One failing input never stops the others:
+/// every input ends with a result, and the results come back in input order.
+public final class BatchRunner: Sendable {
+    private let registry: StageRegistry
+    private let choice: PipelineChoice
+    private let jobs: Int
+    private let outputDirectory: String?
+    private let logger: Logger
+    private let interruption: CancellationFlag
+
+    public init(registry: StageRegistry, pipeline: PipelineChoice, jobs: Int, outputDirectory: String?,
+                logger: Logger = Logger(label: "emopipe"), interruption: CancellationFlag = CancellationFlag()) {
+        self.registry = registry
+        choice = pipeline
+        self.jobs = max(1, jobs)
+        self.outputDirectory = outputDirectory
+        self.logger = logger
+        self.interruption = interruption
+    }
+
+    /// Runs every item; `completed` is called (from a worker thread) as each one ends.
+    public func run(_ items: [InputItem], memory: MemoryOutput? = nil,
+                    completed: @escaping @Sendable (InputResult) -> Void = { _ in }) -> [InputResult] {
+        let results = ResultSlots(count: items.count)
+        let tagInputs = items.count > 1
+        let group = DispatchGroup()
+        for worker in 0..<min(jobs, max(1, items.count)) {
+            DispatchQueue(label: "emopipe.job\(worker)").async(group: group) { [self] in
+                while let index = results.claimNext() {
+                    let result = runOne(items[index], tagInputs: tagInputs, memory: memory)
+                    results.store(result, at: index)
+                    completed(result)
+                }
+            }
+        }
+        group.wait()
+        return results.all
+    }
+
+    private func runOne(_ item: InputItem, tagInputs: Bool, memory: MemoryOutput?) -> InputResult {
+        let start = DispatchTime.now()
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+        guard case .input(let input) = item else {
+            guard case .unusable(let path, let reason) = item else { preconditionFailure() }
+            return InputResult(input: path, status: .failed, error: RunError(input: path, message: reason).description,
+                               pipeline: "", seconds: 0, mediaSeconds: 0)
+        }
+        if interruption.isCancelled {
+            return InputResult(input: input.path, status: .interrupted, error: "not started: interrupted",
+                               pipeline: "", seconds: 0, mediaSeconds: 0)
+        }
+        let graph: PipelineGraph
+        do {
+            switch choice {
+            case .graph(let given): graph = given
+            case .automatic(let overrides):
+                graph = try DefaultPipelines.load(DefaultPipelines.name(for: input), registry: registry, overrides: overrides)
+            }
+        } catch {
+            return InputResult(input: input.path, status: .failed, error: "\(error)", pipeline: "", seconds: elapsed(), mediaSeconds: 0)
+        }
+        let plan: OutputPlan
+        if let memory {
+            plan = .memory(memory)
+        } else if let outputDirectory {
+            plan = .directory(outputDirectory)
+        } else {
+            plan = .standardOutput(tagInputs: tagInputs)
+        }
+        let runner = GraphRunner(graph: graph, input: input, output: OutputSession(plan: plan, input: input),
+                                 logger: logger, interruption: interruption)
+        do {
+            let statistics = try runner.run()
+            return InputResult(input: input.path, status: statistics.interrupted ? .interrupted : .done,
+                               error: statistics.interrupted ? "interrupted" : nil, pipeline: graph.name,
+                               seconds: elapsed(), mediaSeconds: statistics.mediaDuration.seconds)
+        } catch {
+            return InputResult(input: input.path, status: .failed, error: "\(error)", pipeline: graph.name,
+                               seconds: elapsed(), mediaSeconds: 0)
+        }
+    }
+}
+
+/// Hands out input indices to workers and keeps results in input order.
+private final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private var slots: [InputResult?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func claimNext() -> Int? {
+        lock.withLock {
+            guard next < slots.count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+
+    func store(_ result: InputResult, at index: Int) { lock.withLock { slots[index] = result } }
+
+    var all: [InputResult] { lock.withLock { slots.compactMap { $0 } } }
+}

@@ -1,0 +1,35 @@
+import EmoPipeCore
+
+/// The pipelines compiled into the binary, and which one `emopipe run` uses for an input when
+/// no pipeline file is given.
+public enum DefaultPipelines {
+    /// Names of the embedded pipelines (file names without `.yaml`), sorted.
+    public static var names: [String] {
+        EmbeddedPipelines.files.keys.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// The text of embedded pipeline `name`, if there is one.
+    public static func text(named name: String) -> String? {
+        EmbeddedPipelines.files[name + ".yaml"]
+    }
+
+    /// The embedded pipeline for an input: by its extension, or the audio-visual one for
+    /// standard input and unknown types (FFmpeg probes the content).
+    public static func name(for input: InputLocation) -> String {
+        audioExtensions.contains(input.fileExtension) ? "audio-basics" : "av-basics"
+    }
+
+    /// Extensions treated as audio-only files.
+    static let audioExtensions: Set<String> = [
+        "wav", "flac", "mp3", "m4a", "aac", "ogg", "oga", "opus", "wma", "aif", "aiff", "caf",
+    ]
+
+    /// Loads embedded pipeline `name` with `overrides`.
+    public static func load(_ name: String, registry: StageRegistry, overrides: [String] = []) throws -> PipelineGraph {
+        guard let text = text(named: name) else {
+            throw PipelineError(.unreadable, at: SourceLocation(file: name),
+                                "no embedded pipeline '\(name)'; embedded: " + names.joined(separator: ", "))
+        }
+        return try PipelineLoader(registry: registry).load(text: text, file: "<embedded \(name).yaml>", overrides: overrides)
+    }
+}

@@ -1,0 +1,54 @@
+import EmoPipeCore
+import Foundation
+
+/// One entry of a run's input list: an input to process, or an argument that names nothing.
+public enum InputItem: Sendable, Equatable {
+    case input(InputLocation)
+    /// A path that does not exist or cannot be read; it still gets an error record.
+    case unusable(path: String, reason: String)
+}
+
+/// Turns command-line INPUT arguments into inputs: a file as given, a folder walked recursively
+/// for files with known extensions (sorted by relative path, hidden files skipped), or "-" for
+/// standard input.
+public enum InputDiscovery {
+    public static func expand(_ arguments: [String], extensions: Set<String>) -> [InputItem] {
+        var items: [InputItem] = []
+        for argument in arguments {
+            if argument == "-" {
+                items.append(.input(.standardInput))
+                continue
+            }
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder) else {
+                items.append(.unusable(path: argument, reason: "no such file or folder"))
+                continue
+            }
+            if !isFolder.boolValue {
+                items.append(.input(InputLocation(path: argument)))
+                continue
+            }
+            items += walk(folder: argument, extensions: extensions)
+        }
+        return items
+    }
+
+    private static func walk(folder: String, extensions: Set<String>) -> [InputItem] {
+        let root = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        guard let enumerator = FileManager.default.enumerator(atPath: root) else {
+            return [.unusable(path: folder, reason: "cannot list folder")]
+        }
+        var relativePaths: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix(".") {
+                if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeDirectory { enumerator.skipDescendants() }
+                continue
+            }
+            guard enumerator.fileAttributes?[.type] as? FileAttributeType == .typeRegular else { continue }
+            if extensions.contains((name as NSString).pathExtension.lowercased()) { relativePaths.append(relative) }
+        }
+        return relativePaths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .map { .input(InputLocation(path: root + "/" + $0, relativePath: $0)) }
+    }
+}

@@ -1,0 +1,6 @@
+import EmoPipeCore
+
+/// The audio stages this module provides, for the stage registry.
+public enum AudioStages {
+    public static let all: [StageDescriptor] = [AudioLevelStage.descriptor]
+}

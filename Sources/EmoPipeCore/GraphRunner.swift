@@ -1,0 +1,211 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// What one input's run produced, for summaries and tests.
+public struct RunStatistics: Sendable, Equatable {
+    /// Packets emitted per stage id (summed over its output ports).
+    public var packetsEmitted: [String: Int]
+    /// End of the latest packet any source emitted: the input's duration as decoded.
+    public var mediaDuration: Timestamp
+    /// Whether the run stopped early on a cancellation request (SIGINT).
+    public var interrupted: Bool
+}
+
+/// Runs a `PipelineGraph` on one input.
+///
+/// Each stage instance runs on its own serial DispatchQueue; sources run their decode loop on
+/// theirs. Edges are bounded (`buffer:` packets) and block their producer when full, so memory
+/// stays bounded whatever the input's length. Multi-input stages see their packets in
+/// (timestamp, input) order, so outputs are byte-identical from run to run. The first error in
+/// any stage ends the run: sources stop, queues are closed, partial output files are removed.
+public final class GraphRunner: Sendable {
+    private let graph: PipelineGraph
+    private let input: InputLocation
+    private let output: OutputSession
+    private let logger: Logger
+    private let interruption: CancellationFlag
+
+    /// - Parameters:
+    ///   - interruption: set from outside (SIGINT) to stop sources; the graph then drains,
+    ///     sinks flush, and the statistics say `interrupted`.
+    public init(graph: PipelineGraph, input: InputLocation, output: OutputSession,
+                logger: Logger = Logger(label: "emopipe"), interruption: CancellationFlag = CancellationFlag()) {
+        self.graph = graph
+        self.input = input
+        self.output = output
+        self.logger = logger
+        self.interruption = interruption
+    }
+
+    /// Runs to the end of the input; throws `RunError` naming the stage that failed.
+    public func run() throws -> RunStatistics {
+        let failure = FailureState(input: input.path)
+        let nodes = try instantiate()
+        let formats = try prepare(nodes)
+        let inboxes = graph.nodes.map { node in
+            Inbox(capacities: Array(repeating: node.bufferCapacity, count: node.inputs.count))
+        }
+        let emitters = graph.nodes.indices.map { index in
+            NodeEmitter(node: graph.nodes[index], formats: formats[index],
+                        consumers: graph.consumers(of: index).map { $0.map { (inboxes[$0.node], $0.input) } })
+        }
+        // Sources stop when interrupted from outside or when any stage fails.
+        let stopSources = CancellationFlag(parent: interruption)
+        failure.onFailure = {
+            stopSources.cancel()
+            for inbox in inboxes { inbox.close() }
+        }
+        let group = DispatchGroup()
+        for (index, node) in graph.nodes.enumerated() {
+            let queue = DispatchQueue(label: "emopipe.\(input.relativePath).\(node.id)")
+            let emitter = emitters[index]
+            let context = nodes[index]
+            queue.async(group: group) {
+                do {
+                    switch context.instance {
+                    case .source(let source):
+                        try source.run(output: emitter, cancellation: stopSources)
+                    case .stage(let stage):
+                        while let (packet, input) = inboxes[index].next() {
+                            try stage.process(packet, input: input, output: emitter)
+                        }
+                        if !failure.hasFailed { try stage.finish(output: emitter) }
+                    }
+                    emitter.endStreams()
+                } catch {
+                    failure.record(error, stage: node)
+                    emitter.endStreams()
+                }
+            }
+        }
+        group.wait()
+        if let error = failure.error {
+            output.discard()
+            throw error
+        }
+        do {
+            try output.commit()
+        } catch {
+            throw RunError(input: input.path, message: "\(error)")
+        }
+        var emitted: [String: Int] = [:]
+        var duration = Timestamp.zero
+        for (index, node) in graph.nodes.enumerated() {
+            emitted[node.id] = emitters[index].packetCount
+            if node.descriptor.role == .source { duration = max(duration, emitters[index].latestEnd) }
+        }
+        return RunStatistics(packetsEmitted: emitted, mediaDuration: duration, interrupted: interruption.isCancelled)
+    }
+
+    /// A stage instance with the context it was prepared in.
+    private struct PreparedNode: @unchecked Sendable {
+        // Each instance is used from exactly one serial queue after preparation.
+        var instance: StageInstance
+    }
+
+    private func instantiate() throws -> [PreparedNode] {
+        try graph.nodes.map { node in
+            do {
+                return PreparedNode(instance: try node.descriptor.make(node.parameters))
+            } catch {
+                throw RunError(input: input.path, stageID: node.id, stageName: node.descriptor.name, message: "\(error)")
+            }
+        }
+    }
+
+    /// Opens sources and prepares every stage in topological order; returns each node's output
+    /// formats, checked against the declared port kinds.
+    private func prepare(_ nodes: [PreparedNode]) throws -> [[StreamFormat]] {
+        var formats: [[StreamFormat]] = []
+        for (index, node) in graph.nodes.enumerated() {
+            let context = StageContext(stageID: node.id, input: input, output: output,
+                                       logger: stageLogger(node.id), inputNames: node.inputs.map(graph.streamName))
+            let produced: [StreamFormat]
+            do {
+                switch nodes[index].instance {
+                case .source(let source):
+                    let connected = graph.consumers(of: index).map { !$0.isEmpty }
+                    produced = try source.open(context: context, connected: connected)
+                case .stage(let stage):
+                    let inputs = node.inputs.map { formats[$0.node][$0.port] }
+                    produced = try stage.prepare(inputs: inputs, context: context)
+                }
+            } catch {
+                output.discard()
+                throw RunError(input: input.path, stageID: node.id, stageName: node.descriptor.name, message: "\(error)")
+            }
+            let declared = node.descriptor.outputs
+            precondition(produced.count == declared.count && zip(produced, declared).allSatisfy { $1.kinds.contains($0.kind) },
+                         "\(node.descriptor.name) prepared formats that do not match its declared outputs")
+            formats.append(produced)
+        }
+        return formats
+    }
+
+    private func stageLogger(_ stageID: String) -> Logger {
+        var stageLogger = logger
+        stageLogger[metadataKey: "input"] = .string(input.path == "-" ? "<stdin>" : input.path)
+        stageLogger[metadataKey: "stage"] = .string(stageID)
+        return stageLogger
+    }
+}
+
+/// The first error of a run, and what to do when it happens.
+private final class FailureState: @unchecked Sendable {
+    // `onFailure` is set before any queue starts; the error is guarded by the lock.
+    private let lock = NSLock()
+    private let input: String
+    private var first: RunError?
+    var onFailure: () -> Void = {}
+
+    init(input: String) { self.input = input }
+
+    var hasFailed: Bool { lock.withLock { first != nil } }
+    var error: RunError? { lock.withLock { first } }
+
+    func record(_ error: Error, stage: PipelineGraph.Node) {
+        let isFirst: Bool = lock.withLock {
+            guard first == nil else { return false }
+            first = RunError(input: input, stageID: stage.id, stageName: stage.descriptor.name, message: "\(error)")
+            return true
+        }
+        if isFirst { onFailure() }
+    }
+}
+
+/// Delivers a node's packets to its consumers' inboxes and enforces the stream contract:
+/// payload kind, feature-row width, and non-decreasing timestamps per port.
+private final class NodeEmitter: Emitter, @unchecked Sendable {
+    // Used only from the node's own serial queue (and by the runner after the group finished).
+    private let consumers: [[(inbox: Inbox, input: Int)]]
+    private var contract: StreamContract
+    private(set) var packetCount = 0
+    private(set) var latestEnd = Timestamp.zero
+    private var ended = false
+
+    init(node: PipelineGraph.Node, formats: [StreamFormat], consumers: [[(inbox: Inbox, input: Int)]]) {
+        self.consumers = consumers
+        contract = StreamContract(formats: formats, portNames: node.descriptor.outputs.map(\.name))
+    }
+
+    func emit(_ packet: Packet, on port: Int) throws {
+        try contract.check(packet, on: port)
+        packetCount += 1
+        latestEnd = max(latestEnd, packet.timestamp + packet.duration)
+        for consumer in consumers[port] { consumer.inbox.push(.packet(packet), input: consumer.input) }
+    }
+
+    func advance(_ port: Int, to bound: Timestamp) throws {
+        try contract.checkBound(bound, on: port)
+        for consumer in consumers[port] { consumer.inbox.push(.bound(bound), input: consumer.input) }
+    }
+
+    /// Sends end of stream on every port, once.
+    func endStreams() {
+        guard !ended else { return }
+        ended = true
+        for port in consumers { for consumer in port { consumer.inbox.push(.end, input: consumer.input) } }
+    }
+}

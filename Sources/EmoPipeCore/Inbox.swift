@@ -1,0 +1,66 @@
+import Foundation
+
+/// The bounded input edges of one stage, merged by timestamp. Thread-safe and blocking.
+///
+/// Back-pressure: a producer pushing onto an edge that holds `capacity` events waits until the
+/// consumer takes one, all the way back to the decoder. One exception keeps multi-input graphs
+/// from deadlocking: while the consumer is starved (waiting for another input to reach the next
+/// timestamp), producers are not held back, as MediaPipe grows a queue to break a deadlock. The
+/// queues then grow only by the skew between the inputs' timestamps.
+final class Inbox: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var merger: TimestampMerger
+    private let capacities: [Int]
+    private var consumerStarved = false
+    private var closed = false
+
+    init(capacities: [Int]) {
+        self.capacities = capacities
+        merger = TimestampMerger(inputs: capacities.count)
+    }
+
+    /// Appends `event` to input `input`, waiting while that edge is full. Returns at once, dropping
+    /// the event, once the inbox is closed (the run failed).
+    func push(_ event: StreamEvent, input: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        while !closed && !consumerStarved && merger.queuedCount(input) >= capacities[input] {
+            condition.wait()
+        }
+        guard !closed else { return }
+        merger.push(event, input: input)
+        condition.broadcast()
+    }
+
+    /// The next packet in merged order, waiting for one; nil once every input has ended or the
+    /// inbox was closed.
+    func next() -> (packet: Packet, input: Int)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if closed { return nil }
+            switch merger.next() {
+            case .deliver(let packet, let input):
+                consumerStarved = false
+                condition.broadcast()
+                return (packet, input)
+            case .finished:
+                return nil
+            case .waiting:
+                if !consumerStarved {
+                    consumerStarved = true
+                    condition.broadcast()
+                }
+                condition.wait()
+            }
+        }
+    }
+
+    /// Wakes everyone and makes pushes no-ops and `next` return nil (the run is failing).
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

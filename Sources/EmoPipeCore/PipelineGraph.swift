@@ -1,0 +1,93 @@
+/// A validated pipeline: stages in topological order, every connection checked for kind.
+/// Built by `PipelineLoader`; instantiated per input by `GraphRunner`.
+public struct PipelineGraph: Sendable {
+    /// An output port of a node.
+    public struct Endpoint: Sendable, Equatable, Hashable {
+        public var node: Int
+        public var port: Int
+    }
+
+    /// One stage instance of the pipeline.
+    public struct Node: Sendable {
+        public var id: String
+        public var descriptor: StageDescriptor
+        public var parameters: Parameters
+        /// Producers of this node's inputs, in input order (the stage's input index).
+        public var inputs: [Endpoint]
+        /// For each input, the index of the declared input port it feeds.
+        public var inputPorts: [Int]
+        /// Capacity of each input edge, in packets.
+        public var bufferCapacity: Int
+        /// Where the stage is declared (or the file, for the implicit sink).
+        public var location: SourceLocation
+    }
+
+    /// The pipeline's `name:`.
+    public var name: String
+    /// The pipeline's `description:`.
+    public var summary: String
+    /// The file it was loaded from.
+    public var file: String
+    /// Nodes in topological order: every producer before its consumers.
+    public var nodes: [Node]
+
+    /// Indices of the source nodes.
+    public var sources: [Int] { nodes.indices.filter { nodes[$0].descriptor.role == .source } }
+
+    /// For node `index`, per output port, the (consumer node, consumer input) pairs it feeds.
+    public func consumers(of index: Int) -> [[(node: Int, input: Int)]] {
+        var result = Array(repeating: [(node: Int, input: Int)](), count: nodes[index].descriptor.outputs.count)
+        for (consumer, node) in nodes.enumerated() {
+            for (input, endpoint) in node.inputs.enumerated() where endpoint.node == index {
+                result[endpoint.port].append((consumer, input))
+            }
+        }
+        return result
+    }
+
+    /// The name a stream is known by in outputs: `id` when the producer has one output,
+    /// `id.port` otherwise.
+    public func streamName(_ endpoint: Endpoint) -> String {
+        let node = nodes[endpoint.node]
+        if node.descriptor.outputs.count == 1 { return node.id }
+        return node.id + "." + node.descriptor.outputs[endpoint.port].name
+    }
+
+    /// Lower-case file extensions the pipeline's first source reads (to pick files in folders).
+    public var fileExtensions: [String] {
+        sources.first.map { nodes[$0].descriptor.fileExtensions } ?? []
+    }
+
+    /// A canonical text of the resolved graph (stages, parameters with defaults, wiring): equal
+    /// texts mean equal computations, whatever the file's formatting.
+    public var canonicalText: String {
+        var lines = ["pipeline \(name)"]
+        for node in nodes {
+            let parameters = node.parameters.values.keys.sorted()
+                .map { "\($0)=\(node.parameters.values[$0]!)" }.joined(separator: " ")
+            let inputs = node.inputs.map { streamName($0) }.joined(separator: ",")
+            lines.append("\(node.id) \(node.descriptor.name) in=[\(inputs)] buffer=\(node.bufferCapacity) \(parameters)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The graph in Graphviz DOT: one box per stage, one arrow per connection, labelled with
+    /// the payload kind.
+    public func dot() -> String {
+        var lines = ["digraph \"\(name)\" {", "  rankdir=LR;", "  node [shape=box, fontname=\"Helvetica\"];"]
+        for node in nodes {
+            lines.append("  \"\(node.id)\" [label=\"\(node.id)\\n\(node.descriptor.name)\"];")
+        }
+        for node in nodes {
+            for endpoint in node.inputs {
+                let producer = nodes[endpoint.node]
+                let port = producer.descriptor.outputs[endpoint.port]
+                let kind = port.kinds.first?.rawValue ?? ""
+                let label = producer.descriptor.outputs.count > 1 ? "\(port.name) (\(kind))" : kind
+                lines.append("  \"\(producer.id)\" -> \"\(node.id)\" [label=\"\(label)\"];")
+            }
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,24 @@
+import Logging
+
+/// What a stage instance knows about the run it is part of.
+public struct StageContext: Sendable {
+    /// The stage's id in the pipeline file.
+    public var stageID: String
+    /// The input this graph instance processes.
+    public var input: InputLocation
+    /// Where sinks write.
+    public var output: OutputSession
+    /// Diagnostics for the user (stderr), tagged with input and stage.
+    public var logger: Logger
+    /// The name of each connected input's stream (`voice`, `media.video`), in input order.
+    public var inputNames: [String]
+
+    public init(stageID: String, input: InputLocation, output: OutputSession, logger: Logger,
+                inputNames: [String] = []) {
+        self.stageID = stageID
+        self.input = input
+        self.output = output
+        self.logger = logger
+        self.inputNames = inputNames
+    }
+}

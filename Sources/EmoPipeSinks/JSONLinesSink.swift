@@ -1,0 +1,108 @@
+import EmoPipeCore
+
+/// `sink.jsonl`: one JSON object per packet, in timestamp order across its inputs, each line
+/// written (and, on standard output, flushed) as soon as it is final.
+///
+/// Every record has `stream` (the producing stage, or `stage.port`), `frame` (the packet's index
+/// in its stream, from 0) and `t` (start, seconds). Feature rows add one key per schema column;
+/// predictions add the fields of DESIGN.md section 5; text adds `end`, `text` and `words`;
+/// audio, video and EEG packets add their shape only. Under a batch on standard output,
+/// `input` names the input first.
+public final class JSONLinesSink: Stage {
+    public static let descriptor = StageDescriptor(
+        name: "sink.jsonl", role: .sink,
+        summary: "Writes every input packet as one JSON line, merged in timestamp order.",
+        inputs: [PortSpec("in", PayloadKind.allCases, variadic: true, "Streams to write; records interleave by timestamp.")],
+        parameters: [
+            ParameterSpec("path", .string, default: .string("-"),
+                          "Output file; '-' is the run's output (stdout, or OUT/<input>.jsonl with -o). {stem} and {name} expand to the input's relative path or file name without extension."),
+        ],
+        make: { .stage(JSONLinesSink(parameters: $0)) })
+
+    private let path: String
+    private var writer: SinkWriter?
+    private var streamNames: [String] = []
+    private var schemas: [[String]?] = []
+    private var frameCounts: [Int] = []
+
+    init(parameters: Parameters) { path = parameters.string("path") }
+
+    public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        writer = try context.output.writer(sinkID: context.stageID, fileExtension: "jsonl", path: path)
+        streamNames = context.inputNames
+        schemas = inputs.map { format in
+            if case .features(let schema) = format { return schema.names }
+            return nil
+        }
+        frameCounts = Array(repeating: 0, count: inputs.count)
+        return []
+    }
+
+    public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        guard let writer else { return }
+        var record = JSONObjectBuilder()
+        if let tag = writer.inputTag { record.add("input", tag) }
+        record.add("stream", streamNames[input])
+        record.add("frame", frameCounts[input])
+        record.add("t", packet.timestamp)
+        frameCounts[input] += 1
+        switch packet.payload {
+        case .features(let row):
+            for (name, value) in zip(schemas[input] ?? [], row.values) { record.add(name, value) }
+        case .prediction(let prediction):
+            Self.addPrediction(prediction, to: &record)
+        case .text(let segment):
+            record.add("end", segment.end)
+            record.add("text", segment.text)
+            if !segment.words.isEmpty {
+                let words = segment.words.map { word -> String in
+                    var item = JSONObjectBuilder()
+                    item.add("start", word.start)
+                    item.add("end", word.end)
+                    item.add("text", word.text)
+                    return item.json
+                }
+                record.add("words", raw: "[" + words.joined(separator: ",") + "]")
+            }
+        case .audio(let chunk):
+            record.add("duration", packet.duration)
+            record.add("frames", chunk.frameCount)
+            record.add("channels", chunk.channels)
+            record.add("rate", chunk.sampleRate)
+        case .video(let frame):
+            record.add("width", frame.width)
+            record.add("height", frame.height)
+            record.add("format", frame.format.rawValue)
+        case .eeg(let chunk):
+            record.add("duration", packet.duration)
+            record.add("frames", chunk.frameCount)
+            record.add("channels", chunk.channels)
+        }
+        try writer.write(record.json + "\n")
+        try writer.endRecord()
+    }
+
+    public func finish(output: Emitter) throws {}
+
+    static func addPrediction(_ prediction: Prediction, to record: inout JSONObjectBuilder) {
+        for modality in Modality.allCases { record.add(modality.rawValue, prediction.present.contains(modality)) }
+        record.add("valence", prediction.valence)
+        record.add("arousal", prediction.arousal)
+        record.add("dominance", prediction.dominance)
+        record.add("emotion", prediction.emotion.rawValue)
+        var probabilities = JSONObjectBuilder()
+        for (category, value) in zip(EmotionCategory.allCases, prediction.probabilities) {
+            probabilities.add(category.rawValue, value)
+        }
+        record.add("probs", raw: probabilities.json)
+        record.add("ah", prediction.ambivalence)
+        record.add("ah_label", prediction.ambivalent ? 1 : 0)
+        let cues = prediction.cues.map { cue -> String in
+            var item = JSONObjectBuilder()
+            item.add("name", cue.name)
+            item.add("value", cue.value)
+            return item.json
+        }
+        record.add("cues", raw: "[" + cues.joined(separator: ",") + "]")
+    }
+}

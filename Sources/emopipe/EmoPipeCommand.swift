@@ -1,0 +1,33 @@
+import ArgumentParser
+import EmoPipe
+import Logging
+
+@main
+struct EmoPipeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emopipe",
+        abstract: "Turns recordings of people into time-aligned features and emotion estimates.",
+        discussion: "A YAML pipeline names the stages, their parameters and their wiring; see 'emopipe stages'.",
+        version: EmoPipeVersion.current,
+        subcommands: [RunCommand.self, StagesCommand.self, ValidateCommand.self],
+        defaultSubcommand: nil)
+}
+
+/// Sends log messages to stderr as `emopipe: level: input: stage: message`, once per line.
+struct StandardErrorLogHandler: LogHandler {
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let context = ["input", "stage"].compactMap { merged[$0].map { "\($0)" } }
+        let line = (["emopipe", "\(event.level)"] + context + ["\(event.message)"]).joined(separator: ": ") + "\n"
+        StandardError.write(line)
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Dispatch
+import EmoPipe
+import EmoPipeCore
+import Foundation
+import Logging
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Runs a pipeline on files, folders or standard input.",
+        discussion: """
+            The first argument is the pipeline when it ends in .yaml/.yml or names an embedded pipeline \
+            (\(DefaultPipelines.names.joined(separator: ", "))); without one, each input gets the embedded \
+            default for its type. INPUT is a file, a folder (walked recursively for files the pipeline's \
+            source reads) or '-' for standard input.
+            Exit status: 0 all inputs done, 1 some input failed, 2 the pipeline or the command line is wrong, \
+            130 interrupted.
+            """)
+
+    @Argument(help: ArgumentHelp("[PIPELINE] INPUT...", valueName: "argument"))
+    var arguments: [String] = []
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write outputs under this folder, mirroring the inputs' paths.", valueName: "folder"))
+    var output: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: stage_id.parameter=value (repeatable).", valueName: "id.param=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Inputs processed in parallel.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .shortAndLong, help: "Also log informational messages.")
+    var verbose = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard !split().inputs.isEmpty else { throw ValidationError("give at least one INPUT (a file, a folder, or - for standard input)") }
+    }
+
+    /// The pipeline argument, if the first argument is one, and the inputs.
+    private func split() -> (pipeline: String?, inputs: [String]) {
+        guard let first = arguments.first else { return (nil, []) }
+        let isFile = FileManager.default.fileExists(atPath: first)
+        if first.hasSuffix(".yaml") || first.hasSuffix(".yml") || (!isFile && DefaultPipelines.text(named: first) != nil) {
+            return (first, Array(arguments.dropFirst()))
+        }
+        return (nil, arguments)
+    }
+
+    func run() throws {
+        let logLevel: Logger.Level = verbose ? .info : .notice
+        LoggingSystem.bootstrap { _ in StandardErrorLogHandler(logLevel: logLevel) }
+        let (pipelineArgument, inputArguments) = split()
+        let registry = BuiltinStages.registry
+        let choice: PipelineChoice
+        var extensions = Set(registry.descriptors.values.flatMap(\.fileExtensions))
+        do {
+            if let pipelineArgument {
+                let graph = pipelineArgument.hasSuffix(".yaml") || pipelineArgument.hasSuffix(".yml")
+                    ? try PipelineLoader(registry: registry).load(file: pipelineArgument, overrides: overrides)
+                    : try DefaultPipelines.load(pipelineArgument, registry: registry, overrides: overrides)
+                choice = .graph(graph)
+                extensions = Set(graph.fileExtensions)
+            } else {
+                // Check the overrides against the defaults once, before any input runs.
+                for name in DefaultPipelines.names { _ = try DefaultPipelines.load(name, registry: registry) }
+                choice = .automatic(overrides: overrides)
+            }
+        } catch let error as PipelineError {
+            StandardError.write("error: \(error)\n")
+            throw ExitCode(2)
+        }
+
+        let interruption = CancellationFlag()
+        let signals = SignalHandling.drainOnInterrupt(interruption)
+        defer { signals.cancel() }
+
+        let items = InputDiscovery.expand(inputArguments, extensions: extensions)
+        if items.isEmpty {
+            StandardError.write("error: no input files found in \(inputArguments.joined(separator: " "))\n")
+            throw ExitCode(1)
+        }
+        let runner = BatchRunner(registry: registry, pipeline: choice, jobs: jobs, outputDirectory: output,
+                                 logger: Logger(label: "emopipe"), interruption: interruption)
+        let started = DispatchTime.now()
+        let results = runner.run(items) { result in
+            if result.status == .failed, let error = result.error { StandardError.write("error: \(error)\n") }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let failed = results.filter { $0.status == .failed }
+        let interrupted = results.contains { $0.status == .interrupted }
+        if results.count > 1 || interrupted {
+            StandardError.write(RunSummary(results: results, seconds: seconds).text)
+        }
+        if interrupted { throw ExitCode(130) }
+        if !failed.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// The end-of-run table: counts, then every input that did not finish, with its reason.
+struct RunSummary {
+    let results: [InputResult]
+    let seconds: Double
+
+    var text: String {
+        let done = results.filter { $0.status == .done }
+        let failed = results.filter { $0.status == .failed }
+        let interrupted = results.filter { $0.status == .interrupted }
+        let media = done.reduce(0) { $0 + $1.mediaSeconds }
+        var lines = ["emopipe: \(results.count) inputs: \(done.count) done, \(failed.count) failed, \(interrupted.count) interrupted; "
+            + String(format: "%.1f s of media in %.1f s", media, seconds)]
+        for result in failed { lines.append("  failed: \(result.error ?? result.input)") }
+        for result in interrupted { lines.append("  interrupted: \(result.input)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
