@@ -1,0 +1,72 @@
+import EmoPipeCore
+import Testing
+
+@Suite struct TimestampMergerTests {
+    private func packet(_ microseconds: Int64, _ value: Float = 0) -> StreamEvent {
+        .packet(Packet(timestamp: Timestamp(microseconds: microseconds), payload: .features(FeatureRow([value]))))
+    }
+
+    private func delivered(_ next: TimestampMerger.Next) -> (Int64, Int)? {
+        guard case .deliver(let packet, let input) = next else { return nil }
+        return (packet.timestamp.microseconds, input)
+    }
+
+    @Test func releasesInTimestampOrderWithTiesToTheLowerInput() {
+        var merger = TimestampMerger(inputs: 2)
+        merger.push(packet(10), input: 1)
+        merger.push(packet(20), input: 1)
+        merger.push(.end, input: 1)
+        merger.push(packet(10), input: 0)
+        merger.push(packet(30), input: 0)
+        merger.push(.end, input: 0)
+        var order: [(Int64, Int)] = []
+        while let next = delivered(merger.next()) { order.append(next) }
+        #expect(order.map(\.0) == [10, 10, 20, 30])
+        #expect(order.map(\.1) == [0, 1, 1, 0])
+        #expect(merger.next() == .finished)
+    }
+
+    @Test func waitsUntilEveryOpenInputHasReachedTheTime() {
+        var merger = TimestampMerger(inputs: 2)
+        merger.push(packet(50), input: 0)
+        #expect(merger.next() == .waiting, "input 1 might still send something before 50")
+        merger.push(packet(60), input: 1)
+        #expect(delivered(merger.next())! == (50, 0))
+        #expect(merger.next() == .waiting, "input 0 might still send something before 60")
+        merger.push(.end, input: 0)
+        #expect(delivered(merger.next())! == (60, 1))
+        #expect(merger.next() == .waiting)
+        merger.push(.end, input: 1)
+        #expect(merger.next() == .finished)
+    }
+
+    @Test func aTimestampBoundReleasesEarlierPacketsOfOtherInputs() {
+        var merger = TimestampMerger(inputs: 2)
+        merger.push(packet(100), input: 0)
+        merger.push(.bound(Timestamp(microseconds: 100)), input: 1)
+        // Input 1 promises nothing before 100; a packet of its at 100 would come after input 0's.
+        #expect(delivered(merger.next())! == (100, 0))
+        merger.push(packet(150), input: 0)
+        #expect(merger.next() == .waiting)
+        merger.push(.bound(Timestamp(microseconds: 200)), input: 1)
+        #expect(delivered(merger.next())! == (150, 0))
+    }
+
+    @Test func aBoundAtTheSameTimeOnALowerInputStillHoldsBack() {
+        var merger = TimestampMerger(inputs: 2)
+        merger.push(packet(100), input: 1)
+        merger.push(.bound(Timestamp(microseconds: 100)), input: 0)
+        #expect(merger.next() == .waiting, "input 0 may still send a packet at 100, which goes first")
+        merger.push(.bound(Timestamp(microseconds: 101)), input: 0)
+        #expect(delivered(merger.next())! == (100, 1))
+    }
+
+    @Test func aSingleInputIsPassedThroughInOrder() {
+        var merger = TimestampMerger(inputs: 1)
+        for time in [0, 0, 5, 9] as [Int64] { merger.push(packet(time), input: 0) }
+        var times: [Int64] = []
+        while let next = delivered(merger.next()) { times.append(next.0) }
+        #expect(times == [0, 0, 5, 9])
+        #expect(merger.next() == .waiting)
+    }
+}

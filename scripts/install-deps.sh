@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages EmoPipe builds and tests with, if any is missing. Idempotent:
+# when everything is present it only checks, and touches neither apt nor the network.
+set -euo pipefail
+packages=(
+  pkg-config
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev  # source.media
+  libsndfile1-dev                                                                # source.audio
+  ffmpeg sox espeak-ng                                                           # fixtures, pipe tests, benchmarks
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if ! command -v swift >/dev/null; then
+  echo "install-deps: Swift 6 is not on PATH; install a Swift 6 toolchain (swift.org) first" >&2
+  exit 1
+fi
