@@ -56,6 +56,8 @@ public final class MediaSource: SourceStage {
     private var audioFormat = AudioFormat(sampleRate: 0, channels: 0)
     private var videoFormat = VideoFormat(width: 0, height: 0, pixelFormat: .gray8, frameRate: 0)
     private var inputName = ""
+    /// The input's own frames per second (0 when unknown).
+    private var nativeFrameRate: Double = 0
 
     init(parameters: Parameters) {
         audioRate = parameters.integer("audio_rate")
@@ -90,9 +92,9 @@ public final class MediaSource: SourceStage {
                 videoDecoder = try reader.openDecoder(stream: index, threads: threads)
                 let stream = reader.stream(index).pointee
                 let size = outputSize(width: Int(stream.codecpar.pointee.width), height: Int(stream.codecpar.pointee.height))
-                let nativeRate = stream.avg_frame_rate.den > 0 ? av_q2d(stream.avg_frame_rate) : 0
+                nativeFrameRate = stream.avg_frame_rate.den > 0 ? av_q2d(stream.avg_frame_rate) : 0
                 videoFormat = VideoFormat(width: size.width, height: size.height, pixelFormat: pixelFormat,
-                                          frameRate: videoRate > 0 ? videoRate : nativeRate)
+                                          frameRate: videoRate > 0 ? videoRate : nativeFrameRate)
             } else {
                 missing.append("video")
                 videoFormat = VideoFormat(width: requestedWidth, height: requestedHeight, pixelFormat: pixelFormat,
@@ -119,7 +121,9 @@ public final class MediaSource: SourceStage {
 
     public func run(output: Emitter, cancellation: CancellationFlag) throws {
         guard let reader else { return }
-        var video = videoDecoder.map { _ in VideoPath(format: videoFormat, fixedRate: videoRate) }
+        var video = videoDecoder.map { _ in
+            VideoPath(format: videoFormat, fixedRate: videoRate, nativeRate: nativeFrameRate)
+        }
         var audio = AudioPath(format: audioFormat)
         let decoders = [audioDecoder, videoDecoder].compactMap { $0 }
         try reader.decode(decoders, isCancelled: { cancellation.isCancelled }) { frame, decoder in
@@ -141,17 +145,23 @@ public final class MediaSource: SourceStage {
 /// Converts and times decoded video frames, at the native or a fixed frame rate.
 private struct VideoPath {
     let converter: VideoFrameConverter
+    /// Duration of an output frame.
     let frameDuration: Timestamp
+    /// Duration of an input frame: how long the last decoded frame lasts.
+    let inputFrameDuration: Timestamp
     var selector: FrameRateSelector?
     /// The latest decoded frame, kept (by reference) until we know which output times it fills.
     let held: UnsafeMutablePointer<AVFrame>
     var heldTime: Timestamp?
     var lastTime: Timestamp?
 
-    /// - Parameter fixedRate: output frames per second; 0 passes every decoded frame through.
-    init(format: VideoFormat, fixedRate: Double) {
+    /// - Parameters:
+    ///   - fixedRate: output frames per second; 0 passes every decoded frame through.
+    ///   - nativeRate: the input's frames per second, 0 when unknown.
+    init(format: VideoFormat, fixedRate: Double, nativeRate: Double) {
         converter = VideoFrameConverter(width: format.width, height: format.height, format: format.pixelFormat)
         frameDuration = format.frameRate > 0 ? Timestamp(seconds: 1 / format.frameRate) : .zero
+        inputFrameDuration = nativeRate > 0 ? Timestamp(seconds: 1 / nativeRate) : Timestamp(microseconds: 1)
         selector = fixedRate > 0 ? FrameRateSelector(rate: fixedRate) : nil
         held = av_frame_alloc()!
     }
@@ -185,7 +195,7 @@ private struct VideoPath {
             av_frame_free(&pointer)
         }
         guard var selector, let heldTime else { return }
-        let times = selector.streamEnded(at: heldTime + max(frameDuration, Timestamp(microseconds: 1)))
+        let times = selector.streamEnded(at: heldTime + inputFrameDuration)
         self.selector = selector
         if !times.isEmpty { try emitHeld(at: times, output: output) }
     }
