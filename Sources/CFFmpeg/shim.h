@@ -13,5 +13,6 @@
 /* Function-like macros Swift cannot import. */
 static inline int emopipe_averror_eagain(void) { return AVERROR(EAGAIN); }
 static inline int emopipe_averror_eof(void) { return AVERROR_EOF; }
+static inline int emopipe_averror_eio(void) { return AVERROR(EIO); }
 static inline int64_t emopipe_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 #endif

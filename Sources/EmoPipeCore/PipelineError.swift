@@ -52,6 +52,9 @@ func closestMatch(to word: String, in candidates: [String]) -> String? {
         }
         return previous[b.count]
     }
+    // A word that is the start of a name (`hop` for `hop_ms`) is the likeliest slip.
+    let extensions = candidates.filter { $0.hasPrefix(word) && !word.isEmpty }
+    if extensions.count == 1 { return extensions[0] }
     let scored = candidates.map { ($0, distance(Array(word), Array($0))) }
     guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
     return best.1 <= max(2, word.count / 3) ? best.0 : nil

@@ -5,7 +5,8 @@ import Foundation
 /// parse headers, which a pipe cannot do; this keeps the first `retainedBytes` in memory so those
 /// seeks succeed, and reads forward only after that (memory stays bounded for live input).
 final class ForwardInputStream {
-    private let descriptor: Int32
+    /// Where the bytes come from; its cancellation flag stops a read that waits for a live pipe.
+    let input: CancellableInput
     private let retainedBytes: Int
     /// The first bytes read, up to `retainedBytes`.
     private var head: [UInt8] = []
@@ -14,8 +15,8 @@ final class ForwardInputStream {
     /// libsndfile's read position.
     private var position: Int64 = 0
 
-    init(descriptor: Int32 = STDIN_FILENO, retainedBytes: Int = 1 << 20) {
-        self.descriptor = descriptor
+    init(input: CancellableInput = CancellableInput(), retainedBytes: Int = 1 << 20) {
+        self.input = input
         self.retainedBytes = retainedBytes
     }
 
@@ -35,13 +36,7 @@ final class ForwardInputStream {
     }
 
     private func readFromDescriptor(into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
-        var total = 0
-        while total < count {
-            let got = Foundation.read(descriptor, buffer + total, count - total)
-            if got < 0 && errno == EINTR { continue }
-            if got <= 0 { break }
-            total += got
-        }
+        let total = input.readFully(into: buffer, count: count)
         if head.count < retainedBytes && Int64(head.count) == consumed {
             let keep = min(total, retainedBytes - head.count)
             head.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: keep))

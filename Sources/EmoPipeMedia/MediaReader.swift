@@ -30,6 +30,10 @@ final class MediaReader {
     }
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
+    /// Standard input's reader, fed to FFmpeg through a custom AVIO context so that a stop
+    /// request ends a read that waits on a live pipe.
+    let standardInput: CancellableInput?
+    private var inputContext: UnsafeMutablePointer<AVIOContext>?
     private let displayName: String
     /// Start of the input in microseconds: every timestamp is relative to it.
     private let originMicroseconds: Int64
@@ -38,10 +42,20 @@ final class MediaReader {
     init(path: String) throws {
         av_log_set_level(AV_LOG_QUIET)
         displayName = path == "-" ? "standard input" : path
-        let url = path == "-" ? "pipe:0" : path
         var context: UnsafeMutablePointer<AVFormatContext>?
-        let opened = avformat_open_input(&context, url, nil, nil)
+        if path == "-" {
+            let input = CancellableInput()
+            standardInput = input
+            inputContext = try Self.inputContext(reading: input)
+            context = avformat_alloc_context()
+            context?.pointee.pb = inputContext
+            context?.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+        } else {
+            standardInput = nil
+        }
+        let opened = avformat_open_input(&context, path == "-" ? nil : path, nil, nil)
         guard opened >= 0, let context else {
+            Self.free(&inputContext)
             throw StageError("cannot open \(displayName): \(ffmpegErrorText(opened))")
         }
         format = context
@@ -54,7 +68,34 @@ final class MediaReader {
         originMicroseconds = start == emopipe_av_nopts_value() ? 0 : start
     }
 
-    deinit { avformat_close_input(&format) }
+    deinit {
+        avformat_close_input(&format)
+        Self.free(&inputContext)
+    }
+
+    /// An unseekable AVIO context that reads through `input` (FFmpeg owns its 64 KiB buffer).
+    private static func inputContext(reading input: CancellableInput) throws -> UnsafeMutablePointer<AVIOContext> {
+        let size: Int32 = 1 << 16
+        guard let buffer = av_malloc(Int(size)) else { throw StageError("out of memory") }
+        let context = avio_alloc_context(
+            buffer.assumingMemoryBound(to: UInt8.self), size, 0, Unmanaged.passUnretained(input).toOpaque(),
+            { opaque, buffer, size in
+                let input = Unmanaged<CancellableInput>.fromOpaque(opaque!).takeUnretainedValue()
+                let got = input.read(into: buffer!, count: Int(size))
+                return got > 0 ? Int32(got) : got == 0 ? emopipe_averror_eof() : emopipe_averror_eio()
+            }, nil, nil)
+        guard let context else {
+            av_free(buffer)
+            throw StageError("out of memory")
+        }
+        return context
+    }
+
+    private static func free(_ context: inout UnsafeMutablePointer<AVIOContext>?) {
+        guard context != nil else { return }
+        av_freep(&context!.pointee.buffer)
+        avio_context_free(&context)
+    }
 
     /// The index of the best stream of `type`, or nil when the input has none.
     func bestStream(_ type: AVMediaType) -> Int32? {

@@ -121,6 +121,7 @@ public final class MediaSource: SourceStage {
 
     public func run(output: Emitter, cancellation: CancellationFlag) throws {
         guard let reader else { return }
+        reader.standardInput?.cancellation = cancellation
         var video = videoDecoder.map { _ in
             VideoPath(format: videoFormat, fixedRate: videoRate, nativeRate: nativeFrameRate)
         }

@@ -29,7 +29,8 @@ public final class RawPCMSource: SourceStage {
     private let channels: Int
     private let chunkFrames: Int
     private let downmix: Bool
-    private var handle: FileHandle?
+    private var input: CancellableInput?
+    private var file: FileHandle?
 
     init(parameters: Parameters) {
         isFloat = parameters.string("sample_format") == "f32le"
@@ -41,35 +42,31 @@ public final class RawPCMSource: SourceStage {
 
     public func open(context: StageContext, connected: [Bool]) throws -> [StreamFormat] {
         if context.input.isStandardInput {
-            handle = FileHandle.standardInput
+            input = CancellableInput()
         } else {
             guard let file = FileHandle(forReadingAtPath: context.input.path) else {
                 throw StageError("cannot open \(context.input.path): no such file or no permission")
             }
-            handle = file
+            self.file = file
+            input = CancellableInput(descriptor: file.fileDescriptor)
         }
         return [.audio(AudioFormat(sampleRate: rate, channels: downmix ? 1 : channels))]
     }
 
     public func run(output: Emitter, cancellation: CancellationFlag) throws {
-        guard let handle else { return }
-        let bytesPerSample = isFloat ? 4 : 2
-        let frameBytes = bytesPerSample * channels
+        guard let input else { return }
+        input.cancellation = cancellation
+        let frameBytes = (isFloat ? 4 : 2) * channels
         var chunks = AudioChunkEmitter(format: AudioFormat(sampleRate: rate, channels: downmix ? 1 : channels))
-        var pending = Data()
-        while !cancellation.isCancelled {
-            let data = handle.readData(ofLength: chunkFrames * frameBytes - pending.count)
-            if data.isEmpty { break }
-            pending.append(data)
-            // Pipes deliver whatever is ready; emit whole chunks only, so chunking is the same
-            // whatever the pipe's timing.
-            if pending.count >= chunkFrames * frameBytes {
-                try emit(pending, chunks: &chunks, output: output)
-                pending.removeAll(keepingCapacity: true)
-            }
+        var buffer = Data(count: chunkFrames * frameBytes)
+        while true {
+            // Whole chunks only (a pipe delivers whatever is ready), so chunking is the same
+            // whatever the pipe's timing; the last chunk may be shorter.
+            let got = buffer.withUnsafeMutableBytes { input.readFully(into: $0.baseAddress!, count: $0.count) }
+            let whole = got / frameBytes * frameBytes
+            if whole > 0 { try emit(buffer.prefix(whole), chunks: &chunks, output: output) }
+            if got < buffer.count { break }
         }
-        let whole = pending.count / frameBytes * frameBytes
-        if whole > 0 { try emit(pending.prefix(whole), chunks: &chunks, output: output) }
     }
 
     private func emit(_ bytes: Data, chunks: inout AudioChunkEmitter, output: Emitter) throws {

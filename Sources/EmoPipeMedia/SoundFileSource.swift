@@ -60,6 +60,7 @@ public final class SoundFileSource: SourceStage {
     }
 
     public func run(output: Emitter, cancellation: CancellationFlag) throws {
+        pipe?.input.cancellation = cancellation
         var chunks = AudioChunkEmitter(format: format)
         var buffer = [Float](repeating: 0, count: chunkFrames * fileChannels)
         while !cancellation.isCancelled {

@@ -1,0 +1,109 @@
+@testable import EmoPipe
+import EmoPipeCore
+import EmoPipeMedia
+import Foundation
+import Testing
+
+/// Every pipeline in Pipelines/ runs end to end on Fixtures/, and the copies compiled into the
+/// binary are the files.
+@Suite struct PipelineFilesTests {
+    static let pipelineFiles: [String] = (try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/Pipelines"))?
+        .filter { $0.hasSuffix(".yaml") }.sorted() ?? []
+
+    /// The fixture each pipeline runs on, and the streams its output must hold.
+    static let cases: [String: (input: String, streams: Set<String>)] = [
+        "av-basics.yaml": ("clip.mp4", ["level", "motion"]),
+        "audio-basics.yaml": ("speech.wav", ["level"]),
+        "audio-level-csv.yaml": ("stereo.flac", []),
+        "pcm-level.yaml": ("speech.pcm", ["level"]),
+    ]
+
+    @Test func everyPipelineFileHasAnEndToEndCase() {
+        #expect(!Self.pipelineFiles.isEmpty)
+        #expect(Set(Self.pipelineFiles) == Set(Self.cases.keys), "add a case for each new file in Pipelines/")
+    }
+
+    @Test func theEmbeddedPipelinesAreThePipelineFiles() throws {
+        #expect(Set(EmbeddedPipelines.files.keys) == Set(Self.pipelineFiles), "run scripts/embed-pipelines.sh")
+        for name in Self.pipelineFiles {
+            let text = try String(contentsOfFile: repositoryRoot + "/Pipelines/" + name, encoding: .utf8)
+            #expect(EmbeddedPipelines.files[name] == text.trimmingCharacters(in: .newlines), "\(name) changed: run scripts/embed-pipelines.sh")
+        }
+    }
+
+    /// Raw s16le PCM of Fixtures/speech.wav, for source.pcm.
+    private func speechPCM(into folder: String) throws -> String {
+        let (_, packets) = try SourceHarness.run(SoundFileSource.descriptor, input: InputLocation(path: fixture("speech.wav")))
+        var bytes = Data()
+        for packet in packets[0] {
+            guard case .audio(let chunk) = packet.payload else { continue }
+            for sample in chunk.samples {
+                let value = Int16(max(-32768, min(32767, (sample * 32768).rounded())))
+                withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+            }
+        }
+        let path = folder + "/speech.pcm"
+        FileManager.default.createFile(atPath: path, contents: bytes)
+        return path
+    }
+
+    @Test(arguments: ["av-basics.yaml", "audio-basics.yaml", "audio-level-csv.yaml", "pcm-level.yaml"])
+    func runsOnItsFixtureWithTimestampedRecordsIdenticallyTwice(_ name: String) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (inputName, streams) = try #require(Self.cases[name])
+        let input = inputName == "speech.pcm" ? try speechPCM(into: folder) : fixture(inputName)
+        let graph = try PipelineLoader(registry: BuiltinStages.registry).load(file: repositoryRoot + "/Pipelines/" + name)
+        func runOnce() throws -> String {
+            let memory = MemoryOutput()
+            let results = BatchRunner(registry: BuiltinStages.registry, pipeline: .graph(graph), jobs: 1, outputDirectory: nil)
+                .run([.input(InputLocation(path: input))], memory: memory)
+            #expect(results.map(\.status) == [.done], "\(results.map { $0.error ?? "" })")
+            let sink = try #require(graph.nodes.last { $0.descriptor.role == .sink })
+            return memory.text(input: (input as NSString).lastPathComponent, sink: sink.id)
+        }
+        let text = try runOnce()
+        if streams.isEmpty {
+            let lines = text.split(separator: "\n")
+            #expect(lines.first == "timestamp,rms_dbfs,peak_dbfs")
+            #expect(lines.count > 100)
+        } else {
+            let records = try jsonLines(text)
+            #expect(records.count > 50)
+            #expect(Set(records.compactMap { $0["stream"] as? String }) == streams)
+            #expect(records.allSatisfy { $0["t"] is Double || $0["t"] is Int })
+        }
+        #expect(try runOnce() == text, "a second run gives the same bytes")
+    }
+
+    @Test func aPipelineWithoutASinkWritesItsResultsAsJSONLines() throws {
+        let text = """
+            version: 1
+            stages:
+              - id: media
+                use: source.media
+              - id: motion
+                use: video.motion
+                in: media.video
+            """
+        let graph = try PipelineLoader(registry: BuiltinStages.registry).load(text: text, file: "nosink.yaml")
+        #expect(graph.nodes.last?.descriptor.name == "sink.jsonl")
+        #expect(graph.nodes.last.map { $0.inputs.map(graph.streamName) } == ["motion"])
+    }
+
+    @Test func kindsAreCheckedAgainstTheBuiltinStages() {
+        let text = """
+            version: 1
+            stages:
+              - id: media
+                use: source.media
+              - id: motion
+                use: video.motion
+                in: media.audio
+            """
+        #expect(throws: PipelineError(.kindMismatch, at: SourceLocation(file: "k.yaml", line: 7, column: 9),
+                                      "'media.audio' carries audio, but input 'video' of 'motion' takes video")) {
+            try PipelineLoader(registry: BuiltinStages.registry).load(text: text, file: "k.yaml")
+        }
+    }
+}
