@@ -29,6 +29,9 @@ final class Inbox: @unchecked Sendable {
         }
         guard !closed else { return }
         merger.push(event, input: input)
+        // The consumer has something to do again: hold producers back from now on, not from
+        // whenever its thread gets to run.
+        if consumerStarved && merger.hasDeliverable() { consumerStarved = false }
         condition.broadcast()
     }
 

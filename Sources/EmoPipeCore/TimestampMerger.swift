@@ -44,6 +44,28 @@ public struct TimestampMerger: Sendable {
 
     /// Takes the next deliverable packet, if the inputs allow one.
     public mutating func next() -> Next {
+        switch nextInput() {
+        case .deliver(let input):
+            guard case .packet(let packet) = queues[input].removeFirst() else {
+                preconditionFailure("the chosen head is a packet")
+            }
+            raiseBound(input, to: packet.timestamp)
+            return .deliver(packet, input: input)
+        case .waiting: return .waiting
+        case .finished: return .finished
+        }
+    }
+
+    /// Whether `next()` would deliver a packet now (without taking it).
+    public mutating func hasDeliverable() -> Bool {
+        if case .deliver = nextInput() { return true }
+        return false
+    }
+
+    private enum Choice { case deliver(Int), waiting, finished }
+
+    /// The input whose head packet goes next, if the other inputs allow it.
+    private mutating func nextInput() -> Choice {
         for input in queues.indices { consumeControlEvents(input) }
         var candidate: (timestamp: Timestamp, input: Int)?
         for input in queues.indices {
@@ -62,11 +84,7 @@ public struct TimestampMerger: Sendable {
                 return .waiting
             }
         }
-        guard case .packet(let packet) = queues[candidate.input].removeFirst() else {
-            preconditionFailure("candidate head is a packet")
-        }
-        raiseBound(candidate.input, to: packet.timestamp)
-        return .deliver(packet, input: candidate.input)
+        return .deliver(candidate.input)
     }
 
     /// Consumes bounds and end markers at the head of an input's queue.

@@ -69,4 +69,14 @@ import Testing
         #expect(times == [0, 0, 5, 9])
         #expect(merger.next() == .waiting)
     }
+
+    @Test func hasDeliverableLooksWithoutTaking() {
+        var merger = TimestampMerger(inputs: 2)
+        merger.push(packet(5), input: 0)
+        #expect(!merger.hasDeliverable(), "input 1 has not reached 5")
+        merger.push(packet(7), input: 1)
+        #expect(merger.hasDeliverable())
+        #expect(merger.hasDeliverable(), "asking twice takes nothing")
+        #expect(delivered(merger.next())! == (5, 0))
+    }
 }

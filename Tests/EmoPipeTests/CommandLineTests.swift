@@ -157,17 +157,17 @@ import Testing
         // One second of 16 kHz silence, and the pipe stays open like a microphone's.
         try feed.fileHandleForWriting.write(contentsOf: Data(count: 32_000))
         var received = Data()
-        while received.split(separator: UInt8(ascii: "\n")).count < 90 {
+        while received.split(separator: UInt8(ascii: "\n")).count < 98 {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             received.append(chunk)
         }
-        #expect(received.count > 0, "records are written while the input is still open")
+        #expect(received.split(separator: UInt8(ascii: "\n")).count == 98, "records are written while the input is still open")
         process.interrupt()
         received.append(output.fileHandleForReading.readDataToEndOfFile())
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
-        #expect(try jsonLines(String(decoding: received, as: UTF8.self)).count == 98, "every complete frame of the second is written")
+        #expect(try jsonLines(String(decoding: received, as: UTF8.self)).count == 98, "the interrupted run ends cleanly, with no partial or repeated record")
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(message.contains("interrupted"))
     }
