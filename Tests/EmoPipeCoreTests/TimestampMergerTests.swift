@@ -73,10 +73,11 @@ import Testing
     @Test func hasDeliverableLooksWithoutTaking() {
         var merger = TimestampMerger(inputs: 2)
         merger.push(packet(5), input: 0)
-        #expect(!merger.hasDeliverable(), "input 1 has not reached 5")
+        let early = merger.hasDeliverable()
+        #expect(!early, "input 1 has not reached 5")
         merger.push(packet(7), input: 1)
-        #expect(merger.hasDeliverable())
-        #expect(merger.hasDeliverable(), "asking twice takes nothing")
+        let first = merger.hasDeliverable(), second = merger.hasDeliverable()
+        #expect(first && second, "asking twice takes nothing")
         #expect(delivered(merger.next())! == (5, 0))
     }
 }
