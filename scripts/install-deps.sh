@@ -6,7 +6,8 @@ packages=(
   pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev  # source.media
   libsndfile1-dev                                                                # source.audio
-  ffmpeg sox espeak-ng                                                           # fixtures, pipe tests, benchmarks
+  ffmpeg sox espeak-ng                                                           # fixtures, pipe tests
+  hyperfine time                                                                 # make bench
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -130,6 +130,16 @@ import Testing
         #expect(try CLI.run(["stages", "audio.levle"]).status == 2)
     }
 
+    @Test func theReadmeDocumentsEveryStageAsTheBinaryDescribesIt() throws {
+        let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
+        let names = try CLI.run(["stages"]).output.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
+        #expect(names.count == 8)
+        for name in names {
+            let text = try CLI.run(["stages", name]).output
+            #expect(readme.contains("```text\n" + text + "```"), "README is out of date for \(name): run scripts/stage-reference.sh")
+        }
+    }
+
     @Test func validatePrintsTheGraphAndDOT() throws {
         let text = try CLI.run(["validate", "Pipelines/av-basics.yaml"])
         #expect(text.status == 0)
