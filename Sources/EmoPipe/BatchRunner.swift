@@ -25,7 +25,8 @@ public struct InputResult: Sendable {
 public enum PipelineChoice: Sendable {
     /// One validated pipeline for every input.
     case graph(PipelineGraph)
-    /// The embedded default for each input's type (`DefaultPipelines`), with these `--set`s.
+    /// The embedded default for each input's type (`DefaultPipelines`), with those of these
+    /// `--set`s that name one of its stages.
     case automatic(overrides: [String])
 }
 
@@ -85,7 +86,9 @@ public final class BatchRunner: Sendable {
             switch choice {
             case .graph(let given): graph = given
             case .automatic(let overrides):
-                graph = try DefaultPipelines.load(DefaultPipelines.name(for: input), registry: registry, overrides: overrides)
+                let name = DefaultPipelines.name(for: input)
+                graph = try DefaultPipelines.load(name, registry: registry,
+                                                  overrides: DefaultPipelines.applicable(overrides, to: name, registry: registry))
             }
         } catch {
             return InputResult(input: input.path, status: .failed, error: "\(error)", pipeline: "", seconds: elapsed(), mediaSeconds: 0)

@@ -24,6 +24,27 @@ public enum DefaultPipelines {
         "wav", "flac", "mp3", "m4a", "aac", "ogg", "oga", "opus", "wma", "aif", "aiff", "caf",
     ]
 
+    /// Checks `overrides` for runs without a pipeline file: each must name a stage of at least
+    /// one embedded pipeline, and be valid there.
+    public static func validate(overrides: [String], registry: StageRegistry) throws {
+        for name in names { _ = try load(name, registry: registry, overrides: applicable(overrides, to: name, registry: registry)) }
+        let ids = try Set(names.flatMap { try load($0, registry: registry).nodes.map(\.id) })
+        for override in overrides {
+            let id = String(override.prefix { $0 != "." && $0 != "=" })
+            guard ids.contains(id) else {
+                throw PipelineError(.unknownReference, at: SourceLocation(file: "--set \(override)"),
+                                    "no embedded pipeline has a stage '\(id)'; stages: " + ids.sorted().joined(separator: ", "))
+            }
+        }
+    }
+
+    /// The overrides that name a stage of embedded pipeline `name` (the others are for the
+    /// defaults of other input types).
+    public static func applicable(_ overrides: [String], to name: String, registry: StageRegistry) throws -> [String] {
+        let ids = Set(try load(name, registry: registry).nodes.map(\.id))
+        return overrides.filter { ids.contains(String($0.prefix { $0 != "." && $0 != "=" })) }
+    }
+
     /// Loads embedded pipeline `name` with `overrides`.
     public static func load(_ name: String, registry: StageRegistry, overrides: [String] = []) throws -> PipelineGraph {
         guard let text = text(named: name) else {

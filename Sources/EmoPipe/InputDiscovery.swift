@@ -30,7 +30,22 @@ public enum InputDiscovery {
             }
             items += walk(folder: argument, extensions: extensions)
         }
-        return items
+        return withUniqueRelativePaths(items)
+    }
+
+    /// Outputs are named after relative paths without extension, so two inputs must not share
+    /// one (`a/clip.mp4` and `b/clip.wav` given as files): a repeated one becomes the input's
+    /// whole path.
+    private static func withUniqueRelativePaths(_ items: [InputItem]) -> [InputItem] {
+        var seen: Set<String> = []
+        return items.map { item in
+            guard case .input(var input) = item else { return item }
+            if seen.contains(input.relativeStem) {
+                input.relativePath = String(input.path.drop { $0 == "/" || $0 == "." })
+            }
+            seen.insert(input.relativeStem)
+            return .input(input)
+        }
     }
 
     private static func walk(folder: String, extensions: Set<String>) -> [InputItem] {

@@ -64,7 +64,7 @@ struct RunCommand: ParsableCommand {
                 extensions = Set(graph.fileExtensions)
             } else {
                 // Check the overrides against the defaults once, before any input runs.
-                for name in DefaultPipelines.names { _ = try DefaultPipelines.load(name, registry: registry) }
+                try DefaultPipelines.validate(overrides: overrides, registry: registry)
                 choice = .automatic(overrides: overrides)
             }
         } catch let error as PipelineError {

@@ -113,6 +113,33 @@ import Testing
         #expect(abs(ratio - 2) < 0.05, "hop 20 ms gives half the frames of 10 ms")
     }
 
+    @Test func overridesWithoutAPipelineApplyToTheDefaultsThatHaveTheStage() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        func changed(_ text: String) throws -> Double {
+            try jsonLines(text).compactMap { $0["motion_changed"] as? Double }.reduce(0, +)
+        }
+        let result = try CLI.run(["run", "Fixtures/clip.mp4", "Fixtures/speech.wav", "--set", "motion.threshold=0", "-o", folder])
+        #expect(result.status == 0, "\(result.standardError)")
+        let strict = try changed(try String(contentsOfFile: folder + "/clip.jsonl", encoding: .utf8))
+        let usual = try changed(try CLI.run(["run", "Fixtures/clip.mp4"]).output)
+        #expect(strict > usual * 1.5, "threshold 0 counts more pixels as changed than the default 10")
+        #expect(FileManager.default.fileExists(atPath: folder + "/speech.jsonl"), "the audio default ran without the override")
+        let wrong = try CLI.run(["run", "Fixtures/clip.mp4", "--set", "moton.threshold=0"])
+        #expect(wrong.status == 2 && wrong.standardError.hasPrefix("error: --set moton.threshold=0: no embedded pipeline has a stage 'moton'"))
+    }
+
+    @Test func inputsWithTheSameNameDoNotOverwriteEachOther() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/in", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture("speech.wav"), toPath: folder + "/in/clip.wav")
+        let result = try CLI.run(["run", "audio-basics", "Fixtures/clip.mp4", folder + "/in/clip.wav", "-o", folder + "/out"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let written = try FileManager.default.subpathsOfDirectory(atPath: folder + "/out").filter { $0.hasSuffix(".jsonl") }
+        #expect(written.count == 2, "\(written)")
+    }
+
     @Test func stagesListsEveryStageWithItsParametersAsTextAndJSON() throws {
         let list = try CLI.run(["stages"])
         for name in ["source.media", "source.audio", "source.pcm", "audio.level", "video.motion", "sink.jsonl", "sink.csv", "sink.null"] {
