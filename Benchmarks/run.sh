@@ -31,7 +31,7 @@ hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$tmp/throughput.
   -n ffmpeg_null "ffmpeg -nostdin -loglevel error -i $V -f null -" \
   -n ffmpeg_null_threads1 "ffmpeg -nostdin -loglevel error -threads 1 -i $V -f null -" \
   -n emopipe_decode "$EMO run Benchmarks/decode.yaml $V" \
-  -n emopipe_decode_threads_auto "$EMO run Benchmarks/decode.yaml $V --set media.threads=0" \
+  -n emopipe_decode_threads1 "$EMO run Benchmarks/decode.yaml $V --set media.threads=1" \
   -n emopipe_av_basics "$EMO run Pipelines/av-basics.yaml $V -o $tmp/out" >&2
 
 echo "[bench] peak memory, 1 min vs 10 min" >&2

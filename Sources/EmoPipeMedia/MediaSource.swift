@@ -29,8 +29,8 @@ public final class MediaSource: SourceStage {
                           "Output height; 0 keeps the input's, or follows width at the input's aspect ratio."),
             ParameterSpec("pixel_format", .choice(["gray", "rgb"]), default: .string("gray"),
                           "Pixel layout of video frames: 8-bit luma, or 8-bit RGB."),
-            ParameterSpec("threads", .integer, default: .integer(1), range: 0...64,
-                          "Decoder threads per stream; 0 lets FFmpeg choose (more throughput, more latency)."),
+            ParameterSpec("threads", .integer, default: .integer(0), range: 0...64,
+                          "Decoder threads per stream; 0 lets FFmpeg choose, as the ffmpeg command does. 1 gives the lowest live latency (frame threading holds back a frame per thread)."),
         ],
         fileExtensions: MediaSource.fileExtensions,
         make: { .source(MediaSource(parameters: $0)) })
