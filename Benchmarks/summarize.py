@@ -23,7 +23,7 @@ for name, run in runs.items():
 by = {r["name"]: r for r in rows}
 ratios = {
     "emopipe_decode / ffmpeg_null (fps)": by["emopipe_decode"]["fps"] / by["ffmpeg_null"]["fps"],
-    "emopipe_decode / ffmpeg_null_threads1 (fps)": by["emopipe_decode"]["fps"] / by["ffmpeg_null_threads1"]["fps"],
+    "emopipe_decode_threads1 / ffmpeg_null_threads1 (fps)": by["emopipe_decode_threads1"]["fps"] / by["ffmpeg_null_threads1"]["fps"],
     "decode peak RSS 10 min / 1 min": memory["decode_10min_kib"] / memory["decode_1min_kib"],
     "av-basics peak RSS 10 min / 1 min": memory["av_basics_10min_kib"] / memory["av_basics_1min_kib"],
 }
