@@ -20,6 +20,7 @@ let package = Package(
             name: "CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]),
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
 
         .target(name: "EmoPipeCore", dependencies: [
             .product(name: "Yams", package: "Yams"),
@@ -29,9 +30,10 @@ let package = Package(
         .target(name: "EmoPipeMedia", dependencies: ["EmoPipeCore", "CFFmpeg", "CSndfile"]),
         .target(name: "EmoPipeAudio", dependencies: ["EmoPipeCore"]),
         .target(name: "EmoPipeVideo", dependencies: ["EmoPipeCore"]),
+        .target(name: "EmoPipeEEG", dependencies: ["EmoPipeCore", "CFFTW"]),
         .target(name: "EmoPipeSinks", dependencies: ["EmoPipeCore"]),
         .target(name: "EmoPipe", dependencies: [
-            "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeSinks",
+            "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeEEG", "EmoPipeSinks",
         ]),
         .executableTarget(name: "emopipe", dependencies: [
             "EmoPipe",
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "EmoPipeMediaTests", dependencies: ["EmoPipeMedia", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeVideoTests", dependencies: ["EmoPipeVideo", "EmoPipeCore"]),
+        .testTarget(name: "EmoPipeEEGTests", dependencies: ["EmoPipeEEG", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeSinksTests", dependencies: ["EmoPipeSinks", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeTests", dependencies: ["EmoPipe", "emopipe"]),
     ]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the test media in Fixtures/ (committed; about 0.3 MB in all). Needs ffmpeg, sox
-# and espeak-ng (scripts/install-deps.sh installs them). Deterministic for a given tool version:
+# Regenerates the test media in Fixtures/ (committed; about 0.4 MB in all). Needs ffmpeg, sox,
+# espeak-ng and python3 (standard library) (scripts/install-deps.sh installs them). Deterministic for a given tool version:
 # bit-exact encoder flags, no metadata.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -25,6 +25,9 @@ sox -M "$tmp/left.wav" "$tmp/right.wav" stereo.flac
 
 # still.png: one 320x240 frame of the test pattern (stills open as one-frame videos).
 "${FF[@]}" -f lavfi -i "testsrc2=size=320x240:rate=1" -frames:v 1 "${BITEXACT[@]}" still.png
+
+# eeg.edf: 10 s of 4-channel EDF+ with known sines and annotations (see make-eeg-fixture.py).
+python3 make-eeg-fixture.py
 
 # broken/: inputs that must fail with one clear message each.
 mkdir -p broken

@@ -6,6 +6,7 @@ packages=(
   pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev  # source.media
   libsndfile1-dev                                                                # source.audio
+  libfftw3-dev                                                                   # eeg.bands (FFTW)
   ffmpeg sox espeak-ng                                                           # fixtures, pipe tests
   hyperfine time                                                                 # make bench
 )

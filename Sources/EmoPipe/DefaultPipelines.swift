@@ -16,8 +16,12 @@ public enum DefaultPipelines {
     /// The embedded pipeline for an input: by its extension, or the audio-visual one for
     /// standard input and unknown types (FFmpeg probes the content).
     public static func name(for input: InputLocation) -> String {
-        audioExtensions.contains(input.fileExtension) ? "audio-basics" : "av-basics"
+        if eegExtensions.contains(input.fileExtension) { return "eeg-features" }
+        return audioExtensions.contains(input.fileExtension) ? "audio-basics" : "av-basics"
     }
+
+    /// Extensions of EEG recordings.
+    static let eegExtensions: Set<String> = ["edf", "bdf"]
 
     /// Extensions treated as audio-only files.
     static let audioExtensions: Set<String> = [

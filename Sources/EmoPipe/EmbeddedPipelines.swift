@@ -60,6 +60,24 @@ enum EmbeddedPipelines {
             use: sink.jsonl
             in: [level, motion]
         """#,
+        "eeg-features.yaml": #"""
+        version: 1
+        name: eeg-features
+        description: >-
+          Band features of an EDF/BDF recording: Welch power, relative power and differential entropy
+          of theta, alpha, beta and gamma per channel over 1 s windows every 0.5 s, beta/alpha ratio,
+          frontal alpha asymmetry, with the file's annotations and trigger events.
+        stages:
+          - id: eeg
+            use: source.eeg
+          - id: bands
+            use: eeg.bands
+            in: eeg.eeg
+            with: {window_s: 1, hop_s: 0.5, bands: "theta:4-8,alpha:8-14,beta:14-31,gamma:31-49"}
+          - id: out
+            use: sink.jsonl
+            in: [bands, eeg.annotations, eeg.events]
+        """#,
         "pcm-level.yaml": #"""
         version: 1
         name: pcm-level

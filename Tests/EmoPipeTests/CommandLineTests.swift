@@ -54,7 +54,7 @@ import Testing
         #expect(result.status == 1)
         let written = try FileManager.default.subpathsOfDirectory(atPath: folder).sorted()
         #expect(written == ["clip.jsonl", "speech.jsonl", "stereo.jsonl", "still.jsonl"])
-        #expect(result.standardError.contains("emopipe: 7 inputs: 4 done, 3 failed, 0 interrupted"))
+        #expect(result.standardError.contains("emopipe: 7 inputs: 4 done, 3 failed, 0 interrupted"), "eeg.edf is not a media file")
         for name in ["truncated.mp4", "empty.wav", "not-audio.wav"] {
             #expect(result.errorLines.contains { $0.hasPrefix("  failed: Fixtures/broken/\(name): stage 'media' (source.media): cannot open") })
         }
@@ -75,6 +75,9 @@ import Testing
         let video = try CLI.run(["run", "Fixtures/clip.mp4"])
         #expect(video.standardOutput == (try CLI.run(["run", "av-basics", "Fixtures/clip.mp4"]).standardOutput))
         #expect(video.standardOutput == (try CLI.run(["run", "Pipelines/av-basics.yaml", "Fixtures/clip.mp4"]).standardOutput))
+        let eeg = try CLI.run(["run", "Fixtures/eeg.edf"])
+        let eegFeatures = try CLI.run(["run", "Pipelines/eeg-features.yaml", "Fixtures/eeg.edf"])
+        #expect(eeg.status == 0 && eeg.standardOutput == eegFeatures.standardOutput)
     }
 
     /// Each broken pipeline: exit 2, one line naming the file, line and column.
@@ -142,12 +145,13 @@ import Testing
 
     @Test func stagesListsEveryStageWithItsParametersAsTextAndJSON() throws {
         let list = try CLI.run(["stages"])
-        for name in ["source.media", "source.audio", "source.pcm", "audio.level", "video.motion", "sink.jsonl", "sink.csv", "sink.null"] {
+        for name in ["source.media", "source.audio", "source.pcm", "source.eeg", "audio.level", "video.motion", "eeg.bands",
+                     "sink.jsonl", "sink.csv", "sink.null"] {
             #expect(list.output.contains(name))
         }
         let json = try CLI.run(["stages", "--json"])
         let stages = try #require(try JSONSerialization.jsonObject(with: json.standardOutput) as? [[String: Any]])
-        #expect(stages.count == 8)
+        #expect(stages.count == 10)
         let level = try #require(stages.first { $0["name"] as? String == "audio.level" })
         let parameters = try #require(level["parameters"] as? [[String: Any]])
         #expect(parameters.map { $0["name"] as? String } == ["frame_ms", "hop_ms", "floor_db"])
@@ -160,7 +164,7 @@ import Testing
     @Test func theReadmeDocumentsEveryStageAsTheBinaryDescribesIt() throws {
         let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
         let names = try CLI.run(["stages"]).output.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
-        #expect(names.count == 8)
+        #expect(names.count == 10)
         for name in names {
             let text = try CLI.run(["stages", name]).output
             #expect(readme.contains("```text\n" + text + "```"), "README is out of date for \(name): run scripts/stage-reference.sh")
