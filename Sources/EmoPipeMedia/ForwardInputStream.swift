@@ -1,4 +1,5 @@
 import CSndfile
+import EmoPipeCore
 import Foundation
 
 /// Standard input as a libsndfile virtual file. libsndfile's FLAC and Ogg readers seek while they

@@ -143,6 +143,23 @@ import Testing
         #expect(written.count == 2, "\(written)")
     }
 
+    @Test func rawFloatEEGFromStandardInputGivesBandFeatures() throws {
+        // 4 s of two channels at 128 Hz: O1 a 10 Hz sine of 20 uV, O2 silent.
+        var bytes = Data()
+        for index in 0..<512 {
+            let o1 = Float(20 * sin(2 * Double.pi * 10 * Double(index) / 128))
+            for value in [o1, Float(0)] { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        }
+        let result = try CLI.run(["run", "Pipelines/eeg-features.yaml", "-", "--set", "eeg.labels=O1,O2", "--set", "eeg.rate=128"],
+                                 input: bytes)
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try jsonLines(result.output).filter { $0["stream"] as? String == "bands" }
+        #expect(rows.count == 7)
+        for row in rows { #expect(abs((row["O1_alpha"] as? Double ?? 0) - 200) < 2) }
+        let missing = try CLI.run(["run", "Pipelines/eeg-features.yaml", "-"], input: bytes)
+        #expect(missing.status == 1 && missing.standardError.contains("raw EEG on standard input needs 'labels' (one per channel) and 'rate'"))
+    }
+
     @Test func stagesListsEveryStageWithItsParametersAsTextAndJSON() throws {
         let list = try CLI.run(["stages"])
         for name in ["source.media", "source.audio", "source.pcm", "source.eeg", "audio.level", "video.motion", "eeg.bands",

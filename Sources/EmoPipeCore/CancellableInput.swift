@@ -1,18 +1,17 @@
-import EmoPipeCore
 import Foundation
 
 /// Reads a file descriptor (standard input) without blocking past a stop request: it waits
 /// for data with `poll` in short slices and checks the cancellation flag between them, so a
 /// live pipe that stays open (a microphone, an amplifier) can still be stopped by Ctrl-C.
-final class CancellableInput: @unchecked Sendable {
+public final class CancellableInput: @unchecked Sendable {
     // `cancellation` is set once, by the source's run loop, before reads that may block forever.
     private let descriptor: Int32
-    var cancellation: CancellationFlag?
+    public var cancellation: CancellationFlag?
 
-    init(descriptor: Int32 = STDIN_FILENO) { self.descriptor = descriptor }
+    public init(descriptor: Int32 = STDIN_FILENO) { self.descriptor = descriptor }
 
     /// Reads up to `count` bytes; returns how many, 0 at end of input or once cancelled, -1 on error.
-    func read(into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
+    public func read(into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
         while true {
             if cancellation?.isCancelled == true { return 0 }
             var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
@@ -26,7 +25,7 @@ final class CancellableInput: @unchecked Sendable {
     }
 
     /// Fills `count` bytes unless the input ends or is cancelled first; returns how many.
-    func readFully(into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
+    public func readFully(into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
         var total = 0
         while total < count {
             let got = read(into: buffer + total, count: count - total)
