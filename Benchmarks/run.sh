@@ -5,6 +5,7 @@
 #   decode:  source.media -> sink.null (Benchmarks/decode.yaml) vs `ffmpeg -i video.mp4 -f null -`
 #   pipeline: Pipelines/av-basics.yaml (level + motion) on the same clip
 #   memory:  peak RSS of both on the 60 s clip and on a 10 min clip (the same clip looped, stream copy)
+#   eeg:     Benchmarks/eeg-bands.yaml vs MNE's chunked Welch (the peer's code) on eeg.edf (1 h, 32 ch, 128 Hz)
 # Environment: RUNS (default 5), BENCHMEDIA (default /tmp/benchmedia), SHARED (default ../shared).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,6 +35,12 @@ hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$tmp/throughput.
   -n emopipe_decode_threads1 "$EMO run Benchmarks/decode.yaml $V --set media.threads=1" \
   -n emopipe_av_basics "$EMO run Pipelines/av-basics.yaml $V -o $tmp/out" >&2
 
+echo "[bench] EEG band features vs MNE (chunked Welch) on the 1 h 32-channel EDF" >&2
+EEG="$MEDIA/eeg.edf"
+hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$tmp/eeg.json" \
+  -n emopipe_eeg_bands "$EMO run Benchmarks/eeg-bands.yaml $EEG" >&2
+"${PEERVENV:-/tmp/peervenv}/bin/python" "$ROOT/Benchmarks/eeg_mne.py" "$SHARED/bench" "$EEG" "$RUNS" > "$tmp/eeg_mne.json"
+
 echo "[bench] peak memory, 1 min vs 10 min" >&2
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 {
@@ -45,4 +52,4 @@ rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
   echo "}"
 } > "$tmp/memory.json"
 
-python3 "$ROOT/Benchmarks/summarize.py" "$tmp/throughput.json" "$tmp/memory.json" "$V" "$OUT"
+python3 "$ROOT/Benchmarks/summarize.py" "$tmp/throughput.json" "$tmp/memory.json" "$V" "$OUT" "$tmp/eeg.json" "$tmp/eeg_mne.json"

@@ -6,7 +6,7 @@ import platform
 import subprocess
 import sys
 
-throughput_path, memory_path, video, out_dir = sys.argv[1:5]
+throughput_path, memory_path, video, out_dir, eeg_path, eeg_mne_path = sys.argv[1:7]
 runs = {r["command"]: r for r in json.load(open(throughput_path))["results"]}
 memory = json.load(open(memory_path))
 probe = json.loads(subprocess.run(
@@ -27,6 +27,12 @@ ratios = {
     "decode peak RSS 10 min / 1 min": memory["decode_10min_kib"] / memory["decode_1min_kib"],
     "av-basics peak RSS 10 min / 1 min": memory["av_basics_10min_kib"] / memory["av_basics_1min_kib"],
 }
+eeg_run = json.load(open(eeg_path))["results"][0]
+eeg_mne = json.load(open(eeg_mne_path))
+eeg = {"emopipe_s": eeg_run["median"], "mne_end_to_end_s": eeg_mne["end_to_end_s"], "mne_processing_s": eeg_mne["processing_s"],
+       "duration_s": eeg_mne["duration_s"], "windows": eeg_mne["windows"]}
+ratios["EEG bands: MNE end to end / emopipe (speed-up)"] = eeg["mne_end_to_end_s"] / eeg["emopipe_s"]
+ratios["EEG bands: MNE processing only / emopipe end to end"] = eeg["mne_processing_s"] / eeg["emopipe_s"]
 date = datetime.date.today().isoformat()
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 lines = [f"# EmoPipe benchmarks, {date}", "",
@@ -36,6 +42,11 @@ lines = [f"# EmoPipe benchmarks, {date}", "",
          "| command | median s | x real time | frames/s |", "|---|---:|---:|---:|"]
 for r in rows:
     lines.append(f"| {r['name']} | {r['median_s']:.3f} | {r['x_realtime']:.1f} | {r['fps']:.0f} |")
+lines += ["", f"EEG: `eeg.edf` ({eeg['duration_s']:.0f} s, 32 ch, 128 Hz), {eeg['windows']} windows, 5 bands; MNE 1.13 chunked Welch (the peer's code).", "",
+          "| EEG band features | median s | x real time |", "|---|---:|---:|",
+          f"| emopipe run Benchmarks/eeg-bands.yaml (read + compute) | {eeg['emopipe_s']:.3f} | {eeg['duration_s'] / eeg['emopipe_s']:.0f} |",
+          f"| MNE read_raw_edf + pipeline | {eeg['mne_end_to_end_s']:.3f} | {eeg['duration_s'] / eeg['mne_end_to_end_s']:.0f} |",
+          f"| MNE pipeline only (data in memory) | {eeg['mne_processing_s']:.3f} | {eeg['duration_s'] / eeg['mne_processing_s']:.0f} |"]
 lines += ["", "| peak RSS | KiB |", "|---|---:|"]
 lines += [f"| {k} | {v} |" for k, v in memory.items()]
 lines += ["", "| ratio | value |", "|---|---:|"]
@@ -45,4 +56,4 @@ print(text)
 os.makedirs(out_dir, exist_ok=True)
 open(os.path.join(out_dir, f"{date}.md"), "w").write(text)
 json.dump({"date": date, "frames": frames, "seconds": seconds, "throughput": rows, "memory_kib": memory,
-           "ratios": ratios}, open(os.path.join(out_dir, f"{date}.json"), "w"), indent=1)
+           "eeg": eeg, "ratios": ratios}, open(os.path.join(out_dir, f"{date}.json"), "w"), indent=1)

@@ -122,7 +122,7 @@ public final class MediaSource: SourceStage {
     public func run(output: Emitter, cancellation: CancellationFlag) throws {
         guard let reader else { return }
         reader.standardInput?.cancellation = cancellation
-        var video = videoDecoder.map { _ in
+        let video = videoDecoder.map { _ in
             VideoPath(format: videoFormat, fixedRate: videoRate, nativeRate: nativeFrameRate)
         }
         var audio = AudioPath(format: audioFormat)
@@ -144,7 +144,7 @@ public final class MediaSource: SourceStage {
 }
 
 /// Converts and times decoded video frames, at the native or a fixed frame rate.
-private struct VideoPath {
+private final class VideoPath {
     let converter: VideoFrameConverter
     /// Duration of an output frame.
     let frameDuration: Timestamp
@@ -167,7 +167,12 @@ private struct VideoPath {
         held = av_frame_alloc()!
     }
 
-    mutating func handle(_ frame: UnsafeMutablePointer<AVFrame>, at decodedTime: Timestamp?, output: Emitter) throws {
+    deinit {
+        var pointer: UnsafeMutablePointer<AVFrame>? = held
+        av_frame_free(&pointer)
+    }
+
+    func handle(_ frame: UnsafeMutablePointer<AVFrame>, at decodedTime: Timestamp?, output: Emitter) throws {
         // Frames without a time follow the previous one; times never go back.
         var time = decodedTime ?? lastTime.map { $0 + frameDuration } ?? .zero
         time = max(time, lastTime ?? .zero, .zero)
@@ -190,11 +195,7 @@ private struct VideoPath {
         for time in times { try output.emit(.video(converted), at: time, duration: frameDuration, on: 1) }
     }
 
-    mutating func flush(output: Emitter) throws {
-        defer {
-            var pointer: UnsafeMutablePointer<AVFrame>? = held
-            av_frame_free(&pointer)
-        }
+    func flush(output: Emitter) throws {
         guard var selector, let heldTime else { return }
         let times = selector.streamEnded(at: heldTime + inputFrameDuration)
         self.selector = selector

@@ -46,7 +46,7 @@ import Testing
         let reference = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let labels = try #require(reference["channels"] as? [String])
         let (formats, packets) = try SourceHarness.run(
-            EEGFileSource.descriptor, parameters: ["channels": .string(labels.joined(separator: ","))],
+            EEGSource.descriptor, parameters: ["channels": .string(labels.joined(separator: ","))],
             input: InputLocation(path: sharedEEG + "/physionet-eegmmidb/S001R02.edf"))
         guard case .eeg(let format) = formats[0] else { return }
         let bandNames = ["theta", "alpha", "beta", "gamma"]
@@ -74,7 +74,7 @@ import Testing
 
     /// Relative alpha (8-14 Hz over 4-49 Hz) of the whole recording, per occipital channel.
     private func occipitalRelativeAlpha(_ file: String) throws -> [Float] {
-        let (formats, packets) = try SourceHarness.run(EEGFileSource.descriptor, parameters: ["channels": .string("O1..,Oz..,O2..")],
+        let (formats, packets) = try SourceHarness.run(EEGSource.descriptor, parameters: ["channels": .string("O1..,Oz..,O2..")],
                                                        input: InputLocation(path: sharedEEG + "/physionet-eegmmidb/" + file))
         guard case .eeg(let format) = formats[0] else { return [] }
         let result = try bands(format, packets[0], ["window_s": .number(2), "hop_s": .number(1)])

@@ -34,10 +34,10 @@ func expectedRecordings() -> [ExpectedRecording] {
 let annotationCountsDifferingFromMNE = ["mne-testing-data/NihonKohden/MB0400FU.EDF": 2]
 
 private func read(_ path: String, _ parameters: [String: ParameterValue] = [:]) throws -> (formats: [StreamFormat], packets: [[Packet]]) {
-    try SourceHarness.run(EEGFileSource.descriptor, parameters: parameters, input: InputLocation(path: path))
+    try SourceHarness.run(EEGSource.descriptor, parameters: parameters, input: InputLocation(path: path))
 }
 
-@Suite struct EEGFileSourceTests {
+@Suite struct EEGSourceTests {
     @Test func theSharedEEGFilesArePresent() {
         #expect(FileManager.default.fileExists(atPath: sharedEEG + "/files.csv"), "../shared/data/eeg is missing")
         #expect(expectedRecordings().count == 18)
@@ -130,9 +130,9 @@ private func read(_ path: String, _ parameters: [String: ParameterValue] = [:]) 
     }
 
     @Test func slowerChannelsAreInterpolatedLinearly() {
-        #expect(EEGFileSource.stretch([0, 2, 4], to: 6) == [0, 1, 2, 3, 4, 4])
-        #expect(EEGFileSource.stretch([5], to: 3) == [5, 5, 5])
-        #expect(EEGFileSource.stretch([1, 2], to: 2) == [1, 2])
+        #expect(EEGSource.stretch([0, 2, 4], to: 6) == [0, 1, 2, 3, 4, 4])
+        #expect(EEGSource.stretch([5], to: 3) == [5, 5, 5])
+        #expect(EEGSource.stretch([1, 2], to: 2) == [1, 2])
     }
 
     @Test func bdfTriggerChangesBecomeEvents() throws {
@@ -166,7 +166,7 @@ private func read(_ path: String, _ parameters: [String: ParameterValue] = [:]) 
         let rows = (0..<250).map { "\(Double($0) / 100),\($0),\(-$0)" }
         let path = try write("time,C3,C4\n" + rows.joined(separator: "\n") + "\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (formats, packets) = try SourceHarness.run(EEGFileSource.descriptor, parameters: ["rename": .string("C4=Cz")],
+        let (formats, packets) = try SourceHarness.run(EEGSource.descriptor, parameters: ["rename": .string("C4=Cz")],
                                                        input: InputLocation(path: path))
         guard case .eeg(let format) = formats[0] else { Issue.record("no format"); return }
         #expect(format.labels == ["C3", "Cz"] && abs(format.sampleRate - 100) < 1e-9 && format.units == ["uV", "uV"])
@@ -179,14 +179,14 @@ private func read(_ path: String, _ parameters: [String: ParameterValue] = [:]) 
         let path = try write("Fz,Pz\n1,2\n3,4\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: StageError("\(path) has no time column; give the sample rate with the 'rate' parameter")) {
-            try SourceHarness.run(EEGFileSource.descriptor, input: InputLocation(path: path))
+            try SourceHarness.run(EEGSource.descriptor, input: InputLocation(path: path))
         }
-        let (formats, _) = try SourceHarness.run(EEGFileSource.descriptor, parameters: ["rate": .number(250)], input: InputLocation(path: path))
+        let (formats, _) = try SourceHarness.run(EEGSource.descriptor, parameters: ["rate": .number(250)], input: InputLocation(path: path))
         #expect(formats[0] == .eeg(EEGFormat(labels: ["Fz", "Pz"], units: ["uV", "uV"], sampleRate: 250)))
         let bad = try write("Fz,Pz\n1,2\n3,x\n")
         defer { try? FileManager.default.removeItem(atPath: bad) }
         #expect(throws: StageError("\(bad):3: 'x' in column 'Pz' is not a number")) {
-            try SourceHarness.run(EEGFileSource.descriptor, parameters: ["rate": .number(250)], input: InputLocation(path: bad))
+            try SourceHarness.run(EEGSource.descriptor, parameters: ["rate": .number(250)], input: InputLocation(path: bad))
         }
     }
 }

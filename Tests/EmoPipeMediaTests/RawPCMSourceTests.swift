@@ -11,7 +11,7 @@ import Testing
         let values: [Int16] = [16384, -16384, 32767, -32768]
         var bytes = values.flatMap { value -> [UInt8] in [UInt8(truncatingIfNeeded: value), UInt8(truncatingIfNeeded: value >> 8)] }
         bytes.append(7)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let (formats, packets) = try SourceHarness.run(
             RawPCMSource.descriptor,
             parameters: ["channels": .integer(2), "rate": .integer(8000), "audio_channels": .string("all"), "chunk_frames": .integer(16)],
@@ -26,7 +26,7 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("emopipe-\(UUID()).f32").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let samples = (0..<1000).map { Float($0) / 1000 }
-        FileManager.default.createFile(atPath: path, contents: samples.withUnsafeBytes { Data($0) })
+        _ = FileManager.default.createFile(atPath: path, contents: samples.withUnsafeBytes { Data($0) })
         let (_, packets) = try SourceHarness.run(RawPCMSource.descriptor,
                                                  parameters: ["sample_format": .string("f32le"), "chunk_frames": .integer(300)],
                                                  input: InputLocation(path: path))

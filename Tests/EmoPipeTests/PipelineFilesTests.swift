@@ -44,7 +44,7 @@ import Testing
             }
         }
         let path = folder + "/speech.pcm"
-        FileManager.default.createFile(atPath: path, contents: bytes)
+        _ = FileManager.default.createFile(atPath: path, contents: bytes)
         return path
     }
 

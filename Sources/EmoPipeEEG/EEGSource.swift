@@ -11,7 +11,7 @@ import Foundation
 /// linear interpolation within each record, or refused (`mixed_rates: reject`). Annotations
 /// come on `annotations` (onset, end, text), in onset order; changes of a BDF `Status`
 /// channel's trigger bits (the low 16) to a non-zero value come on `events` as "trigger N".
-public final class EEGFileSource: SourceStage {
+public final class EEGSource: SourceStage {
     public static let descriptor = StageDescriptor(
         name: "source.eeg", role: .source,
         summary: "Reads EEG from EDF/EDF+/BDF/BDF+ or CSV files, or raw float32 from standard input.",
@@ -37,7 +37,7 @@ public final class EEGFileSource: SourceStage {
                           "CSV and raw input: seconds of samples per output chunk (EDF/BDF: one per data record)."),
         ],
         fileExtensions: ["edf", "bdf", "csv"],
-        make: { .source(try EEGFileSource(parameters: $0)) })
+        make: { .source(try EEGSource(parameters: $0)) })
 
     private let selection: [String]
     private let renames: [String: String]
