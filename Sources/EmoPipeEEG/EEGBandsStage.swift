@@ -113,8 +113,10 @@ public final class EEGBandsStage: Stage {
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         guard case .eeg(let chunk) = packet.payload, let estimator, chunk.channels == channels else { return }
         if origin == nil { origin = packet.timestamp }
-        for frame in 0..<chunk.frameCount {
-            for channel in 0..<channels { buffer[channel].append(chunk.samples[frame * channels + channel]) }
+        chunk.samples.withUnsafeBufferPointer { samples in
+            for channel in 0..<channels {
+                buffer[channel].append(contentsOf: (0..<chunk.frameCount).lazy.map { samples[$0 * self.channels + channel] })
+            }
         }
         // Window k starts at sample k * hop of the stream; `consumed` samples were dropped.
         while true {

@@ -32,9 +32,11 @@ final class RealFFT {
         input.update(from: samples.baseAddress!, count: samples.count)
         if samples.count < size { (input + samples.count).update(repeating: 0, count: size - samples.count) }
         fftwf_execute(plan)
-        for bin in 0...(size / 2) {
-            let re = Double(output[bin].0), im = Double(output[bin].1)
-            power[bin] += re * re + im * im
+        power.withUnsafeMutableBufferPointer { power in
+            for bin in 0...(size / 2) {
+                let re = Double(output[bin].0), im = Double(output[bin].1)
+                power[bin] += re * re + im * im
+            }
         }
     }
 }

@@ -4,14 +4,16 @@ import Foundation
 /// (scipy's spectrogram, `scaling="density"`): segments of `segmentLength` samples every
 /// `segmentLength - overlap`, each with its mean removed (MNE's `remove_dc`), multiplied by a
 /// periodic Hann window, transformed with `fftLength` points; one-sided PSD in unit^2/Hz,
-/// averaged over segments.
-struct WelchEstimator {
+/// averaged over segments. Holds scratch buffers: one estimator per stage instance.
+final class WelchEstimator {
     let sampleRate: Double
     let segmentLength: Int
     let overlap: Int
     let fft: RealFFT
     private let window: [Float]
     private let scale: Double
+    private var segment: [Float]
+    private var power: [Double]
 
     init(sampleRate: Double, segmentLength: Int, overlap: Int, fftLength: Int) {
         self.sampleRate = sampleRate
@@ -23,6 +25,8 @@ struct WelchEstimator {
             return Float(0.5 - 0.5 * cos(phase))
         }
         scale = 1 / (sampleRate * window.reduce(0.0) { $0 + Double($1 * $1) })
+        segment = [Float](repeating: 0, count: segmentLength)
+        power = [Double](repeating: 0, count: fftLength / 2 + 1)
     }
 
     /// Frequency of bin k (Hz).
@@ -30,19 +34,25 @@ struct WelchEstimator {
 
     /// The PSD of `samples` (one channel of one window), bins 0...fftLength/2.
     func psd(_ samples: ArraySlice<Float>) -> [Double] {
-        var power = [Double](repeating: 0, count: fft.size / 2 + 1)
+        for bin in power.indices { power[bin] = 0 }
         let step = segmentLength - overlap
         var segments = 0
-        var segment = [Float](repeating: 0, count: segmentLength)
-        var start = samples.startIndex
-        while start + segmentLength <= samples.endIndex {
-            var mean: Double = 0
-            for index in 0..<segmentLength { mean += Double(samples[start + index]) }
-            mean /= Double(segmentLength)
-            for index in 0..<segmentLength { segment[index] = (samples[start + index] - Float(mean)) * window[index] }
-            segment.withUnsafeBufferPointer { fft.accumulatePower(of: $0, into: &power) }
-            segments += 1
-            start += step
+        samples.withUnsafeBufferPointer { input in
+            var start = 0
+            while start + segmentLength <= input.count {
+                let source = input.baseAddress! + start
+                var sum: Double = 0
+                for index in 0..<segmentLength { sum += Double(source[index]) }
+                let mean = Float(sum / Double(segmentLength))
+                segment.withUnsafeMutableBufferPointer { target in
+                    window.withUnsafeBufferPointer { taper in
+                        for index in 0..<segmentLength { target[index] = (source[index] - mean) * taper[index] }
+                    }
+                }
+                segment.withUnsafeBufferPointer { fft.accumulatePower(of: $0, into: &power) }
+                segments += 1
+                start += step
+            }
         }
         guard segments > 0 else { return power }
         let nyquist = fft.size % 2 == 0 ? fft.size / 2 : -1
