@@ -60,6 +60,29 @@ enum EmbeddedPipelines {
             use: sink.jsonl
             in: [level, motion]
         """#,
+        "eeg-clean-features.yaml": #"""
+        version: 1
+        name: eeg-clean-features
+        description: >-
+          Band features of an EDF/BDF recording after zero-phase filtering: a 1 Hz high-pass (MNE's
+          default FIR design) and a 50 Hz mains notch (--set filter.notch_hz=60 in the Americas), then
+          theta/alpha/beta/gamma power, relative power, DE, beta/alpha and frontal alpha asymmetry over
+          1 s windows every 0.5 s. For files; live streams want `mode: causal`.
+        stages:
+          - id: eeg
+            use: source.eeg
+          - id: filter
+            use: eeg.filter
+            in: eeg.eeg
+            with: {mode: zero-phase, low_hz: 1, high_hz: 0, notch_hz: 50, notch_width_hz: 2}
+          - id: bands
+            use: eeg.bands
+            in: filter
+            with: {window_s: 1, hop_s: 0.5, bands: "theta:4-8,alpha:8-14,beta:14-31,gamma:31-49"}
+          - id: out
+            use: sink.jsonl
+            in: [bands, eeg.annotations, eeg.events]
+        """#,
         "eeg-features.yaml": #"""
         version: 1
         name: eeg-features

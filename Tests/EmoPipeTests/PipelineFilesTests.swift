@@ -17,6 +17,7 @@ import Testing
         "audio-level-csv.yaml": ("stereo.flac", []),
         "pcm-level.yaml": ("speech.pcm", ["level"]),
         "eeg-features.yaml": ("eeg.edf", ["bands", "eeg.annotations"]),
+        "eeg-clean-features.yaml": ("eeg.edf", ["bands", "eeg.annotations"]),
     ]
 
     @Test func everyPipelineFileHasAnEndToEndCase() {
@@ -48,7 +49,8 @@ import Testing
         return path
     }
 
-    @Test(arguments: ["av-basics.yaml", "audio-basics.yaml", "audio-level-csv.yaml", "pcm-level.yaml", "eeg-features.yaml"])
+    @Test(arguments: ["av-basics.yaml", "audio-basics.yaml", "audio-level-csv.yaml", "pcm-level.yaml", "eeg-features.yaml",
+                       "eeg-clean-features.yaml"])
     func runsOnItsFixtureWithTimestampedRecordsIdenticallyTwice(_ name: String) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
