@@ -82,9 +82,15 @@ private func read(_ path: String, _ parameters: [String: ParameterValue] = [:]) 
         }
     }
 
-    /// The EDFbrowser generator's sines: label "sine F Hz", 100 uV amplitude.
-    @Test(arguments: ["pyedflib/test_generator.edf", "mne-testing-data/BDF/test_generator_2.bdf"])
-    func generatorSinesHaveTheirFrequencyAndAmplitude(_ name: String) throws {
+    /// Every generator file's sines, with the amplitude its generator writes: EDFbrowser's
+    /// "sine F Hz" at 100 uV, pyedflib's "sine FHz" at 1000 uV (its record-duration variants
+    /// label the frequency the declared rate gives).
+    @Test(arguments: [
+        ("pyedflib/test_generator.edf", 100.0), ("mne-testing-data/EDF/test_generator_2.edf", 100.0),
+        ("mne-testing-data/BDF/test_generator_2.bdf", 100.0), ("pyedflib/test_generator.bdf", 1000.0),
+        ("pyedflib/test_generator_datarec_generator_0_5.bdf", 1000.0), ("pyedflib/test_generator_datarec_generator_2.bdf", 1000.0),
+    ])
+    func generatorSinesHaveTheirFrequencyAndAmplitude(_ name: String, _ amplitude: Double) throws {
         let (formats, packets) = try read(sharedEEG + "/" + name)
         guard case .eeg(let format) = formats[0] else { return }
         var columns = Array(repeating: [Float](), count: format.labels.count)
@@ -95,15 +101,15 @@ private func read(_ path: String, _ parameters: [String: ParameterValue] = [:]) 
             }
         }
         let sines = format.labels.indices.filter { format.labels[$0].hasPrefix("sine ") }
-        #expect(sines.count >= 6)
+        #expect(sines.count >= 1)
         for index in sines {
             let label = format.labels[index], signal = columns[index]
             #expect(format.units[index] == "uV")
             // Amplitude from the RMS over the whole recording (exact for a sine away from Nyquist).
             let rms = (signal.reduce(0.0) { $0 + Double($1 * $1) } / Double(signal.count)).squareRoot()
-            #expect(abs(rms * 2.0.squareRoot() - 100) < 1, "\(label): amplitude \(rms * 2.0.squareRoot()) uV, not 100")
+            #expect(abs(rms * 2.0.squareRoot() - amplitude) < amplitude / 100, "\(label): amplitude \(rms * 2.0.squareRoot()) uV, not \(amplitude)")
             // Frequency from upward zero crossings (needs several samples per period: below 20 Hz here).
-            let frequency = Double(label.dropFirst(5).dropLast(3))!
+            let frequency = Double(label.dropFirst(5).replacingOccurrences(of: "Hz", with: "").trimmingCharacters(in: .whitespaces))!
             guard frequency < 20 else { continue }
             var crossings: [Int] = []
             for i in 1..<signal.count where signal[i - 1] < 0 && signal[i] >= 0 { crossings.append(i) }
