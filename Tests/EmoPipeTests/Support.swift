@@ -54,8 +54,13 @@ enum CLI {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 
+    /// Feeding a process that exits early (refusing its input) must fail the write with EPIPE,
+    /// not kill the test runner with SIGPIPE.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     /// Runs `emopipe arguments...` in the repository root, feeding `input` to its standard input.
     static func run(_ arguments: [String], input: Data? = nil) throws -> CommandResult {
+        _ = ignoreBrokenPipes
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try binaryPath())
         process.arguments = arguments
