@@ -28,9 +28,10 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "EmoPipeMedia", dependencies: ["EmoPipeCore", "CFFmpeg", "CSndfile"]),
-        .target(name: "EmoPipeAudio", dependencies: ["EmoPipeCore"]),
+        .target(name: "EmoPipeDSP", dependencies: ["CFFTW"]),
+        .target(name: "EmoPipeAudio", dependencies: ["EmoPipeCore", "EmoPipeDSP"]),
         .target(name: "EmoPipeVideo", dependencies: ["EmoPipeCore"]),
-        .target(name: "EmoPipeEEG", dependencies: ["EmoPipeCore", "CFFTW"]),
+        .target(name: "EmoPipeEEG", dependencies: ["EmoPipeCore", "EmoPipeDSP"]),
         .target(name: "EmoPipeSinks", dependencies: ["EmoPipeCore"]),
         .target(name: "EmoPipe", dependencies: [
             "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeEEG", "EmoPipeSinks",
@@ -42,7 +43,7 @@ let package = Package(
 
         .testTarget(name: "EmoPipeCoreTests", dependencies: ["EmoPipeCore"]),
         .testTarget(name: "EmoPipeMediaTests", dependencies: ["EmoPipeMedia", "EmoPipeCore"]),
-        .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeCore"]),
+        .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeVideoTests", dependencies: ["EmoPipeVideo", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeEEGTests", dependencies: ["EmoPipeEEG", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeSinksTests", dependencies: ["EmoPipeSinks", "EmoPipeCore"]),

@@ -1,3 +1,4 @@
+import EmoPipeDSP
 import Foundation
 
 /// Welch power spectral density of one window, as MNE's `psd_array_welch` computes it

@@ -4,14 +4,14 @@ import Foundation
 /// A real-input FFT of one size (FFTW, single precision), planned once and reused.
 /// One instance per stage instance; FFTW's planner is not thread-safe, so planning is serialised
 /// process-wide while execution runs in parallel.
-final class RealFFT {
+public final class RealFFT {
     private static let plannerLock = NSLock()
-    let size: Int
+    public let size: Int
     private let input: UnsafeMutablePointer<Float>
     private let output: UnsafeMutablePointer<fftwf_complex>
     private let plan: fftwf_plan
 
-    init(size: Int) {
+    public init(size: Int) {
         self.size = size
         let input = fftwf_alloc_real(size)!, output = fftwf_alloc_complex(size / 2 + 1)!
         self.input = input
@@ -27,8 +27,18 @@ final class RealFFT {
         fftwf_free(output)
     }
 
+    /// |X[k]|^2 for k = 0...size/2 of `samples` zero-padded to `size`, into `power` (overwritten).
+    public func power(of samples: UnsafeBufferPointer<Float>, into power: inout [Float]) {
+        input.update(from: samples.baseAddress!, count: samples.count)
+        if samples.count < size { (input + samples.count).update(repeating: 0, count: size - samples.count) }
+        fftwf_execute(plan)
+        power.withUnsafeMutableBufferPointer { power in
+            for bin in 0...(size / 2) { power[bin] = output[bin].0 * output[bin].0 + output[bin].1 * output[bin].1 }
+        }
+    }
+
     /// |X[k]|^2 for k = 0...size/2 of `samples` zero-padded to `size`, added into `power`.
-    func accumulatePower(of samples: UnsafeBufferPointer<Float>, into power: inout [Double]) {
+    public func accumulatePower(of samples: UnsafeBufferPointer<Float>, into power: inout [Double]) {
         input.update(from: samples.baseAddress!, count: samples.count)
         if samples.count < size { (input + samples.count).update(repeating: 0, count: size - samples.count) }
         fftwf_execute(plan)
