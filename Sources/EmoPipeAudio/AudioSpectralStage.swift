@@ -49,6 +49,8 @@ public final class AudioSpectralStage: Stage {
     private var dct: DCT?
     private var filterbank: MelFilterbank?
     private var window: [Float] = []
+    /// Scratch: the windowed frame, and its power spectrum.
+    private var windowed: [Float] = []
     private var power: [Float] = []
     private var channels = 1
     private var rate = 0
@@ -93,6 +95,7 @@ public final class AudioSpectralStage: Stage {
             window[offset + index] = Float(0.5 - 0.5 * cos(2 * Double.pi * Double(index) / Double(frame)))
         }
         power = [Float](repeating: 0, count: fftSize / 2 + 1)
+        windowed = [Float](repeating: 0, count: fftSize)
         let liftering = parameters.number("lifter")
         lifter = (0..<mfccCount).map { k in
             liftering > 0 ? Float(1 + liftering / 2 * sin(Double.pi * Double(k + 1) / liftering)) : 1
@@ -123,7 +126,6 @@ public final class AudioSpectralStage: Stage {
         guard let hop = framer?.hop, let fft, let dct, let filterbank else { return }
         let origin = self.origin!, rate = self.rate
         try framer!.append(samples) { frame, index in
-            var windowed = [Float](repeating: 0, count: fft.size)
             for (position, sample) in frame.enumerated() { windowed[position] = sample * window[position] }
             windowed.withUnsafeBufferPointer { fft.power(of: $0, into: &power) }
             let logmel = filterbank.apply(power).map { 10 * log10(max($0, 1e-10)) }
