@@ -90,10 +90,8 @@ public final class AudioSpectralStage: Stage {
         dct = DCT(size: melCount)
         // A window shorter than the FFT is centred in it, as librosa pads it.
         let offset = (fftSize - frame) / 2
-        window = [Float](repeating: 0, count: fftSize)
-        for index in 0..<frame {
-            window[offset + index] = Float(0.5 - 0.5 * cos(2 * Double.pi * Double(index) / Double(frame)))
-        }
+        window = [Float](repeating: 0, count: offset) + Window.periodicHann(length: frame)
+            + [Float](repeating: 0, count: fftSize - frame - offset)
         power = [Float](repeating: 0, count: fftSize / 2 + 1)
         windowed = [Float](repeating: 0, count: fftSize)
         let liftering = parameters.number("lifter")
@@ -111,10 +109,7 @@ public final class AudioSpectralStage: Stage {
             origin = packet.timestamp
             try push([Float](repeating: 0, count: padding), output: output)
         }
-        let mono = channels == 1 ? chunk.samples : (0..<chunk.frameCount).map { frame in
-            (0..<channels).reduce(Float(0)) { $0 + chunk.samples[frame * channels + $1] } / Float(channels)
-        }
-        try push(mono, output: output)
+        try push(downmixToMono(chunk.samples[...], channels: channels), output: output)
     }
 
     public func finish(output: Emitter) throws {

@@ -2,9 +2,8 @@ import CFFTW
 import Foundation
 
 /// The orthonormal DCT-II (scipy's `dct(type=2, norm="ortho")`, as librosa's MFCC uses it), with
-/// FFTW's REDFT10, planned once. One instance per stage instance.
+/// FFTW's REDFT10, planned once (under `FFTWPlanner.lock`). One instance per stage instance.
 public final class DCT {
-    private static let plannerLock = NSLock()
     public let size: Int
     private let input: UnsafeMutablePointer<Float>
     private let output: UnsafeMutablePointer<Float>
@@ -15,13 +14,13 @@ public final class DCT {
         let input = fftwf_alloc_real(size)!, output = fftwf_alloc_real(size)!
         self.input = input
         self.output = output
-        plan = Self.plannerLock.withLock {
+        plan = FFTWPlanner.lock.withLock {
             fftwf_plan_r2r_1d(Int32(size), input, output, FFTW_REDFT10, UInt32(FFTW_ESTIMATE))!
         }
     }
 
     deinit {
-        Self.plannerLock.withLock { fftwf_destroy_plan(plan) }
+        FFTWPlanner.lock.withLock { fftwf_destroy_plan(plan) }
         fftwf_free(input)
         fftwf_free(output)
     }

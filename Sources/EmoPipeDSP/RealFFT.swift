@@ -2,10 +2,9 @@ import CFFTW
 import Foundation
 
 /// A real-input FFT of one size (FFTW, single precision), planned once and reused.
-/// One instance per stage instance; FFTW's planner is not thread-safe, so planning is serialised
-/// process-wide while execution runs in parallel.
+/// One instance per stage instance; planning goes through `FFTWPlanner.lock`, execution runs in
+/// parallel.
 public final class RealFFT {
-    private static let plannerLock = NSLock()
     public let size: Int
     private let input: UnsafeMutablePointer<Float>
     private let output: UnsafeMutablePointer<fftwf_complex>
@@ -16,13 +15,13 @@ public final class RealFFT {
         let input = fftwf_alloc_real(size)!, output = fftwf_alloc_complex(size / 2 + 1)!
         self.input = input
         self.output = output
-        plan = Self.plannerLock.withLock {
+        plan = FFTWPlanner.lock.withLock {
             fftwf_plan_dft_r2c_1d(Int32(size), input, output, UInt32(FFTW_ESTIMATE))!
         }
     }
 
     deinit {
-        Self.plannerLock.withLock { fftwf_destroy_plan(plan) }
+        FFTWPlanner.lock.withLock { fftwf_destroy_plan(plan) }
         fftwf_free(input)
         fftwf_free(output)
     }

@@ -21,10 +21,7 @@ final class WelchEstimator {
         self.segmentLength = segmentLength
         self.overlap = overlap
         fft = RealFFT(size: fftLength)
-        window = (0..<segmentLength).map { index -> Float in
-            let phase = 2 * Double.pi * Double(index) / Double(segmentLength)
-            return Float(0.5 - 0.5 * cos(phase))
-        }
+        window = Window.periodicHann(length: segmentLength)
         scale = 1 / (sampleRate * window.reduce(0.0) { $0 + Double($1 * $1) })
         segment = [Float](repeating: 0, count: segmentLength)
         power = [Double](repeating: 0, count: fftLength / 2 + 1)

@@ -26,17 +26,3 @@ struct AudioChunkEmitter {
         try output.emit(.audio(chunk), at: start, duration: end - start, on: port)
     }
 }
-
-/// The mean of each frame's channels: interleaved `channels`-channel samples to mono.
-func downmixToMono(_ interleaved: ArraySlice<Float>, channels: Int) -> [Float] {
-    guard channels > 1 else { return Array(interleaved) }
-    let frames = interleaved.count / channels
-    let scale = 1 / Float(channels)
-    return interleaved.withUnsafeBufferPointer { samples in
-        (0..<frames).map { frame in
-            var sum: Float = 0
-            for channel in 0..<channels { sum += samples[frame * channels + channel] }
-            return sum * scale
-        }
-    }
-}

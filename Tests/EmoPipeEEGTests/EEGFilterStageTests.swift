@@ -3,6 +3,16 @@ import EmoPipeCore
 import Foundation
 import Testing
 
+/// The zero-phase FIR kernel eeg.filter designs for one channel at `rate` Hz with `parameters`.
+func zeroPhaseKernel(rate: Double, _ parameters: [String: ParameterValue]) throws -> [Double] {
+    let stage = EEGFilterStage(parameters: Parameters(specs: EEGFilterStage.descriptor.parameters, overrides: parameters))
+    _ = try stage.prepare(inputs: [.eeg(EEGFormat(labels: ["Cz"], units: ["uV"], sampleRate: rate))],
+                          context: StageContext(stageID: "filter", input: .standardInput,
+                                                output: OutputSession(plan: .memory(MemoryOutput()), input: .standardInput),
+                                                logger: .init(label: "test")))
+    return stage.zeroPhaseKernel()
+}
+
 @Suite struct EEGFilterStageTests {
     private let rate = 250.0
 
@@ -63,13 +73,7 @@ import Testing
         let interior = output[1500..<(count - 1500)]
         let rms = (interior.reduce(0.0) { $0 + Double($1 * $1) } / Double(interior.count)).squareRoot()
         #expect(rms < 10 / 2.0.squareRoot() * 0.01, "50 Hz left at \(rms) uV RMS, more than -40 dB")
-        let stage = EEGFilterStage(parameters: Parameters(specs: EEGFilterStage.descriptor.parameters,
-                                                          overrides: ["low_hz": .number(0), "high_hz": .number(0), "notch_hz": .number(50)]))
-        _ = try stage.prepare(inputs: [.eeg(EEGFormat(labels: ["Cz"], units: ["uV"], sampleRate: rate))],
-                              context: StageContext(stageID: "f", input: .standardInput,
-                                                    output: OutputSession(plan: .memory(MemoryOutput()), input: .standardInput),
-                                                    logger: .init(label: "test")))
-        let kernel = stage.zeroPhaseKernel()
+        let kernel = try zeroPhaseKernel(rate: rate, ["low_hz": .number(0), "high_hz": .number(0), "notch_hz": .number(50)])
         #expect(abs(FIRDesign.gain(kernel, at: 45, rate: rate) - 1) < 0.01 && abs(FIRDesign.gain(kernel, at: 55, rate: rate) - 1) < 0.01)
     }
 
@@ -104,13 +108,7 @@ import Testing
         for kernel in try #require(reference["kernels"] as? [[String: Any]]) {
             let rate = kernel["rate"] as! Double, low = kernel["low_hz"] as! Double, high = kernel["high_hz"] as! Double
             let expected = kernel["taps"] as! [Double]
-            let stage = EEGFilterStage(parameters: Parameters(specs: EEGFilterStage.descriptor.parameters,
-                                                              overrides: ["low_hz": .number(low), "high_hz": .number(high)]))
-            _ = try stage.prepare(inputs: [.eeg(EEGFormat(labels: ["Cz"], units: ["uV"], sampleRate: rate))],
-                                  context: StageContext(stageID: "f", input: .standardInput,
-                                                        output: OutputSession(plan: .memory(MemoryOutput()), input: .standardInput),
-                                                        logger: .init(label: "test")))
-            let taps = stage.zeroPhaseKernel()
+            let taps = try zeroPhaseKernel(rate: rate, ["low_hz": .number(low), "high_hz": .number(high)])
             #expect(taps.count == expected.count, "\(rate) Hz \(low)-\(high): \(taps.count) taps, MNE \(expected.count)")
             guard taps.count == expected.count else { continue }
             let peak = expected.map(abs).max()!
