@@ -3,14 +3,18 @@ import EmoPipeDSP
 import Foundation
 
 /// `audio.spectral`: short-time spectra of mono audio as log-mel energies and MFCCs, computed
-/// as librosa computes them (checked against it within 1e-3).
+/// as librosa computes them (checked against it within 1e-3), and eGeMAPS's spectral
+/// descriptors (centroid, roll-off, flux, band slopes, alpha ratio, Hammarberg index, loudness).
 ///
 /// Frames of `frame_ms` every `hop_ms`, periodic Hann window, FFT of `n_fft` points (FFTW),
 /// power spectrum, mel filterbank; `logmel_i` = 10·log10(max(mel energy, 1e-10)) dB (librosa's
 /// `power_to_db` without the `top_db` clip, which needs the whole recording); `mfcc_i` =
 /// orthonormal DCT-II of the log-mel vector, optionally liftered. With `center`, frame k is
 /// centred on sample k·hop (zero padding at both ends, as librosa) and stamped there; without,
-/// it starts there. Several channels are averaged to mono first.
+/// it starts there. Several channels are averaged to mono first. With `window: hamming`,
+/// `frame_ms: 20`, `n_fft` a power of two, `mel_scale: htk`, `mel_norm: none`, 26 mels over
+/// 20-8000 Hz and `lifter: 22`, the MFCCs 1-4 and the descriptors are eGeMAPS's (openSMILE
+/// uses ln and HTK's DCT scale, so its MFCCs differ from these by a constant factor).
 public final class AudioSpectralStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "audio.spectral", role: .transform,
@@ -19,12 +23,16 @@ public final class AudioSpectralStage: Stage {
         outputs: [
             PortSpec("logmel", [.features], "logmel_0 ... logmel_{n_mels-1}, dB."),
             PortSpec("mfcc", [.features], "mfcc_0 ... mfcc_{n_mfcc-1}."),
+            PortSpec("descriptors", [.features],
+                     "centroid_hz, rolloff_hz (85%), flux, slope_0_500 and slope_500_1500 (dB/Hz), alpha_ratio_db, hammarberg_db, loudness (sone-like, eGeMAPS), power (mean square of the frame, unwindowed)."),
         ],
         parameters: [
             ParameterSpec("frame_ms", .number, default: .number(32), unit: "ms", range: 1...1000,
                           "Window length (32 ms is 512 samples at 16 kHz)."),
             ParameterSpec("hop_ms", .number, default: .number(10), unit: "ms", range: 0.1...1000,
                           "Time between frames."),
+            ParameterSpec("window", .choice(["hann", "hamming"]), default: .string("hann"),
+                          "Analysis window: periodic Hann (librosa) or symmetric Hamming (openSMILE, eGeMAPS)."),
             ParameterSpec("n_fft", .integer, default: .integer(0), unit: "samples", range: 0...65536,
                           "FFT length; 0 uses the window length."),
             ParameterSpec("n_mels", .integer, default: .integer(64), range: 1...512, "Number of mel filters."),
@@ -58,6 +66,10 @@ public final class AudioSpectralStage: Stage {
     private var origin: Timestamp?
     private var mfccCount = 0
     private var lifter: [Float] = []
+    private var descriptors: SpectralDescriptors?
+    private var loudness: AuditoryLoudness?
+    /// Window length in samples, and where it sits in the FFT frame.
+    private var windowSpan = 0..<0
 
     init(parameters: Parameters) { self.parameters = parameters }
 
@@ -67,7 +79,8 @@ public final class AudioSpectralStage: Stage {
         mfccCount = parameters.integer("n_mfcc")
         guard mfccCount <= melCount else { throw StageError("n_mfcc (\(mfccCount)) cannot exceed n_mels (\(melCount))") }
         let schemas: [StreamFormat] = [.features(FeatureSchema((0..<melCount).map { "logmel_\($0)" })),
-                                       .features(FeatureSchema((0..<mfccCount).map { "mfcc_\($0)" }))]
+                                       .features(FeatureSchema((0..<mfccCount).map { "mfcc_\($0)" })),
+                                       .features(FeatureSchema(SpectralDescriptors.names + ["loudness", "power"]))]
         guard format.sampleRate > 0, format.channels > 0 else { return schemas }
         rate = format.sampleRate
         channels = format.channels
@@ -90,8 +103,11 @@ public final class AudioSpectralStage: Stage {
         dct = DCT(size: melCount)
         // A window shorter than the FFT is centred in it, as librosa pads it.
         let offset = (fftSize - frame) / 2
-        window = [Float](repeating: 0, count: offset) + Window.periodicHann(length: frame)
-            + [Float](repeating: 0, count: fftSize - frame - offset)
+        let shape = parameters.string("window") == "hamming" ? Window.hamming(length: frame) : Window.periodicHann(length: frame)
+        window = [Float](repeating: 0, count: offset) + shape + [Float](repeating: 0, count: fftSize - frame - offset)
+        windowSpan = offset..<(offset + frame)
+        descriptors = SpectralDescriptors(sampleRate: Double(rate), fftSize: fftSize)
+        loudness = AuditoryLoudness(sampleRate: Double(rate), fftSize: fftSize)
         power = [Float](repeating: 0, count: fftSize / 2 + 1)
         windowed = [Float](repeating: 0, count: fftSize)
         let liftering = parameters.number("lifter")
@@ -118,7 +134,7 @@ public final class AudioSpectralStage: Stage {
     }
 
     private func push(_ samples: [Float], output: Emitter) throws {
-        guard let hop = framer?.hop, let fft, let dct, let filterbank else { return }
+        guard let hop = framer?.hop, let fft, let dct, let filterbank, let loudness else { return }
         let origin = self.origin!, rate = self.rate
         try framer!.append(samples) { frame, index in
             for (position, sample) in frame.enumerated() { windowed[position] = sample * window[position] }
@@ -129,6 +145,11 @@ public final class AudioSpectralStage: Stage {
             let duration = Timestamp(sample: Int64(hop), rate: rate)
             try output.emit(.features(FeatureRow(logmel)), at: time, duration: duration, on: 0)
             try output.emit(.features(FeatureRow(mfcc)), at: time, duration: duration, on: 1)
+            var meanSquare: Float = 0
+            for position in windowSpan { meanSquare += frame[frame.startIndex + position] * frame[frame.startIndex + position] }
+            meanSquare /= Float(max(1, windowSpan.count))
+            let row = descriptors!.compute(power) + [loudness.loudness(power), meanSquare]
+            try output.emit(.features(FeatureRow(row)), at: time, duration: duration, on: 2)
         }
     }
 }

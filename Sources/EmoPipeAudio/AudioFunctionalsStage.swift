@@ -1,0 +1,174 @@
+import EmoPipeCore
+import Foundation
+
+/// `audio.functionals`: statistics of frame-level descriptors (LLDs) over the whole input,
+/// over fixed windows, or over segments given by another stream, as openSMILE's functionals.
+///
+/// Rows of every `lld` input are put on one frame grid (`hop_ms`; rows with the same time
+/// stamp form one frame; `audio.spectral` and `audio.pitch` with `center` stamp frame k at
+/// k x hop). With `set: egemaps` the inputs must supply eGeMAPS's LLDs (the columns of
+/// `audio.spectral`'s descriptors and mfcc, and of `audio.pitch`'s f0, voice and formants) and
+/// the output is the 88 eGeMAPS v02 functionals with openSMILE's names. With `set: generic`,
+/// every input column gets mean, stddev, min, max and the 20th, 50th and 80th percentiles.
+/// Each output row is stamped at the start of its span, with the span as duration.
+public final class AudioFunctionalsStage: Stage {
+    public static let descriptor = StageDescriptor(
+        name: "audio.functionals", role: .transform,
+        summary: "Functionals of LLDs (eGeMAPS v02's 88, or generic statistics) per input, window or segment.",
+        inputs: [PortSpec("lld", [.features], variadic: true, "Frame-level descriptors on a common hop; list every stream.")],
+        outputs: [PortSpec("functionals", [.features], "One row per span: the 88 eGeMAPS names, or <column>_<statistic>.")],
+        parameters: [
+            ParameterSpec("set", .choice(["egemaps", "generic"]), default: .string("egemaps"),
+                          "Which functionals: eGeMAPS v02 (needs its LLDs) or generic statistics of every column."),
+            ParameterSpec("window_s", .number, default: .number(0), unit: "s", range: 0...86_400,
+                          "Window length; 0 takes the whole input (one row at the end)."),
+            ParameterSpec("step_s", .number, default: .number(0), unit: "s", range: 0...86_400,
+                          "Time between window starts; 0 is the window length."),
+            ParameterSpec("segments_from", .string, default: .string(""),
+                          "Name of an input stream (as listed in 'in:', e.g. vad.speech) whose rows give the spans (start, duration) instead of windows; its rows are not LLDs."),
+            ParameterSpec("hop_ms", .number, default: .number(10), unit: "ms", range: 0.1...10_000,
+                          "Frame grid of the LLDs."),
+        ],
+        make: { .stage(AudioFunctionalsStage(parameters: $0)) })
+
+    private let parameters: Parameters
+    private var egemaps = true
+    private var hop: Int64 = 10_000
+    /// Column of the frame table fed by each input column (nil for the segments input).
+    private var columnMap: [[Int]?] = []
+    private var columnNames: [String] = []
+    private var frames: [Int64: [Float]] = [:]
+    private var firstIndex: Int64?
+    private var lastIndex: Int64 = 0
+    private var windowFrames: Int64 = 0
+    private var stepFrames: Int64 = 0
+    private var nextWindow: Int64 = 0
+    private var segmentInput: Int?
+    private var segments: [Range<Int64>] = []
+
+    init(parameters: Parameters) { self.parameters = parameters }
+
+    public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        egemaps = parameters.string("set") == "egemaps"
+        hop = Int64((parameters.number("hop_ms") * 1000).rounded())
+        let segmentsName = parameters.string("segments_from")
+        if !segmentsName.isEmpty {
+            guard let index = context.inputNames.firstIndex(of: segmentsName) else {
+                throw StageError("segments_from '\(segmentsName)' is not one of the inputs (\(context.inputNames.joined(separator: ", ")))")
+            }
+            segmentInput = index
+        }
+        var indexByName: [String: Int] = [:]
+        columnMap = []
+        for (input, format) in inputs.enumerated() {
+            guard input != segmentInput, case .features(let schema) = format else { columnMap.append(nil); continue }
+            columnMap.append(schema.names.map { name in
+                var key = name
+                if indexByName[key] != nil { key = "\(context.inputNames[input]).\(name)" }
+                if let existing = indexByName[key] { return existing }
+                indexByName[key] = columnNames.count
+                columnNames.append(key)
+                return columnNames.count - 1
+            })
+        }
+        if egemaps {
+            let missing = EGeMAPSFunctionals.requiredColumns.filter { indexByName[$0] == nil }
+            guard missing.isEmpty else {
+                throw StageError("set egemaps needs the LLD columns \(missing.joined(separator: ", ")) (from audio.spectral's descriptors and mfcc with n_mfcc >= 5, and audio.pitch's f0, voice and formants)")
+            }
+        }
+        let window = parameters.number("window_s"), step = parameters.number("step_s")
+        windowFrames = Int64((window * 1_000_000 / Double(hop)).rounded())
+        stepFrames = step > 0 ? Int64((step * 1_000_000 / Double(hop)).rounded()) : windowFrames
+        if window > 0, windowFrames < 1 || stepFrames < 1 {
+            throw StageError("window_s \(window) and step_s \(step) must each hold at least one \(parameters.number("hop_ms")) ms frame")
+        }
+        let names = egemaps ? EGeMAPSFunctionals.names
+            : columnNames.flatMap { column in ["mean", "stddev", "min", "max", "p20", "p50", "p80"].map { "\(column)_\($0)" } }
+        return [.features(FeatureSchema(names))]
+    }
+
+    public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        guard case .features(let row) = packet.payload else { return }
+        let index = (packet.timestamp.microseconds + hop / 2).floorDivided(by: hop)
+        if input == segmentInput {
+            let end = (packet.timestamp.microseconds + packet.duration.microseconds + hop / 2).floorDivided(by: hop)
+            if end > index { segments.append(index..<end) }
+            try emitReady(before: index, output: output)
+            return
+        }
+        guard let map = columnMap[input] else { return }
+        if firstIndex == nil { firstIndex = index; nextWindow = index }
+        lastIndex = max(lastIndex, index)
+        var frame = frames[index] ?? [Float](repeating: 0, count: columnNames.count)
+        for (column, value) in zip(map, row.values) { frame[column] = value }
+        frames[index] = frame
+        try emitReady(before: index, output: output)
+    }
+
+    public func finish(output: Emitter) throws {
+        guard let first = firstIndex else { return }
+        if segmentInput != nil {
+            try emitReady(before: .max, output: output)
+        } else if windowFrames == 0 {
+            try emit(first..<(lastIndex + 1), output: output)
+        } else {
+            while nextWindow <= lastIndex {
+                try emit(nextWindow..<(nextWindow + windowFrames), output: output)
+                nextWindow += stepFrames
+            }
+        }
+    }
+
+    /// Emits the spans that end at or before frame `index` (all frames before it are in).
+    private func emitReady(before index: Int64, output: Emitter) throws {
+        if segmentInput != nil {
+            while let span = segments.first, span.upperBound <= index {
+                segments.removeFirst()
+                try emit(span, output: output)
+            }
+            let keep = segments.first?.lowerBound ?? index
+            frames = frames.filter { $0.key >= keep }
+        } else if windowFrames > 0, firstIndex != nil {
+            while nextWindow + windowFrames <= index {
+                try emit(nextWindow..<(nextWindow + windowFrames), output: output)
+                nextWindow += stepFrames
+            }
+            if frames.count > 4 * Int(windowFrames) + 16 { frames = frames.filter { $0.key >= nextWindow } }
+        }
+    }
+
+    private func emit(_ span: Range<Int64>, output: Emitter) throws {
+        let present = span.filter { frames[$0] != nil }
+        guard let firstPresent = present.first, let lastPresent = present.last else { return }
+        // Dense over the frames the span holds data for; gaps count as zeros.
+        let indices = firstPresent...lastPresent
+        var columns = [[Double]](repeating: [], count: columnNames.count)
+        for column in columns.indices { columns[column].reserveCapacity(indices.count) }
+        for index in indices {
+            let frame = frames[index]
+            for column in columns.indices { columns[column].append(Double(frame?[column] ?? 0)) }
+        }
+        let frameSeconds = Double(hop) / 1_000_000
+        let values: [Double]
+        if egemaps {
+            values = EGeMAPSFunctionals.compute(Dictionary(uniqueKeysWithValues: zip(columnNames, columns)), frameSeconds: frameSeconds)
+        } else {
+            values = columns.flatMap { x -> [Double] in
+                let sorted = x.sorted()
+                return [ContourFunctionals.mean(x), ContourFunctionals.standardDeviation(x), sorted.first ?? 0, sorted.last ?? 0,
+                        ContourFunctionals.percentile(sorted: sorted, 0.2), ContourFunctionals.percentile(sorted: sorted, 0.5),
+                        ContourFunctionals.percentile(sorted: sorted, 0.8)]
+            }
+        }
+        try output.emit(.features(FeatureRow(values.map(Float.init))), at: Timestamp(microseconds: span.lowerBound * hop),
+                        duration: Timestamp(microseconds: span.count == 0 ? hop : Int64(span.count) * hop), on: 0)
+    }
+}
+
+private extension Int64 {
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}

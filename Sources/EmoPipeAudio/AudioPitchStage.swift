@@ -1,0 +1,222 @@
+import EmoPipeCore
+import EmoPipeDSP
+import Foundation
+
+/// `audio.pitch`: fundamental frequency by probabilistic YIN with Viterbi smoothing (pYIN,
+/// Mauch & Dixon 2014, with librosa's parameters), decoded online with a fixed lag, and the
+/// voice-quality and formant descriptors of eGeMAPS for each frame.
+///
+/// Frames of `frame_ms` every `hop_ms`; with `center`, frame k is centred on k x hop (as
+/// librosa and `audio.spectral`), so rows of both stages line up by time stamp. Per frame:
+/// - `f0`: f0_hz (0 when unvoiced), f0_semitone (12 log2(F0 / 27.5 Hz), eGeMAPS's scale; 0
+///   when unvoiced), voicing_prob (pYIN's total voiced probability), voiced (0 or 1).
+/// - `voice`: jitter_local (fraction), shimmer_local_db, hnr_db (autocorrelation of the
+///   Gaussian-windowed frame), h1_h2_db, h1_a3_db; 0 when unvoiced (openSMILE's convention).
+/// - `formants`: f1_hz, f1_bandwidth_hz, f1_amplitude_db (strongest harmonic near F1
+///   relative to H1; 0 when unvoiced), then F2 and F3 likewise; from LPC of a centred Hamming
+///   window of `formant_frame_ms`; 0 where fewer formants are found.
+///
+/// Latency is `viterbi_lag_ms` plus half a frame: a frame's voicing and F0 are decided when
+/// the frame that many milliseconds later is in; at the end of the stream the rest is decided
+/// from the best final state.
+public final class AudioPitchStage: Stage {
+    public static let descriptor = StageDescriptor(
+        name: "audio.pitch", role: .transform,
+        summary: "F0 (pYIN with Viterbi), voicing, jitter, shimmer, HNR, H1-H2, H1-A3 and formants F1-F3.",
+        inputs: [PortSpec("audio", [.audio], "PCM audio; several channels are averaged.")],
+        outputs: [
+            PortSpec("f0", [.features], "f0_hz, f0_semitone (from 27.5 Hz), voicing_prob, voiced."),
+            PortSpec("voice", [.features], "jitter_local, shimmer_local_db, hnr_db, h1_h2_db, h1_a3_db (0 when unvoiced)."),
+            PortSpec("formants", [.features], "f1_hz, f1_bandwidth_hz, f1_amplitude_db, f2_..., f3_... (amplitudes relative to H1)."),
+        ],
+        parameters: [
+            ParameterSpec("fmin_hz", .number, default: .number(55), unit: "Hz", range: 20...2000, "Lowest F0 searched."),
+            ParameterSpec("fmax_hz", .number, default: .number(600), unit: "Hz", range: 40...4000, "Highest F0 searched."),
+            ParameterSpec("frame_ms", .number, default: .number(40), unit: "ms", range: 10...500,
+                          "Analysis frame; must hold the longest period twice (40 ms suits fmin 55 Hz; longer frames smear voicing onsets)."),
+            ParameterSpec("hop_ms", .number, default: .number(10), unit: "ms", range: 1...1000, "Time between frames."),
+            ParameterSpec("center", .boolean, default: .boolean(true), "Centre frames on their time stamp."),
+            ParameterSpec("resolution_semitones", .number, default: .number(0.1), unit: "semitones", range: 0.01...1,
+                          "Pitch-state spacing of the Viterbi grid (the reported F0 is the refined candidate, not the grid value)."),
+            ParameterSpec("max_transition_rate", .number, default: .number(35.92), unit: "octaves/s", range: 1...500,
+                          "Fastest pitch change the smoother allows."),
+            ParameterSpec("switch_prob", .number, default: .number(0.01), range: 0.0001...0.5,
+                          "Probability of switching between voiced and unvoiced from one frame to the next."),
+            ParameterSpec("viterbi_lag_ms", .number, default: .number(500), unit: "ms", range: 0...60_000,
+                          "Decision delay of the online Viterbi decoder; longer is closer to offline decoding."),
+            ParameterSpec("silence_db", .number, default: .number(-60), unit: "dBFS", range: -200...0,
+                          "Frames whose RMS is below this are unvoiced whatever YIN says."),
+            ParameterSpec("formant_frame_ms", .number, default: .number(20), unit: "ms", range: 5...100,
+                          "Hamming window for the LPC formant analysis."),
+            ParameterSpec("lpc_order", .integer, default: .integer(11), range: 4...40, "Order of the formant predictor."),
+            ParameterSpec("formant_ceiling_hz", .number, default: .number(5500), unit: "Hz", range: 1000...20_000,
+                          "Spectrum above this is ignored by the formant analysis (eGeMAPS resamples to 11 kHz)."),
+        ],
+        make: { .stage(AudioPitchStage(parameters: $0)) })
+
+    private struct Pending {
+        var samples: [Float]
+        var candidates: [YINCandidates.Candidate]
+        var voicingProbability: Double
+        var index: Int64
+    }
+
+    private let parameters: Parameters
+    private var framer: AudioFramer?
+    private var yin: YINCandidates?
+    private var viterbi: PitchViterbi?
+    private var pending: [Pending] = []
+    private var channels = 1
+    private var rate = 0
+    private var hop = 1
+    private var padding = 0
+    private var origin: Timestamp?
+    private var silence: Float = 0
+    private var gaussian: [Float] = []
+    private var hamming: [Float] = []
+    private var harmonicFFT: RealFFT?
+    private var formantFFT: RealFFT?
+    private var correlator: Correlator?
+    private var formantEstimator: FormantEstimator?
+    private var scratch: [Float] = []
+    private var harmonicPower: [Float] = []
+    private var formantPower: [Float] = []
+    private var autocorrelation: [Float] = []
+    private let perturbation = PeriodPerturbation()
+
+    init(parameters: Parameters) { self.parameters = parameters }
+
+    public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        guard case .audio(let format) = inputs[0] else { throw StageError("audio.pitch takes audio") }
+        let schemas: [StreamFormat] = [
+            .features(FeatureSchema(["f0_hz", "f0_semitone", "voicing_prob", "voiced"])),
+            .features(FeatureSchema(["jitter_local", "shimmer_local_db", "hnr_db", "h1_h2_db", "h1_a3_db"])),
+            .features(FeatureSchema((1...3).flatMap { ["f\($0)_hz", "f\($0)_bandwidth_hz", "f\($0)_amplitude_db"] })),
+        ]
+        guard format.sampleRate > 0, format.channels > 0 else { return schemas }
+        rate = format.sampleRate
+        channels = format.channels
+        let fmin = parameters.number("fmin_hz"), fmax = parameters.number("fmax_hz")
+        guard fmin < fmax, fmax < Double(rate) / 2 else {
+            throw StageError("F0 range \(fmin)-\(fmax) Hz does not fit below \(Double(rate) / 2) Hz")
+        }
+        let frame = Int((parameters.number("frame_ms") * Double(rate) / 1000).rounded())
+        hop = max(1, Int((parameters.number("hop_ms") * Double(rate) / 1000).rounded()))
+        let longest = Int((Double(rate) / fmin).rounded(.up))
+        guard frame >= 2 * longest + 2 else {
+            throw StageError("frame_ms \(parameters.number("frame_ms")) holds \(frame) samples at \(rate) Hz; fmin_hz \(fmin) needs at least \(2 * longest + 2) (\(String(format: "%.1f", Double(2 * longest + 2) * 1000 / Double(rate))) ms)")
+        }
+        yin = YINCandidates(sampleRate: Double(rate), frameLength: frame, fmin: fmin, fmax: fmax)
+        let perSemitone = max(1, Int((1 / parameters.number("resolution_semitones")).rounded(.up)))
+        let semitonesPerFrame = (parameters.number("max_transition_rate") * 12 * Double(hop) / Double(rate)).rounded()
+        let lag = Int((parameters.number("viterbi_lag_ms") / 1000 * Double(rate) / Double(hop)).rounded())
+        viterbi = PitchViterbi(fmin: fmin, fmax: fmax, binsPerSemitone: perSemitone,
+                               transitionWidth: Int(semitonesPerFrame) * perSemitone + 1,
+                               switchProbability: parameters.number("switch_prob"), lag: lag)
+        silence = Float(pow(10, parameters.number("silence_db") / 20))
+        gaussian = Window.gaussian(length: frame, sigma: 0.4)
+        harmonicFFT = RealFFT(size: Correlator.powerOfTwo(atLeast: frame))
+        correlator = Correlator(size: Correlator.powerOfTwo(atLeast: 2 * frame))
+        let formantFrame = min(frame, Int((parameters.number("formant_frame_ms") * Double(rate) / 1000).rounded()))
+        hamming = Window.hamming(length: formantFrame)
+        let formantSize = Correlator.powerOfTwo(atLeast: formantFrame)
+        formantFFT = RealFFT(size: formantSize)
+        formantEstimator = FormantEstimator(sampleRate: Double(rate), fftSize: formantSize,
+                                            order: parameters.integer("lpc_order"),
+                                            ceilingHz: parameters.number("formant_ceiling_hz"))
+        harmonicPower = [Float](repeating: 0, count: harmonicFFT!.size / 2 + 1)
+        formantPower = [Float](repeating: 0, count: formantSize / 2 + 1)
+        padding = parameters.boolean("center") ? frame / 2 : 0
+        framer = AudioFramer(frameLength: frame, hop: hop, channels: 1)
+        return schemas
+    }
+
+    public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        guard case .audio(let chunk) = packet.payload, framer != nil else { return }
+        if origin == nil {
+            origin = packet.timestamp
+            try push([Float](repeating: 0, count: padding), output: output)
+        }
+        try push(downmixToMono(chunk.samples[...], channels: channels), output: output)
+    }
+
+    public func finish(output: Emitter) throws {
+        guard origin != nil, viterbi != nil else { return }
+        try push([Float](repeating: 0, count: padding), output: output)
+        for state in viterbi!.flush() { try emit(state: state, output: output) }
+    }
+
+    private func push(_ samples: [Float], output: Emitter) throws {
+        guard framer != nil else { return }
+        try framer!.append(samples) { frame, index in
+            let copy = Array(frame)
+            var energy: Float = 0
+            for sample in copy { energy += sample * sample }
+            let rms = (energy / Float(copy.count)).squareRoot()
+            let candidates = rms >= silence && rms > 0 ? copy.withUnsafeBufferPointer { yin!.candidates($0) } : []
+            let total = min(1, candidates.reduce(0) { $0 + $1.probability })
+            pending.append(Pending(samples: copy, candidates: candidates, voicingProbability: total, index: index))
+            let observation = candidates.map { (bin: viterbi!.bin(of: $0.frequency), probability: $0.probability) }
+            if let state = viterbi!.push(voiced: observation, voicedProbability: total) {
+                try emit(state: state, output: output)
+            }
+        }
+    }
+
+    /// Emits the oldest pending frame, decided as `state`.
+    private func emit(state: Int, output: Emitter) throws {
+        guard !pending.isEmpty, let viterbi, let origin else { return }
+        let frame = pending.removeFirst()
+        let time = origin + Timestamp(sample: frame.index * Int64(hop), rate: rate)
+        let duration = Timestamp(sample: Int64(hop), rate: rate)
+        let voiced = state < viterbi.bins
+        var f0 = 0.0
+        if voiced {
+            // The refined candidate nearest the decoded bin, else the bin's own frequency.
+            let grid = viterbi.frequency(ofBin: state)
+            f0 = grid
+            var nearest = Double.infinity
+            for candidate in frame.candidates {
+                let distance = abs(12 * log2(candidate.frequency / grid))
+                if distance < nearest, distance <= 0.5 { nearest = distance; f0 = candidate.frequency }
+            }
+        }
+        let semitone = voiced ? 12 * log2(f0 / 27.5) : 0
+        try output.emit(.features(FeatureRow([Float(f0), Float(semitone), Float(frame.voicingProbability), voiced ? 1 : 0])),
+                        at: time, duration: duration, on: 0)
+        // Spectra: the Gaussian-windowed frame (harmonics, HNR) and the centred Hamming window (formants).
+        if scratch.count != frame.samples.count { scratch = [Float](repeating: 0, count: frame.samples.count) }
+        for index in 0..<frame.samples.count { scratch[index] = frame.samples[index] * gaussian[index] }
+        let offset = (frame.samples.count - hamming.count) / 2
+        var formantFrame = [Float](repeating: 0, count: hamming.count)
+        for index in 0..<hamming.count { formantFrame[index] = frame.samples[offset + index] * hamming[index] }
+        formantFrame.withUnsafeBufferPointer { formantFFT!.power(of: $0, into: &formantPower) }
+        let formants = formantEstimator!.formants(formantPower)
+        var voice = [Float](repeating: 0, count: 5)
+        var formantRow = [Float](repeating: 0, count: 9)
+        for (number, formant) in formants.prefix(3).enumerated() {
+            formantRow[3 * number] = Float(formant.frequency)
+            formantRow[3 * number + 1] = Float(formant.bandwidth)
+        }
+        if voiced {
+            scratch.withUnsafeBufferPointer { harmonicFFT!.power(of: $0, into: &harmonicPower) }
+            scratch.withUnsafeBufferPointer { correlator!.autocorrelate($0, lags: min($0.count, Int(Double(rate) / f0) + 3), into: &autocorrelation) }
+            let binHz = Double(rate) / Double(harmonicFFT!.size)
+            if let perturbation = frame.samples.withUnsafeBufferPointer({ perturbation.measure($0, sampleRate: Double(rate), frequency: f0) }) {
+                voice[0] = Float(perturbation.jitter)
+                voice[1] = Float(perturbation.shimmerDB)
+            }
+            voice[2] = Float(HarmonicAnalysis.harmonicsToNoise(autocorrelation: autocorrelation, period: Double(rate) / f0))
+            let h1 = HarmonicAnalysis.harmonicPower(harmonicPower, binHz: binHz, f0: f0, number: 1)
+            let h2 = HarmonicAnalysis.harmonicPower(harmonicPower, binHz: binHz, f0: f0, number: 2)
+            voice[3] = Float(HarmonicAnalysis.ratioDB(h1, h2))
+            for (number, formant) in formants.prefix(3).enumerated() {
+                let amplitude = HarmonicAnalysis.formantPower(harmonicPower, binHz: binHz, f0: f0, formant: formant.frequency)
+                formantRow[3 * number + 2] = Float(HarmonicAnalysis.ratioDB(amplitude, h1))
+                if number == 2 { voice[4] = Float(HarmonicAnalysis.ratioDB(h1, amplitude)) }
+            }
+        }
+        try output.emit(.features(FeatureRow(voice)), at: time, duration: duration, on: 1)
+        try output.emit(.features(FeatureRow(formantRow)), at: time, duration: duration, on: 2)
+    }
+}

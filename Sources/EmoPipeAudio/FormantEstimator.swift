@@ -1,0 +1,51 @@
+import EmoPipeDSP
+import Foundation
+
+/// Formants by linear prediction, as eGeMAPS (openSMILE's `cSpecResample`, `cLpc`,
+/// `cFormantLpc`): the power spectrum of a short window is cut at `ceilingHz` (the band a
+/// signal resampled to 2 x ceiling would keep), its autocorrelation taken by a cosine sum,
+/// an order-`order` predictor fitted (Levinson-Durbin), and the predictor's roots in the upper
+/// half plane read as formants: frequency = angle x fs / 2pi, bandwidth = -ln|z| x fs / pi.
+/// Roots between `minHz` and ceiling - `minHz` count, lowest first.
+struct FormantEstimator {
+    struct Formant: Equatable { var frequency: Double; var bandwidth: Double }
+
+    let order: Int
+    let ceilingHz: Double
+    let minHz: Double
+    private let bins: Int
+    private let effectiveRate: Double
+    private let cosines: [[Double]]
+
+    init(sampleRate: Double, fftSize: Int, order: Int = 11, ceilingHz: Double = 5500, minHz: Double = 50) {
+        self.order = order
+        self.minHz = minHz
+        let binHz = sampleRate / Double(fftSize)
+        bins = max(order + 2, min(fftSize / 2, Int((min(ceilingHz, sampleRate / 2) / binHz).rounded(.down))))
+        effectiveRate = 2 * Double(bins) * binHz
+        self.ceilingHz = effectiveRate / 2
+        let bins = self.bins
+        cosines = (0...order).map { lag in
+            (0...bins).map { k in
+                let weight = (k == 0 || k == bins) ? 0.5 : 1.0
+                return weight * cos(Double.pi * Double(k * lag) / Double(bins))
+            }
+        }
+    }
+
+    /// Formants of a power spectrum (bins 0...n/2), lowest first.
+    func formants(_ power: [Float]) -> [Formant] {
+        let r = cosines.map { row -> Double in
+            var sum = 0.0
+            for k in 0...bins { sum += row[k] * Double(power[k]) }
+            return sum
+        }
+        guard let (a, _) = LinearPrediction.coefficients(autocorrelation: r, order: order) else { return [] }
+        return PolynomialRoots.roots(of: a)
+            .filter { $0.im > 0 }
+            .map { Formant(frequency: $0.phase * effectiveRate / (2 * Double.pi),
+                           bandwidth: -log($0.magnitude) * effectiveRate / Double.pi) }
+            .filter { $0.frequency > minHz && $0.frequency < ceilingHz - minHz }
+            .sorted { $0.frequency < $1.frequency }
+    }
+}

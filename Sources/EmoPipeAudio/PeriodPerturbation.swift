@@ -1,0 +1,70 @@
+import Foundation
+
+/// Cycle-to-cycle perturbation of a voiced frame, measured on the waveform as openSMILE's
+/// `cPitchJitter` does: starting at the largest sample of the first expected period, each next
+/// period is the lag within +-`searchRange` of the expected one that best matches the previous
+/// period (normalised cross-correlation >= `minCorrelation`, parabolic refinement).
+///
+/// - jitter (local): mean |T_i - T_{i-1}| / mean T_i (a fraction; Praat's jitter local).
+/// - shimmer (local, dB): mean |20 log10(A_i / A_{i-1})|, A_i the peak-to-peak amplitude.
+struct PeriodPerturbation {
+    var searchRange = 0.1
+    var minCorrelation = 0.5
+
+    /// Jitter and shimmer of `samples` at fundamental `frequency` Hz, nil with fewer than two
+    /// periods found.
+    func measure(_ samples: UnsafeBufferPointer<Float>, sampleRate: Double, frequency: Double) -> (jitter: Double, shimmerDB: Double)? {
+        let period = sampleRate / frequency
+        let length = Int(period.rounded())
+        guard length >= 4, samples.count >= 2 * length + 2 else { return nil }
+        var start = 0
+        for index in 0..<length where samples[index] > samples[start] { start = index }
+        var periods: [Double] = [], amplitudes: [Double] = []
+        let shortest = max(2, Int((period * (1 - searchRange)).rounded(.down)))
+        let longest = Int((period * (1 + searchRange)).rounded(.up))
+        var position = Double(start)
+        while true {
+            let here = Int(position.rounded())
+            guard here + longest + length + 1 < samples.count else { break }
+            var scores = [Double](repeating: -1, count: longest + 2)
+            var best = -1
+            for lag in (shortest - 1)...(longest + 1) {
+                scores[lag] = Self.correlation(samples, here, here + lag, length)
+                if lag >= shortest, lag <= longest, best < 0 || scores[lag] > scores[best] { best = lag }
+            }
+            guard best > 0, scores[best] >= minCorrelation else { break }
+            var refined = Double(best)
+            let a = scores[best - 1], b = scores[best], c = scores[best + 1]
+            let curvature = a - 2 * b + c
+            if curvature < 0 { refined += 0.5 * (a - c) / curvature }
+            periods.append(refined)
+            var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
+            for index in here..<(here + best) { low = min(low, samples[index]); high = max(high, samples[index]) }
+            amplitudes.append(Double(high - low))
+            position += refined
+        }
+        guard periods.count >= 2 else { return nil }
+        var periodChange = 0.0, amplitudeChange = 0.0, amplitudePairs = 0
+        for index in 1..<periods.count {
+            periodChange += abs(periods[index] - periods[index - 1])
+            if amplitudes[index] > 0, amplitudes[index - 1] > 0 {
+                amplitudeChange += abs(20 * log10(amplitudes[index] / amplitudes[index - 1]))
+                amplitudePairs += 1
+            }
+        }
+        let meanPeriod = periods.reduce(0, +) / Double(periods.count)
+        return (periodChange / Double(periods.count - 1) / meanPeriod,
+                amplitudePairs > 0 ? amplitudeChange / Double(amplitudePairs) : 0)
+    }
+
+    /// Normalised cross-correlation of `length` samples at `a` and at `b`.
+    private static func correlation(_ x: UnsafeBufferPointer<Float>, _ a: Int, _ b: Int, _ length: Int) -> Double {
+        var product: Float = 0, energyA: Float = 0, energyB: Float = 0
+        for index in 0..<length {
+            let u = x[a + index], v = x[b + index]
+            product += u * v; energyA += u * u; energyB += v * v
+        }
+        let norm = (Double(energyA) * Double(energyB)).squareRoot()
+        return norm > 0 ? Double(product) / norm : 0
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Descriptors of one power spectrum, defined as openSMILE's `cSpectral` computes them for
+/// eGeMAPS (Eyben et al. 2016), so that values are comparable with published eGeMAPS results.
+/// The spectrum is of samples in [-1, 1]; bin k lies at k x binHz.
+///
+/// - `centroid`: power-weighted mean frequency (Hz).
+/// - `rolloff`: lowest frequency below which `rolloffFraction` of the power lies (Hz).
+/// - `flux`: root mean square difference between this and the previous frame's magnitude
+///   spectrum over 0-5 kHz (unnormalised, so it grows with level, as openSMILE's); 0 on the
+///   first frame.
+/// - `slope0_500`, `slope500_1500`: regression slope of the dB power spectrum (floored at
+///   -100 dB) against frequency over the band (dB/Hz), edge bins weighted by the fraction of
+///   them inside the band, with openSMILE's weighting of the frequency sums.
+/// - `alphaRatio`: power 1-5 kHz over power below 1 kHz (dB; negative for most speech).
+/// - `hammarberg`: strongest bin below 2 kHz over strongest bin 2-5 kHz (dB).
+struct SpectralDescriptors {
+    static let names = ["centroid_hz", "rolloff_hz", "flux", "slope_0_500", "slope_500_1500",
+                        "alpha_ratio_db", "hammarberg_db"]
+    /// Power floor of the dB spectrum (-100 dB re full scale).
+    static let powerFloor = 1e-10
+
+    let binHz: Double
+    let rolloffFraction: Double
+    let fluxMaxHz: Double
+    private var previous: [Float] = []
+    private var current: [Float] = []
+
+    init(sampleRate: Double, fftSize: Int, rolloffFraction: Double = 0.85, fluxMaxHz: Double = 5000) {
+        binHz = sampleRate / Double(fftSize)
+        self.rolloffFraction = rolloffFraction
+        self.fluxMaxHz = fluxMaxHz
+    }
+
+    /// The descriptors of `power` (bins 0...n/2), in the order of `names`.
+    mutating func compute(_ power: [Float]) -> [Float] {
+        var total = 0.0, weighted = 0.0
+        for (bin, value) in power.enumerated() {
+            total += Double(value)
+            weighted += Double(value) * Double(bin) * binHz
+        }
+        let centroid = total > 0 ? weighted / total : 0
+        var rolloff = 0.0
+        if total > 0 {
+            var cumulative = 0.0
+            for (bin, value) in power.enumerated() {
+                cumulative += Double(value)
+                if cumulative >= rolloffFraction * total { rolloff = Double(bin) * binHz; break }
+            }
+        }
+        var low = 0.0, high = 0.0, lowPeak = 0.0, highPeak = 0.0
+        for (bin, value) in power.enumerated() {
+            let frequency = Double(bin) * binHz, value = Double(value)
+            if frequency > 5000 { break }
+            if frequency < 1000 { low += value } else { high += value }
+            if frequency < 2000 { lowPeak = max(lowPeak, value) } else { highPeak = max(highPeak, value) }
+        }
+        return [Float(centroid), Float(rolloff), flux(power), Float(slope(power, 0, 500)),
+                Float(slope(power, 500, 1500)), Float(ratioDB(high, low)), Float(ratioDB(lowPeak, highPeak))]
+    }
+
+    private func ratioDB(_ numerator: Double, _ denominator: Double) -> Double {
+        guard denominator > 0 else { return 0 }
+        return 10 * log10(max(numerator, Self.powerFloor) / denominator)
+    }
+
+    /// The band's slope of 10 log10(power) against frequency (dB/Hz), openSMILE's formula.
+    private func slope(_ power: [Float], _ lowHz: Double, _ highHz: Double) -> Double {
+        let left = lowHz / binHz, right = highHz / binHz
+        var leftWeight = left.rounded(.up) - left, rightWeight = right - right.rounded(.down)
+        if leftWeight == 0 { leftWeight = 1 }
+        if rightWeight == 0 { rightWeight = 1 }
+        let first = Int(left.rounded(.down)), last = min(power.count - 1, Int(right.rounded(.down)))
+        guard last > first else { return 0 }
+        func level(_ bin: Int) -> Double { 10 * log10(max(Double(power[bin]), Self.powerFloor)) }
+        var sumF = Double(first) * binHz * leftWeight
+        var sumFF = sumF * sumF
+        var sumFL = sumF * level(first), sumL = leftWeight * level(first)
+        for bin in (first + 1)..<last {
+            let frequency = Double(bin) * binHz
+            sumF += frequency; sumFF += frequency * frequency
+            sumFL += frequency * level(bin); sumL += level(bin)
+        }
+        let edge = Double(last) * binHz * rightWeight
+        sumF += edge; sumFF += edge * edge
+        sumFL += edge * level(last); sumL += rightWeight * level(last)
+        let count = right - left
+        let denominator = count * sumFF - sumF * sumF
+        return denominator != 0 ? (count * sumFL - sumF * sumL) / denominator : 0
+    }
+
+    private mutating func flux(_ power: [Float]) -> Float {
+        let count = min(power.count, Int(fluxMaxHz / binHz) + 1)
+        if current.count != count { current = [Float](repeating: 0, count: count) }
+        for bin in 0..<count { current[bin] = power[bin].squareRoot() }
+        defer { swap(&previous, &current) }
+        guard previous.count == count else { return 0 }
+        var sum: Float = 0
+        for bin in 0..<count {
+            let difference = current[bin] - previous[bin]
+            sum += difference * difference
+        }
+        return (sum / Float(count)).squareRoot()
+    }
+}
