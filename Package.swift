@@ -43,7 +43,7 @@ let package = Package(
 
         .testTarget(name: "EmoPipeCoreTests", dependencies: ["EmoPipeCore"]),
         .testTarget(name: "EmoPipeMediaTests", dependencies: ["EmoPipeMedia", "EmoPipeCore"]),
-        .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
+        .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeDSP", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeVideoTests", dependencies: ["EmoPipeVideo", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeEEGTests", dependencies: ["EmoPipeEEG", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeSinksTests", dependencies: ["EmoPipeSinks", "EmoPipeCore"]),

@@ -119,5 +119,39 @@ enum EmbeddedPipelines {
             use: sink.jsonl
             in: level
         """#,
+        "voice-features.yaml": #"""
+        version: 1
+        name: voice-features
+        description: >-
+          eGeMAPS-class voice features of anything FFmpeg opens, from a file or stdin, resampled to
+          16 kHz mono: spectral descriptors and MFCCs every 10 ms on 20 ms Hamming windows, F0 (pYIN),
+          voicing, jitter, shimmer, HNR, H1-H2, H1-A3 and formants every 10 ms, speech/pause
+          segments, and the 88 eGeMAPS v02 functionals over the whole input, named as openSMILE names
+          them.
+        stages:
+          - id: media
+            use: source.media
+            with: {audio_rate: 16000, audio_channels: mono}
+          - id: spectral
+            use: audio.spectral
+            in: media.audio
+            with: {frame_ms: 20, hop_ms: 10, window: hamming, n_fft: 512, n_mels: 26, mel_scale: htk,
+                   mel_norm: none, fmin_hz: 20, fmax_hz: 8000, n_mfcc: 5, lifter: 22}
+          - id: pitch
+            use: audio.pitch
+            in: media.audio
+          - id: vad
+            use: audio.vad
+            in: media.audio
+          - id: functionals
+            use: audio.functionals
+            in: [spectral.descriptors, spectral.mfcc, pitch.f0, pitch.voice, pitch.formants]
+          - id: lld
+            use: sink.jsonl
+            in: [spectral.descriptors, spectral.mfcc, pitch.f0, pitch.voice, pitch.formants, vad.frames, vad.pauses, vad.speech]
+          - id: summary
+            use: sink.jsonl
+            in: functionals
+        """#,
     ]
 }

@@ -200,7 +200,7 @@ public final class AudioPitchStage: Stage {
         }
         if voiced {
             scratch.withUnsafeBufferPointer { harmonicFFT!.power(of: $0, into: &harmonicPower) }
-            scratch.withUnsafeBufferPointer { correlator!.autocorrelate($0, lags: min($0.count, Int(Double(rate) / f0) + 3), into: &autocorrelation) }
+            scratch.withUnsafeBufferPointer { correlator!.autocorrelate($0, lags: min($0.count, Int((Double(rate) / f0).rounded()) + 3), into: &autocorrelation) }
             let binHz = Double(rate) / Double(harmonicFFT!.size)
             if let perturbation = frame.samples.withUnsafeBufferPointer({ perturbation.measure($0, sampleRate: Double(rate), frequency: f0) }) {
                 voice[0] = Float(perturbation.jitter)

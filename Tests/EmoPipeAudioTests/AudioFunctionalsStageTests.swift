@@ -1,0 +1,86 @@
+@testable import EmoPipeAudio
+import EmoPipeCore
+import Foundation
+import Testing
+
+@Suite struct AudioFunctionalsStageTests {
+    @Test func theEGeMAPSNamesAreOpenSMILEs() throws {
+        let text = try String(contentsOf: AudioTestSupport.testsFolder.appendingPathComponent("Reference/egemaps_functional_names.txt"), encoding: .utf8)
+        let names = text.split(whereSeparator: \.isNewline).map(String.init)
+        #expect(names.count == 88)
+        #expect(EGeMAPSFunctionals.names == names)
+    }
+
+    @Test func contourStatisticsHaveKnownValues() {
+        #expect(ContourFunctionals.percentile(sorted: [1, 2, 3, 4, 5], 0.2) == 1.8)
+        #expect(ContourFunctionals.percentile(sorted: [1, 2, 3, 4, 5], 0.5) == 3)
+        #expect(ContourFunctionals.normalisedDeviation([2, 4]) == 1.0 / 3.0)
+        #expect(ContourFunctionals.smooth3([0, 3, 6, 0, 9], skipZeros: true) == [0, 4.5, 4.5, 0, 9])
+        #expect(ContourFunctionals.smooth3([3, 6, 9], skipZeros: false) == [4.5, 6, 7.5])
+        #expect(ContourFunctionals.runs([1, 1, 0, 0, 0, 2, 0], where: { $0 > 0 }) == [2, 1])
+        // A triangle wave rising 1 per frame for 10 frames and falling 2 per frame for 5: at
+        // 10 ms frames, rising slopes of 100/s and falling slopes of 200/s.
+        let period = (0..<10).map(Double.init) + (0..<5).map { 10 - 2 * Double($0) }
+        let slopes = ContourFunctionals.slopes(period + period + period + [0], frameSeconds: 0.01)
+        #expect(abs(slopes.meanRising - 100) < 1e-9 && abs(slopes.meanFalling - 200) < 1e-9)
+        #expect(slopes.sdRising < 1e-9)
+    }
+
+    private func feed(_ parameters: [String: ParameterValue], rows: Int, names: [String] = ["a", "b"],
+                      value: (Int) -> [Float]) throws -> [Packet] {
+        let harness = try StageHarness(AudioFunctionalsStage.descriptor, parameters: parameters,
+                                       inputs: [.features(FeatureSchema(names))], inputNames: ["lld"])
+        for index in 0..<rows {
+            _ = try harness.push(Packet(timestamp: Timestamp(microseconds: Int64(index) * 10_000), duration: Timestamp(microseconds: 10_000),
+                                        payload: .features(FeatureRow(value(index)))))
+        }
+        try harness.finish()
+        return harness.emitted(on: 0)
+    }
+
+    @Test func genericStatisticsOverFixedWindows() throws {
+        // 3 s of rows, a = frame index within its second, b = 5: three 1 s windows.
+        let packets = try feed(["set": .string("generic"), "window_s": .number(1)], rows: 300) { [Float($0 % 100), 5] }
+        #expect(packets.map(\.timestamp.microseconds) == [0, 1_000_000, 2_000_000])
+        for packet in packets {
+            guard case .features(let row) = packet.payload else { Issue.record("not features"); continue }
+            // a: mean 49.5, min 0, max 99, median 49.5; b: constant 5, deviation 0.
+            #expect(row.values[0] == 49.5 && row.values[2] == 0 && row.values[3] == 99 && row.values[5] == 49.5)
+            #expect(row.values[7] == 5 && row.values[8] == 0)
+            #expect(packet.duration.microseconds == 1_000_000)
+        }
+    }
+
+    @Test func eGeMAPSNeedsItsLLDsAndSaysWhichAreMissing() {
+        do {
+            _ = try feed([:], rows: 1) { _ in [0, 0] }
+            Issue.record("accepted LLDs without eGeMAPS's columns")
+        } catch {
+            #expect("\(error)".contains("loudness") && "\(error)".contains("f0_semitone"))
+        }
+    }
+
+    @Test func eGeMAPSOfAKnownContour() throws {
+        // 2 s: voiced (F0 at 40 semitones) for the first second, unvoiced after; loudness 1.
+        let names = EGeMAPSFunctionals.requiredColumns
+        let packets = try feed([:], rows: 200, names: names) { index in
+            names.map { name -> Float in
+                switch name {
+                case "f0_semitone": index < 100 ? 40 : 0
+                case "loudness": 1
+                case "power": 0.01
+                default: 0
+                }
+            }
+        }
+        let row = try #require(packets.first.flatMap { if case .features(let row) = $0.payload { row.values } else { nil } })
+        let value = Dictionary(uniqueKeysWithValues: zip(EGeMAPSFunctionals.names, row))
+        #expect(value["F0semitoneFrom27.5Hz_sma3nz_amean"] == 40)
+        #expect(value["F0semitoneFrom27.5Hz_sma3nz_stddevNorm"] == 0)
+        #expect(value["loudness_sma3_amean"] == 1)
+        #expect(value["VoicedSegmentsPerSec"] == 0.5)
+        #expect(abs(value["MeanVoicedSegmentLengthSec"]! - 1) < 1e-6)
+        #expect(abs(value["MeanUnvoicedSegmentLength"]! - 1) < 1e-6)
+        #expect(abs(value["equivalentSoundLevel_dBp"]! - -20) < 1e-4)
+    }
+}
