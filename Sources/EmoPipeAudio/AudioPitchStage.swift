@@ -58,19 +58,16 @@ public final class AudioPitchStage: Stage {
         var samples: [Float]
         var candidates: [YINCandidates.Candidate]
         var voicingProbability: Double
-        var index: Int64
+        var time: Timestamp
+        var duration: Timestamp
     }
 
     private let parameters: Parameters
-    private var framer: AudioFramer?
+    private var framer: CentredAudioFramer?
     private var yin: YINCandidates?
     private var viterbi: PitchViterbi?
     private var pending: [Pending] = []
-    private var channels = 1
     private var rate = 0
-    private var hop = 1
-    private var padding = 0
-    private var origin: Timestamp?
     private var silence: Float = 0
     private var gaussian: [Float] = []
     private var hamming: [Float] = []
@@ -95,13 +92,12 @@ public final class AudioPitchStage: Stage {
         ]
         guard format.sampleRate > 0, format.channels > 0 else { return schemas }
         rate = format.sampleRate
-        channels = format.channels
         let fmin = parameters.number("fmin_hz"), fmax = parameters.number("fmax_hz")
         guard fmin < fmax, fmax < Double(rate) / 2 else {
             throw StageError("F0 range \(fmin)-\(fmax) Hz does not fit below \(Double(rate) / 2) Hz")
         }
         let frame = Int((parameters.number("frame_ms") * Double(rate) / 1000).rounded())
-        hop = max(1, Int((parameters.number("hop_ms") * Double(rate) / 1000).rounded()))
+        let hop = max(1, Int((parameters.number("hop_ms") * Double(rate) / 1000).rounded()))
         let longest = Int((Double(rate) / fmin).rounded(.up))
         guard frame >= 2 * longest + 2 else {
             throw StageError("frame_ms \(parameters.number("frame_ms")) holds \(frame) samples at \(rate) Hz; fmin_hz \(fmin) needs at least \(2 * longest + 2) (\(String(format: "%.1f", Double(2 * longest + 2) * 1000 / Double(rate))) ms)")
@@ -126,49 +122,42 @@ public final class AudioPitchStage: Stage {
                                             ceilingHz: parameters.number("formant_ceiling_hz"))
         harmonicPower = [Float](repeating: 0, count: harmonicFFT!.size / 2 + 1)
         formantPower = [Float](repeating: 0, count: formantSize / 2 + 1)
-        padding = parameters.boolean("center") ? frame / 2 : 0
-        framer = AudioFramer(frameLength: frame, hop: hop, channels: 1)
+        framer = CentredAudioFramer(frameLength: frame, hop: hop, rate: rate, channels: format.channels,
+                                    centred: parameters.boolean("center"))
         return schemas
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         guard case .audio(let chunk) = packet.payload, framer != nil else { return }
-        if origin == nil {
-            origin = packet.timestamp
-            try push([Float](repeating: 0, count: padding), output: output)
-        }
-        try push(downmixToMono(chunk.samples[...], channels: channels), output: output)
+        try framer!.append(chunk, at: packet.timestamp) { try analyse($0, index: $1, clock: $2, output: output) }
     }
 
     public func finish(output: Emitter) throws {
-        guard origin != nil, viterbi != nil else { return }
-        try push([Float](repeating: 0, count: padding), output: output)
+        guard framer != nil, try framer!.finish({ try analyse($0, index: $1, clock: $2, output: output) }) else { return }
         for state in viterbi!.flush() { try emit(state: state, output: output) }
     }
 
-    private func push(_ samples: [Float], output: Emitter) throws {
-        guard framer != nil else { return }
-        try framer!.append(samples) { frame, index in
-            let copy = Array(frame)
-            var energy: Float = 0
-            for sample in copy { energy += sample * sample }
-            let rms = (energy / Float(copy.count)).squareRoot()
-            let candidates = rms >= silence && rms > 0 ? copy.withUnsafeBufferPointer { yin!.candidates($0) } : []
-            let total = min(1, candidates.reduce(0) { $0 + $1.probability })
-            pending.append(Pending(samples: copy, candidates: candidates, voicingProbability: total, index: index))
-            let observation = candidates.map { (bin: viterbi!.bin(of: $0.frequency), probability: $0.probability) }
-            if let state = viterbi!.push(voiced: observation, voicedProbability: total) {
-                try emit(state: state, output: output)
-            }
+    /// YIN candidates of a frame into the decoder; emits the frame the decoder decides, if any.
+    private func analyse(_ frame: ArraySlice<Float>, index: Int64, clock: FrameClock, output: Emitter) throws {
+        let copy = Array(frame)
+        var energy: Float = 0
+        for sample in copy { energy += sample * sample }
+        let rms = (energy / Float(copy.count)).squareRoot()
+        let candidates = rms >= silence && rms > 0 ? copy.withUnsafeBufferPointer { yin!.candidates($0) } : []
+        let total = min(1, candidates.reduce(0) { $0 + $1.probability })
+        pending.append(Pending(samples: copy, candidates: candidates, voicingProbability: total,
+                               time: clock.time(ofFrame: index), duration: clock.step))
+        let observation = candidates.map { (bin: viterbi!.bin(of: $0.frequency), probability: $0.probability) }
+        if let state = viterbi!.push(voiced: observation, voicedProbability: total) {
+            try emit(state: state, output: output)
         }
     }
 
     /// Emits the oldest pending frame, decided as `state`.
     private func emit(state: Int, output: Emitter) throws {
-        guard !pending.isEmpty, let viterbi, let origin else { return }
+        guard !pending.isEmpty, let viterbi else { return }
         let frame = pending.removeFirst()
-        let time = origin + Timestamp(sample: frame.index * Int64(hop), rate: rate)
-        let duration = Timestamp(sample: Int64(hop), rate: rate)
+        let time = frame.time, duration = frame.duration
         let voiced = state < viterbi.bins
         var f0 = 0.0
         if voiced {

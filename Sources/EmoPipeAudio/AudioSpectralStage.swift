@@ -52,7 +52,7 @@ public final class AudioSpectralStage: Stage {
         make: { .stage(AudioSpectralStage(parameters: $0)) })
 
     private let parameters: Parameters
-    private var framer: AudioFramer?
+    private var framer: CentredAudioFramer?
     private var fft: RealFFT?
     private var dct: DCT?
     private var filterbank: MelFilterbank?
@@ -60,10 +60,7 @@ public final class AudioSpectralStage: Stage {
     /// Scratch: the windowed frame, and its power spectrum.
     private var windowed: [Float] = []
     private var power: [Float] = []
-    private var channels = 1
-    private var rate = 0
-    private var padding = 0
-    private var origin: Timestamp?
+    private var melEnergies: [Float] = []
     private var mfccCount = 0
     private var lifter: [Float] = []
     private var descriptors: SpectralDescriptors?
@@ -82,8 +79,7 @@ public final class AudioSpectralStage: Stage {
                                        .features(FeatureSchema((0..<mfccCount).map { "mfcc_\($0)" })),
                                        .features(FeatureSchema(SpectralDescriptors.names + ["loudness", "power"]))]
         guard format.sampleRate > 0, format.channels > 0 else { return schemas }
-        rate = format.sampleRate
-        channels = format.channels
+        let rate = format.sampleRate
         let frame = Int((parameters.number("frame_ms") * Double(rate) / 1000).rounded())
         let hop = Int((parameters.number("hop_ms") * Double(rate) / 1000).rounded())
         let fftSize = parameters.integer("n_fft") > 0 ? parameters.integer("n_fft") : frame
@@ -114,42 +110,38 @@ public final class AudioSpectralStage: Stage {
         lifter = (0..<mfccCount).map { k in
             liftering > 0 ? Float(1 + liftering / 2 * sin(Double.pi * Double(k + 1) / liftering)) : 1
         }
-        padding = parameters.boolean("center") ? fftSize / 2 : 0
-        framer = AudioFramer(frameLength: fftSize, hop: hop, channels: 1)
+        framer = CentredAudioFramer(frameLength: fftSize, hop: hop, rate: rate, channels: format.channels,
+                                    centred: parameters.boolean("center"))
         return schemas
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         guard case .audio(let chunk) = packet.payload, framer != nil else { return }
-        if origin == nil {
-            origin = packet.timestamp
-            try push([Float](repeating: 0, count: padding), output: output)
-        }
-        try push(downmixToMono(chunk.samples[...], channels: channels), output: output)
+        try framer!.append(chunk, at: packet.timestamp) { try analyse($0, index: $1, clock: $2, output: output) }
     }
 
     public func finish(output: Emitter) throws {
-        guard origin != nil else { return }
-        try push([Float](repeating: 0, count: padding), output: output)
+        try framer?.finish { try analyse($0, index: $1, clock: $2, output: output) }
     }
 
-    private func push(_ samples: [Float], output: Emitter) throws {
-        guard let hop = framer?.hop, let fft, let dct, let filterbank, let loudness else { return }
-        let origin = self.origin!, rate = self.rate
-        try framer!.append(samples) { frame, index in
-            for (position, sample) in frame.enumerated() { windowed[position] = sample * window[position] }
-            windowed.withUnsafeBufferPointer { fft.power(of: $0, into: &power) }
-            let logmel = filterbank.apply(power).map { 10 * log10(max($0, 1e-10)) }
-            let mfcc = zip(dct.transform(logmel, count: mfccCount), lifter).map { $0 * $1 }
-            let time = origin + Timestamp(sample: index * Int64(hop), rate: rate)
-            let duration = Timestamp(sample: Int64(hop), rate: rate)
+    private func analyse(_ frame: ArraySlice<Float>, index: Int64, clock: FrameClock, output: Emitter) throws {
+        guard let fft, let dct, let filterbank, loudness != nil else { return }
+        frame.withUnsafeBufferPointer { samples in
+            for position in 0..<samples.count { windowed[position] = samples[position] * window[position] }
+        }
+        windowed.withUnsafeBufferPointer { fft.power(of: $0, into: &power) }
+        filterbank.apply(power, into: &melEnergies)
+        let logmel = melEnergies.map { 10 * log10(max($0, 1e-10)) }
+        let mfcc = zip(dct.transform(logmel, count: mfccCount), lifter).map { $0 * $1 }
+        let time = clock.time(ofFrame: index), duration = clock.step
+        do {
             try output.emit(.features(FeatureRow(logmel)), at: time, duration: duration, on: 0)
             try output.emit(.features(FeatureRow(mfcc)), at: time, duration: duration, on: 1)
-            var meanSquare: Float = 0
-            for position in windowSpan { meanSquare += frame[frame.startIndex + position] * frame[frame.startIndex + position] }
-            meanSquare /= Float(max(1, windowSpan.count))
-            let row = descriptors!.compute(power) + [loudness.loudness(power), meanSquare]
-            try output.emit(.features(FeatureRow(row)), at: time, duration: duration, on: 2)
         }
+        var meanSquare: Float = 0
+        for position in windowSpan { meanSquare += frame[frame.startIndex + position] * frame[frame.startIndex + position] }
+        meanSquare /= Float(max(1, windowSpan.count))
+        let row = descriptors!.compute(power) + [loudness!.loudness(power), meanSquare]
+        try output.emit(.features(FeatureRow(row)), at: time, duration: duration, on: 2)
     }
 }

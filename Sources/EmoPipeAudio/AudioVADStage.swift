@@ -45,19 +45,14 @@ public final class AudioVADStage: Stage {
         make: { .stage(AudioVADStage(parameters: $0)) })
 
     private let parameters: Parameters
-    private var framer: AudioFramer?
+    private var framer: CentredAudioFramer?
     private var detector: VoiceActivityDetector?
     private var correlator: Correlator?
     private var autocorrelation: [Float] = []
-    private var channels = 1
-    private var rate = 0
-    private var hop = 1
-    private var padding = 0
-    private var origin: Timestamp?
     private var lagRange = 1...2
     private var voicingThreshold: Float = 0.5
-    private var history: [(speech: Bool, voicedOnset: Bool)] = []
-    private var historyLength = 1
+    private var window = SpeechRateWindow(length: 1)
+    private var clock: FrameClock?
     private var previousVoiced = false
     private var lastIndex: Int64 = -1
 
@@ -71,10 +66,9 @@ public final class AudioVADStage: Stage {
             .features(segment), .features(segment),
         ]
         guard format.sampleRate > 0, format.channels > 0 else { return schemas }
-        rate = format.sampleRate
-        channels = format.channels
+        let rate = format.sampleRate
         let frame = max(2, Int((parameters.number("frame_ms") * Double(rate) / 1000).rounded()))
-        hop = max(1, Int((parameters.number("hop_ms") * Double(rate) / 1000).rounded()))
+        let hop = max(1, Int((parameters.number("hop_ms") * Double(rate) / 1000).rounded()))
         let hopSeconds = Double(hop) / Double(rate)
         detector = VoiceActivityDetector(
             thresholdDB: parameters.number("threshold_db"), minimumDB: parameters.number("min_level_db"),
@@ -84,74 +78,62 @@ public final class AudioVADStage: Stage {
         lagRange = max(1, rate / 500)...max(2, min(frame - 1, rate / 60))
         correlator = Correlator(size: Correlator.powerOfTwo(atLeast: 2 * frame))
         voicingThreshold = Float(parameters.number("voicing_threshold"))
-        historyLength = max(1, Int((parameters.number("rate_window_s") / hopSeconds).rounded()))
-        padding = frame / 2
-        framer = AudioFramer(frameLength: frame, hop: hop, channels: 1)
+        window = SpeechRateWindow(length: max(1, Int((parameters.number("rate_window_s") / hopSeconds).rounded())))
+        framer = CentredAudioFramer(frameLength: frame, hop: hop, rate: rate, channels: format.channels, centred: true)
         return schemas
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         guard case .audio(let chunk) = packet.payload, framer != nil else { return }
-        if origin == nil {
-            origin = packet.timestamp
-            try push([Float](repeating: 0, count: padding), output: output)
-        }
-        try push(downmixToMono(chunk.samples[...], channels: channels), output: output)
+        try framer!.append(chunk, at: packet.timestamp) { try analyse($0, index: $1, clock: $2, output: output) }
     }
 
     public func finish(output: Emitter) throws {
-        guard origin != nil, detector != nil else { return }
-        try push([Float](repeating: 0, count: padding), output: output)
+        guard framer != nil, try framer!.finish({ try analyse($0, index: $1, clock: $2, output: output) }) else { return }
         var events: [VoiceActivityDetector.Event] = []
         detector!.finish(at: lastIndex + 1, events: &events)
         try emit(events, output: output)
     }
 
-    private func push(_ samples: [Float], output: Emitter) throws {
-        guard framer != nil, let origin else { return }
-        try framer!.append(samples) { frame, index in
-            lastIndex = index
-            let samples = Array(frame)
-            var energy: Float = 0
-            for sample in samples { energy += sample * sample }
-            let levelDB = 10 * log10(max(Double(energy) / Double(samples.count), 1e-15))
-            var events: [VoiceActivityDetector.Event] = []
-            let decision = detector!.push(levelDB: levelDB, index: index, events: &events)
-            var voiced = false
-            if decision.speech, energy > 0 {
-                samples.withUnsafeBufferPointer { correlator!.autocorrelate($0, lags: lagRange.upperBound + 1, into: &autocorrelation) }
-                let peak = lagRange.map { autocorrelation[$0] }.max() ?? 0
-                voiced = peak / autocorrelation[0] >= voicingThreshold
-            }
-            history.append((decision.speech, voiced && !previousVoiced))
-            previousVoiced = voiced
-            if history.count > historyLength { history.removeFirst(history.count - historyLength) }
-            let seconds = Double(history.count * hop) / Double(rate)
-            let onsets = history.filter(\.voicedOnset).count, speechFrames = history.filter(\.speech).count
-            let row: [Float] = [decision.speech ? 1 : 0, voiced ? 1 : 0, Float(levelDB), Float(decision.noiseFloorDB),
-                                Float(Double(onsets) / seconds), Float(speechFrames) / Float(history.count)]
-            try output.emit(.features(FeatureRow(row)), at: origin + Timestamp(sample: index * Int64(hop), rate: rate),
-                            duration: Timestamp(sample: Int64(hop), rate: rate), on: 0)
-            try emit(events, output: output)
-            // Let consumers merging these segment streams go on without waiting for the next one.
-            let earliest = detector!.earliestStarts(after: index)
-            try output.advance(1, to: origin + Timestamp(sample: earliest.pause * Int64(hop), rate: rate))
-            try output.advance(2, to: origin + Timestamp(sample: earliest.speech * Int64(hop), rate: rate))
+    private func analyse(_ frame: ArraySlice<Float>, index: Int64, clock: FrameClock, output: Emitter) throws {
+        self.clock = clock
+        lastIndex = index
+        let samples = Array(frame)
+        var energy: Float = 0
+        for sample in samples { energy += sample * sample }
+        let levelDB = 10 * log10(max(Double(energy) / Double(samples.count), 1e-15))
+        var events: [VoiceActivityDetector.Event] = []
+        let decision = detector!.push(levelDB: levelDB, index: index, events: &events)
+        var voiced = false
+        if decision.speech, energy > 0 {
+            samples.withUnsafeBufferPointer { correlator!.autocorrelate($0, lags: lagRange.upperBound + 1, into: &autocorrelation) }
+            let peak = lagRange.map { autocorrelation[$0] }.max() ?? 0
+            voiced = peak / autocorrelation[0] >= voicingThreshold
         }
+        window.push(speech: decision.speech, voicedOnset: voiced && !previousVoiced)
+        previousVoiced = voiced
+        let row: [Float] = [decision.speech ? 1 : 0, voiced ? 1 : 0, Float(levelDB), Float(decision.noiseFloorDB),
+                            Float(Double(window.onsets) / (Double(window.count) * Double(clock.step.microseconds) / 1_000_000)),
+                            Float(window.speechFrames) / Float(window.count)]
+        try output.emit(.features(FeatureRow(row)), at: clock.time(ofFrame: index), duration: clock.step, on: 0)
+        try emit(events, output: output)
+        // Let consumers merging these segment streams go on without waiting for the next one.
+        let earliest = detector!.earliestStarts(after: index)
+        try output.advance(1, to: clock.time(ofFrame: earliest.pause))
+        try output.advance(2, to: clock.time(ofFrame: earliest.speech))
     }
 
     private func emit(_ events: [VoiceActivityDetector.Event], output: Emitter) throws {
-        guard let origin else { return }
+        guard let clock else { return }
         for event in events {
             let (span, port): (Range<Int64>, Int) = switch event {
             case .pause(let span): (span, 1)
             case .speech(let span): (span, 2)
             }
-            let start = Timestamp(sample: span.lowerBound * Int64(hop), rate: rate)
-            let length = Timestamp(sample: Int64(span.count) * Int64(hop), rate: rate)
-            let startSeconds = Double(start.microseconds) / 1_000_000, lengthSeconds = Double(length.microseconds) / 1_000_000
-            try output.emit(.features(FeatureRow([Float(startSeconds), Float(startSeconds + lengthSeconds), Float(lengthSeconds)])),
-                            at: origin + start, duration: length, on: port)
+            let start = clock.time(ofFrame: span.lowerBound), end = clock.time(ofFrame: span.upperBound)
+            let startSeconds = Double(start.microseconds) / 1_000_000, endSeconds = Double(end.microseconds) / 1_000_000
+            try output.emit(.features(FeatureRow([Float(startSeconds), Float(endSeconds), Float(endSeconds - startSeconds)])),
+                            at: start, duration: end - start, on: port)
         }
     }
 }

@@ -27,10 +27,13 @@ struct AuditoryLoudness {
         return ratio * ratio * (squared + 1.44e6) / (squared + 9.61e6)
     }
 
+    private var energies: [Float] = []
+
     /// The loudness of a power spectrum (bins 0...n/2), for samples in [-1, 1].
-    func loudness(_ power: [Float]) -> Float {
+    mutating func loudness(_ power: [Float]) -> Float {
+        filterbank.apply(power, into: &energies)
         var total = 0.0
-        for (band, energy) in filterbank.apply(power).enumerated() {
+        for (band, energy) in energies.enumerated() {
             total += pow(max(0, Double(energy) * equalLoudness[band]), Self.exponent)
         }
         return Float(total)

@@ -16,6 +16,8 @@ struct FormantEstimator {
     private let bins: Int
     private let effectiveRate: Double
     private let cosines: [[Double]]
+    /// The last frame's predictor roots, to seed the next frame's root finding.
+    private var previousRoots: [ComplexValue] = []
 
     init(sampleRate: Double, fftSize: Int, order: Int = 11, ceilingHz: Double = 5500, minHz: Double = 50) {
         self.order = order
@@ -34,14 +36,16 @@ struct FormantEstimator {
     }
 
     /// Formants of a power spectrum (bins 0...n/2), lowest first.
-    func formants(_ power: [Float]) -> [Formant] {
+    mutating func formants(_ power: [Float]) -> [Formant] {
         let r = cosines.map { row -> Double in
             var sum = 0.0
             for k in 0...bins { sum += row[k] * Double(power[k]) }
             return sum
         }
         guard let (a, _) = LinearPrediction.coefficients(autocorrelation: r, order: order) else { return [] }
-        return PolynomialRoots.roots(of: a)
+        let roots = PolynomialRoots.roots(of: a, start: previousRoots)
+        previousRoots = roots.allSatisfy { $0.re.isFinite && $0.im.isFinite } ? roots : []
+        return roots
             .filter { $0.im > 0 }
             .map { Formant(frequency: $0.phase * effectiveRate / (2 * Double.pi),
                            bandwidth: -log($0.magnitude) * effectiveRate / Double.pi) }

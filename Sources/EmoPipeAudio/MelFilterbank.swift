@@ -6,8 +6,9 @@ import Foundation
 struct MelFilterbank {
     enum Scale { case slaney, htk }
 
-    /// weights[m][k]: filter m's gain on FFT bin k.
+    /// Filter m's gains on FFT bins `firstBins[m]...`: only the bins where it is not zero.
     let weights: [[Float]]
+    let firstBins: [Int]
 
     init(sampleRate: Double, fftSize: Int, count: Int, lowest: Double, highest: Double, scale: Scale, normalise: Bool) {
         let edges = (0..<(count + 2)).map { index -> Double in
@@ -15,7 +16,7 @@ struct MelFilterbank {
             return Self.hertz(low + (high - low) * Double(index) / Double(count + 1), scale)
         }
         let binFrequencies = (0...(fftSize / 2)).map { Double($0) * sampleRate / Double(fftSize) }
-        weights = (0..<count).map { m in
+        let dense = (0..<count).map { m in
             let widthLow = edges[m + 1] - edges[m], widthHigh = edges[m + 2] - edges[m + 1]
             let norm = normalise ? 2 / (edges[m + 2] - edges[m]) : 1
             return binFrequencies.map { frequency in
@@ -23,6 +24,11 @@ struct MelFilterbank {
                 let falling = (edges[m + 2] - frequency) / widthHigh
                 return Float(max(0, min(rising, falling)) * norm)
             }
+        }
+        firstBins = dense.map { $0.firstIndex { $0 != 0 } ?? 0 }
+        weights = zip(dense, firstBins).map { filter, first in
+            let last = filter.lastIndex { $0 != 0 } ?? -1
+            return last >= first ? Array(filter[first...last]) : []
         }
     }
 
@@ -46,12 +52,18 @@ struct MelFilterbank {
         }
     }
 
-    /// The filters' outputs for a power spectrum (bins 0...fftSize/2).
-    func apply(_ power: [Float]) -> [Float] {
-        weights.map { filter in
-            var sum: Float = 0
-            for (weight, value) in zip(filter, power) where weight != 0 { sum += weight * value }
-            return sum
+    /// The filters' outputs for a power spectrum (bins 0...fftSize/2), into `energies`.
+    func apply(_ power: [Float], into energies: inout [Float]) {
+        if energies.count != weights.count { energies = [Float](repeating: 0, count: weights.count) }
+        power.withUnsafeBufferPointer { power in
+            for (band, filter) in weights.enumerated() {
+                let first = firstBins[band]
+                var sum: Float = 0
+                filter.withUnsafeBufferPointer { filter in
+                    for offset in 0..<filter.count { sum += filter[offset] * power[first + offset] }
+                }
+                energies[band] = sum
+            }
         }
     }
 }

@@ -13,42 +13,52 @@ struct PitchViterbi {
     let fmin: Double
     let lag: Int
     private let halfWidth: Int
-    /// logTransition[i][offset]: log weight from bin i to bin i + offset - halfWidth.
-    private let logTransition: [[Double]]
-    private let logStay: Double
-    private let logSwitch: Double
-    private var delta: [Double]
+    private let width: Int
+    /// log of the triangular transition weight at each offset (offset - halfWidth bins).
+    private let logTriangle: [Float]
+    /// log of each source bin's row sum (rows are normalised; the sum is smaller at the edges).
+    private let logRowSum: [Float]
+    private let logStay: Float
+    private let logSwitch: Float
+    /// Lanes per SIMD step; `bins` is rounded up to a multiple of it in the scratch buffers.
+    private typealias Lanes = SIMD8<Float>
+    private let paddedBins: Int
+    private var delta: [Float]
     private var started = false
     /// Back pointers of the frames not yet decided, oldest first.
     private var backPointers: [[Int32]] = []
     private var recycled: [[Int32]] = []
-    private var scratch: [Double]
-    private var bestFrom: [Int32]
-    private var bestScore: [Double]
+    private var observation: [Float]
+    /// One voicing block's scores, normalised by row sums, with -inf margins of `halfWidth`.
+    private var sources: [Float]
+    private var bestScore: [[Float]]
+    private var bestOffset: [[Int32]]
 
     init(fmin: Double, fmax: Double, binsPerSemitone: Int, transitionWidth: Int, switchProbability: Double, lag: Int) {
         self.fmin = fmin
         self.binsPerSemitone = binsPerSemitone
         bins = Int((12 * Double(binsPerSemitone) * log2(fmax / fmin)).rounded(.down)) + 1
         self.lag = lag
-        let width = max(1, transitionWidth | 1)
-        halfWidth = width / 2
-        let triangle = (0..<width).map { 1 - abs(Double($0 - width / 2)) / Double(width / 2 + 1) }
-        let bins = self.bins, halfWidth = self.halfWidth
-        logTransition = (0..<bins).map { i in
-            let weights = (0..<width).map { offset -> Double in
+        let width = max(1, transitionWidth | 1), halfWidth = width / 2
+        self.width = width
+        self.halfWidth = halfWidth
+        let triangle = (0..<width).map { 1 - abs(Double($0 - halfWidth)) / Double(halfWidth + 1) }
+        logTriangle = triangle.map { Float(log($0)) }
+        let bins = self.bins
+        logRowSum = (0..<bins).map { i in
+            Float(log((0..<triangle.count).reduce(0.0) { sum, offset in
                 let j = i + offset - halfWidth
-                return j >= 0 && j < bins ? triangle[offset] : 0
-            }
-            let sum = weights.reduce(0, +)
-            return weights.map { $0 > 0 ? log($0 / sum) : -.infinity }
+                return j >= 0 && j < bins ? sum + triangle[offset] : sum
+            }))
         }
-        logStay = log(1 - switchProbability)
-        logSwitch = log(switchProbability)
-        delta = [Double](repeating: 0, count: 2 * bins)
-        scratch = delta
-        bestFrom = [Int32](repeating: 0, count: 2 * bins)
-        bestScore = delta
+        logStay = Float(log(1 - switchProbability))
+        logSwitch = Float(log(switchProbability))
+        paddedBins = (bins + Lanes.scalarCount - 1) / Lanes.scalarCount * Lanes.scalarCount
+        delta = [Float](repeating: 0, count: 2 * bins)
+        observation = delta
+        sources = [Float](repeating: -.infinity, count: paddedBins + 2 * halfWidth + Lanes.scalarCount)
+        bestScore = [[Float]](repeating: [Float](repeating: 0, count: paddedBins), count: 2)
+        bestOffset = [[Int32]](repeating: [Int32](repeating: 0, count: paddedBins), count: 2)
     }
 
     /// The bin nearest `frequency`, clamped to the grid.
@@ -64,50 +74,89 @@ struct PitchViterbi {
     /// (state < bins is voiced at that bin).
     mutating func push(voiced: [(bin: Int, probability: Double)], voicedProbability: Double) -> Int? {
         let tiny = 1e-300
-        let logUnvoiced = log(max(tiny, (1 - voicedProbability) / Double(bins)))
-        for state in 0..<bins { scratch[state] = log(tiny) }
-        for (bin, probability) in voiced { scratch[bin] = log(max(tiny, exp(scratch[bin]) + probability)) }
-        for state in bins..<(2 * bins) { scratch[state] = logUnvoiced }
+        var voicedProbabilities = [Int: Double]()
+        for (bin, probability) in voiced { voicedProbabilities[bin, default: 0] += probability }
+        let logNone = Float(log(tiny)), logUnvoiced = Float(log(max(tiny, (1 - voicedProbability) / Double(bins))))
+        for state in 0..<bins { observation[state] = logNone }
+        for (bin, probability) in voicedProbabilities { observation[bin] = Float(log(max(tiny, probability))) }
+        for state in bins..<(2 * bins) { observation[state] = logUnvoiced }
         guard started else {
             // Initial distribution: unvoiced, uniform over bins.
-            for state in 0..<(2 * bins) { delta[state] = scratch[state] + (state < bins ? log(tiny) : -log(Double(bins))) }
+            for state in 0..<(2 * bins) { delta[state] = observation[state] + (state < bins ? logNone : -Float(log(Double(bins)))) }
             started = true
             backPointers.append([Int32](repeating: -1, count: 2 * bins))
             return decide()
         }
+        for block in 0..<2 { bestPredecessors(block: block) }
         var pointers = recycled.popLast() ?? [Int32](repeating: 0, count: 2 * bins)
-        // Best predecessor within each voicing block for every target bin.
-        for block in 0..<2 {
-            let base = block * bins
-            for j in 0..<bins {
-                var best = -Double.infinity, from = Int32(base + j)
-                let low = max(0, j - halfWidth), high = min(bins - 1, j + halfWidth)
-                for i in low...high {
-                    let score = delta[base + i] + logTransition[i][j - i + halfWidth]
-                    if score > best { best = score; from = Int32(base + i) }
+        let bins = self.bins, halfWidth = self.halfWidth, logStay = self.logStay, logSwitch = self.logSwitch
+        var peak = -Float.infinity
+        observation.withUnsafeMutableBufferPointer { observation in
+            pointers.withUnsafeMutableBufferPointer { pointers in
+                for target in 0..<2 {
+                    bestScore[target].withUnsafeBufferPointer { same in
+                        bestScore[1 - target].withUnsafeBufferPointer { other in
+                            bestOffset[target].withUnsafeBufferPointer { sameOffset in
+                                bestOffset[1 - target].withUnsafeBufferPointer { otherOffset in
+                                    for j in 0..<bins {
+                                        let stay = same[j] + logStay, move = other[j] + logSwitch
+                                        let state = target * bins + j
+                                        if stay >= move {
+                                            observation[state] += stay
+                                            pointers[state] = Int32(target * bins + j - halfWidth) + sameOffset[j]
+                                        } else {
+                                            observation[state] += move
+                                            pointers[state] = Int32((1 - target) * bins + j - halfWidth) + otherOffset[j]
+                                        }
+                                        peak = max(peak, observation[state])
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-                bestScore[base + j] = best
-                bestFrom[base + j] = from
             }
         }
-        var peak = -Double.infinity
-        for target in 0..<2 {
-            for j in 0..<bins {
-                let stay = bestScore[target * bins + j] + logStay, move = bestScore[(1 - target) * bins + j] + logSwitch
-                let state = target * bins + j
-                if stay >= move {
-                    scratch[state] += stay
-                    pointers[state] = bestFrom[target * bins + j]
-                } else {
-                    scratch[state] += move
-                    pointers[state] = bestFrom[(1 - target) * bins + j]
-                }
-                peak = max(peak, scratch[state])
-            }
-        }
-        for state in 0..<(2 * bins) { delta[state] = scratch[state] - peak }
+        for state in 0..<(2 * bins) { delta[state] = observation[state] - peak }
         backPointers.append(pointers)
         return decide()
+    }
+
+    /// For every bin j of `block`: the best score over sources i = j - halfWidth ... j + halfWidth
+    /// of delta[i] + log transition(i -> j), and its offset (i - j + halfWidth), by SIMD lanes.
+    private mutating func bestPredecessors(block: Int) {
+        let bins = self.bins, halfWidth = self.halfWidth, width = self.width, paddedBins = self.paddedBins
+        let base = block * bins
+        delta.withUnsafeBufferPointer { delta in
+            logRowSum.withUnsafeBufferPointer { rowSum in
+                sources.withUnsafeMutableBufferPointer { sources in
+                    for i in 0..<bins { sources[halfWidth + i] = delta[base + i] - rowSum[i] }
+                }
+            }
+        }
+        sources.withUnsafeBufferPointer { sources in
+            bestScore[block].withUnsafeMutableBufferPointer { best in
+                bestOffset[block].withUnsafeMutableBufferPointer { offsets in
+                    let raw = UnsafeRawPointer(sources.baseAddress!)
+                    let bestLanes = UnsafeMutableRawPointer(best.baseAddress!), offsetLanes = UnsafeMutableRawPointer(offsets.baseAddress!)
+                    let stride = MemoryLayout<Float>.stride, step = Lanes.scalarCount
+                    for chunk in Swift.stride(from: 0, to: paddedBins, by: step) {
+                        var top = Lanes(repeating: -.infinity)
+                        var at = SIMD8<Int32>(repeating: 0)
+                        for offset in 0..<width {
+                            // Source bin j + offset - halfWidth sits at index j + offset of `sources`.
+                            let scores = raw.loadUnaligned(fromByteOffset: (chunk + offset) * stride, as: Lanes.self)
+                                + Lanes(repeating: logTriangle[offset])
+                            let better = scores .> top
+                            top.replace(with: scores, where: better)
+                            at.replace(with: SIMD8<Int32>(repeating: Int32(offset)), where: better)
+                        }
+                        bestLanes.storeBytes(of: top, toByteOffset: chunk * stride, as: Lanes.self)
+                        offsetLanes.storeBytes(of: at, toByteOffset: chunk * MemoryLayout<Int32>.stride, as: SIMD8<Int32>.self)
+                    }
+                }
+            }
+        }
     }
 
     private mutating func decide() -> Int? {

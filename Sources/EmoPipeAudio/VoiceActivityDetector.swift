@@ -66,3 +66,32 @@ struct VoiceActivityDetector {
         speechStart = nil
     }
 }
+
+/// Counts over the last `length` frames (a ring): speech frames and voiced-segment onsets.
+struct SpeechRateWindow {
+    private var speech: [Bool]
+    private var onset: [Bool]
+    private var next = 0
+    private(set) var count = 0
+    private(set) var speechFrames = 0
+    private(set) var onsets = 0
+
+    init(length: Int) {
+        speech = [Bool](repeating: false, count: length)
+        onset = speech
+    }
+
+    mutating func push(speech isSpeech: Bool, voicedOnset: Bool) {
+        if count == speech.count {
+            speechFrames -= speech[next] ? 1 : 0
+            onsets -= onset[next] ? 1 : 0
+        } else {
+            count += 1
+        }
+        speech[next] = isSpeech
+        onset[next] = voicedOnset
+        speechFrames += isSpeech ? 1 : 0
+        onsets += voicedOnset ? 1 : 0
+        next = (next + 1) % speech.count
+    }
+}

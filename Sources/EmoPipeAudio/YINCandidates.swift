@@ -20,6 +20,8 @@ struct YINCandidates {
     private let noTroughProbability: Double
     private var correlation: [Float] = []
     private var difference: [Double] = []
+    /// e^(-boltzmann k) for k = 0, 1, ...
+    private var decay: [Double] = []
 
     /// `frameLength` samples per frame; periods from sampleRate/fmax to sampleRate/fmin.
     init(sampleRate: Double, frameLength: Int, fmin: Double, fmax: Double, betaA: Int = 2, betaB: Int = 18,
@@ -65,15 +67,19 @@ struct YINCandidates {
         guard !troughs.isEmpty else { return [] }
         var probabilities = [Double](repeating: 0, count: troughs.count)
         // For each threshold: the troughs below it share its probability, the k-th of n getting
-        // Boltzmann(k; lambda, n).
-        let normaliser = 1 - exp(-boltzmann)
+        // Boltzmann(k; lambda, n) = (1 - e^-lambda) e^(-lambda k) / (1 - e^(-lambda n)).
+        while decay.count <= troughs.count { decay.append(exp(-boltzmann * Double(decay.count))) }
+        let normaliser = 1 - decay[1]
         for (thresholdIndex, probability) in thresholdProbabilities.enumerated() {
             let threshold = Double(thresholdIndex + 1) / 100
-            let below = troughs.indices.filter { yin[troughs[$0]] < threshold }
-            guard !below.isEmpty else { continue }
-            let denominator = 1 - exp(-boltzmann * Double(below.count))
-            for (position, trough) in below.enumerated() {
-                probabilities[trough] += probability * normaliser * exp(-boltzmann * Double(position)) / denominator
+            var below = 0
+            for trough in troughs where yin[trough] < threshold { below += 1 }
+            guard below > 0 else { continue }
+            let share = probability * normaliser / (1 - decay[below])
+            var position = 0
+            for (index, trough) in troughs.enumerated() where yin[trough] < threshold {
+                probabilities[index] += share * decay[position]
+                position += 1
             }
         }
         // Thresholds below the global minimum give a little probability to it.

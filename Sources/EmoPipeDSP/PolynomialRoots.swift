@@ -18,16 +18,25 @@ public struct ComplexValue: Sendable, Equatable {
 
 /// Roots of real polynomials by the Aberth-Ehrlich simultaneous iteration.
 public enum PolynomialRoots {
-    /// The roots of c[0] x^n + c[1] x^(n-1) + ... + c[n] (c[0] != 0).
-    public static func roots(of c: [Double], maxIterations: Int = 100, tolerance: Double = 1e-12) -> [ComplexValue] {
+    /// The roots of c[0] x^n + c[1] x^(n-1) + ... + c[n] (c[0] != 0). `start`, when it holds n
+    /// values (say the roots of a similar polynomial), seeds the iteration; it is turned a
+    /// little off the real axis, where a real polynomial's iteration could not leave it.
+    public static func roots(of c: [Double], start: [ComplexValue] = [], maxIterations: Int = 100,
+                             tolerance: Double = 1e-12) -> [ComplexValue] {
         let degree = c.count - 1
         guard degree >= 1, c[0] != 0 else { return [] }
         let monic = c.map { $0 / c[0] }
-        // Start on a circle of the Cauchy-bound radius, at angles that avoid symmetry.
-        let radius = 1 + (monic.dropFirst().map(abs).max() ?? 0)
-        var z = (0..<degree).map { k -> ComplexValue in
-            let angle = 2 * Double.pi * Double(k) / Double(degree) + 0.4
-            return ComplexValue(radius * 0.5 * cos(angle), radius * 0.5 * sin(angle))
+        var z: [ComplexValue]
+        if start.count == degree {
+            let turn = ComplexValue(cos(0.01), sin(0.01))
+            z = start.map { $0 * turn }
+        } else {
+            // Start on a circle of the Cauchy-bound radius, at angles that avoid symmetry.
+            let radius = 1 + (monic.dropFirst().map(abs).max() ?? 0)
+            z = (0..<degree).map { k -> ComplexValue in
+                let angle = 2 * Double.pi * Double(k) / Double(degree) + 0.4
+                return ComplexValue(radius * 0.5 * cos(angle), radius * 0.5 * sin(angle))
+            }
         }
         for _ in 0..<maxIterations {
             var largestStep = 0.0
