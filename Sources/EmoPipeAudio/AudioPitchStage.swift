@@ -80,6 +80,8 @@ public final class AudioPitchStage: Stage {
     private var formantPower: [Float] = []
     private var autocorrelation: [Float] = []
     private let perturbation = PeriodPerturbation()
+    /// Whether `voice` or `formants` has a consumer (else only F0 is computed).
+    private var describesVoice = true
 
     init(parameters: Parameters) { self.parameters = parameters }
 
@@ -92,6 +94,7 @@ public final class AudioPitchStage: Stage {
         ]
         guard format.sampleRate > 0, format.channels > 0 else { return schemas }
         rate = format.sampleRate
+        describesVoice = context.isConnected(output: 1) || context.isConnected(output: 2)
         let fmin = parameters.number("fmin_hz"), fmax = parameters.number("fmax_hz")
         guard fmin < fmax, fmax < Double(rate) / 2 else {
             throw StageError("F0 range \(fmin)-\(fmax) Hz does not fit below \(Double(rate) / 2) Hz")
@@ -173,12 +176,21 @@ public final class AudioPitchStage: Stage {
         let semitone = voiced ? 12 * log2(f0 / 27.5) : 0
         try output.emit(.features(FeatureRow([Float(f0), Float(semitone), Float(frame.voicingProbability), voiced ? 1 : 0])),
                         at: time, duration: duration, on: 0)
+        guard describesVoice else { return }
+        let (voice, formantRow) = voiceAndFormants(frame.samples, f0: voiced ? f0 : nil)
+        try output.emit(.features(FeatureRow(voice)), at: time, duration: duration, on: 1)
+        try output.emit(.features(FeatureRow(formantRow)), at: time, duration: duration, on: 2)
+    }
+
+    /// The `voice` and `formants` rows of a frame (voice-quality and amplitude columns 0 when
+    /// unvoiced, `f0` nil).
+    private func voiceAndFormants(_ samples: [Float], f0: Double?) -> (voice: [Float], formants: [Float]) {
         // Spectra: the Gaussian-windowed frame (harmonics, HNR) and the centred Hamming window (formants).
-        if scratch.count != frame.samples.count { scratch = [Float](repeating: 0, count: frame.samples.count) }
-        for index in 0..<frame.samples.count { scratch[index] = frame.samples[index] * gaussian[index] }
-        let offset = (frame.samples.count - hamming.count) / 2
+        if scratch.count != samples.count { scratch = [Float](repeating: 0, count: samples.count) }
+        for index in 0..<samples.count { scratch[index] = samples[index] * gaussian[index] }
+        let offset = (samples.count - hamming.count) / 2
         var formantFrame = [Float](repeating: 0, count: hamming.count)
-        for index in 0..<hamming.count { formantFrame[index] = frame.samples[offset + index] * hamming[index] }
+        for index in 0..<hamming.count { formantFrame[index] = samples[offset + index] * hamming[index] }
         formantFrame.withUnsafeBufferPointer { formantFFT!.power(of: $0, into: &formantPower) }
         let formants = formantEstimator!.formants(formantPower)
         var voice = [Float](repeating: 0, count: 5)
@@ -187,11 +199,11 @@ public final class AudioPitchStage: Stage {
             formantRow[3 * number] = Float(formant.frequency)
             formantRow[3 * number + 1] = Float(formant.bandwidth)
         }
-        if voiced {
+        if let f0 {
             scratch.withUnsafeBufferPointer { harmonicFFT!.power(of: $0, into: &harmonicPower) }
             scratch.withUnsafeBufferPointer { correlator!.autocorrelate($0, lags: min($0.count, Int((Double(rate) / f0).rounded()) + 3), into: &autocorrelation) }
             let binHz = Double(rate) / Double(harmonicFFT!.size)
-            if let perturbation = frame.samples.withUnsafeBufferPointer({ perturbation.measure($0, sampleRate: Double(rate), frequency: f0) }) {
+            if let perturbation = samples.withUnsafeBufferPointer({ perturbation.measure($0, sampleRate: Double(rate), frequency: f0) }) {
                 voice[0] = Float(perturbation.jitter)
                 voice[1] = Float(perturbation.shimmerDB)
             }
@@ -205,7 +217,6 @@ public final class AudioPitchStage: Stage {
                 if number == 2 { voice[4] = Float(HarmonicAnalysis.ratioDB(h1, amplitude)) }
             }
         }
-        try output.emit(.features(FeatureRow(voice)), at: time, duration: duration, on: 1)
-        try output.emit(.features(FeatureRow(formantRow)), at: time, duration: duration, on: 2)
+        return (voice, formantRow)
     }
 }

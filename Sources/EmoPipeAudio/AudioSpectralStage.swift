@@ -61,6 +61,8 @@ public final class AudioSpectralStage: Stage {
     private var windowed: [Float] = []
     private var power: [Float] = []
     private var melEnergies: [Float] = []
+    /// Which outputs have consumers (the others are not computed).
+    private var wanted = (logmel: true, mfcc: true, descriptors: true)
     private var mfccCount = 0
     private var lifter: [Float] = []
     private var descriptors: SpectralDescriptors?
@@ -80,6 +82,7 @@ public final class AudioSpectralStage: Stage {
                                        .features(FeatureSchema(SpectralDescriptors.names + ["loudness", "power"]))]
         guard format.sampleRate > 0, format.channels > 0 else { return schemas }
         let rate = format.sampleRate
+        wanted = (context.isConnected(output: 0), context.isConnected(output: 1), context.isConnected(output: 2))
         let frame = Int((parameters.number("frame_ms") * Double(rate) / 1000).rounded())
         let hop = Int((parameters.number("hop_ms") * Double(rate) / 1000).rounded())
         let fftSize = parameters.integer("n_fft") > 0 ? parameters.integer("n_fft") : frame
@@ -130,14 +133,17 @@ public final class AudioSpectralStage: Stage {
             for position in 0..<samples.count { windowed[position] = samples[position] * window[position] }
         }
         windowed.withUnsafeBufferPointer { fft.power(of: $0, into: &power) }
-        filterbank.apply(power, into: &melEnergies)
-        let logmel = melEnergies.map { 10 * log10(max($0, 1e-10)) }
-        let mfcc = zip(dct.transform(logmel, count: mfccCount), lifter).map { $0 * $1 }
         let time = clock.time(ofFrame: index), duration = clock.step
-        do {
+        if wanted.logmel || wanted.mfcc {
+            filterbank.apply(power, into: &melEnergies)
+            let logmel = melEnergies.map { 10 * log10(max($0, 1e-10)) }
             try output.emit(.features(FeatureRow(logmel)), at: time, duration: duration, on: 0)
-            try output.emit(.features(FeatureRow(mfcc)), at: time, duration: duration, on: 1)
+            if wanted.mfcc {
+                let mfcc = zip(dct.transform(logmel, count: mfccCount), lifter).map { $0 * $1 }
+                try output.emit(.features(FeatureRow(mfcc)), at: time, duration: duration, on: 1)
+            }
         }
+        guard wanted.descriptors else { return }
         var meanSquare: Float = 0
         for position in windowSpan { meanSquare += frame[frame.startIndex + position] * frame[frame.startIndex + position] }
         meanSquare /= Float(max(1, windowSpan.count))

@@ -23,14 +23,25 @@ struct PeriodPerturbation {
         let shortest = max(2, Int((period * (1 - searchRange)).rounded(.down)))
         let longest = Int((period * (1 + searchRange)).rounded(.up))
         var position = Double(start)
+        var scores = [Double](repeating: -1, count: longest + 2)
         while true {
             let here = Int(position.rounded())
             guard here + longest + length + 1 < samples.count else { break }
-            var scores = [Double](repeating: -1, count: longest + 2)
+            // Normalised cross-correlation at each lag; the lagged window's energy slides.
+            var energyA: Float = 0, energyB: Float = 0
+            for index in 0..<length {
+                energyA += samples[here + index] * samples[here + index]
+                energyB += samples[here + shortest - 1 + index] * samples[here + shortest - 1 + index]
+            }
             var best = -1
             for lag in (shortest - 1)...(longest + 1) {
-                scores[lag] = Self.correlation(samples, here, here + lag, length)
+                var product: Float = 0
+                for index in 0..<length { product += samples[here + index] * samples[here + lag + index] }
+                let norm = (Double(energyA) * Double(energyB)).squareRoot()
+                scores[lag] = norm > 0 ? Double(product) / norm : 0
                 if lag >= shortest, lag <= longest, best < 0 || scores[lag] > scores[best] { best = lag }
+                let leaving = samples[here + lag], entering = samples[here + lag + length]
+                energyB = max(0, energyB + entering * entering - leaving * leaving)
             }
             guard best > 0, scores[best] >= minCorrelation else { break }
             var refined = Double(best)
@@ -55,16 +66,5 @@ struct PeriodPerturbation {
         let meanPeriod = periods.reduce(0, +) / Double(periods.count)
         return (periodChange / Double(periods.count - 1) / meanPeriod,
                 amplitudePairs > 0 ? amplitudeChange / Double(amplitudePairs) : 0)
-    }
-
-    /// Normalised cross-correlation of `length` samples at `a` and at `b`.
-    private static func correlation(_ x: UnsafeBufferPointer<Float>, _ a: Int, _ b: Int, _ length: Int) -> Double {
-        var product: Float = 0, energyA: Float = 0, energyB: Float = 0
-        for index in 0..<length {
-            let u = x[a + index], v = x[b + index]
-            product += u * v; energyA += u * u; energyB += v * v
-        }
-        let norm = (Double(energyA) * Double(energyB)).squareRoot()
-        return norm > 0 ? Double(product) / norm : 0
     }
 }

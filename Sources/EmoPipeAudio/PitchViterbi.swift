@@ -33,6 +33,10 @@ struct PitchViterbi {
     private var sources: [Float]
     private var bestScore: [[Float]]
     private var bestOffset: [[Int32]]
+    /// aliveCount[i]: live sources among bins 0..<i of the block being decoded.
+    private var aliveCount: [Int]
+    /// How far below the best state (nats) a state may fall and still be a predecessor.
+    static let beam: Float = 100
 
     init(fmin: Double, fmax: Double, binsPerSemitone: Int, transitionWidth: Int, switchProbability: Double, lag: Int) {
         self.fmin = fmin
@@ -59,6 +63,7 @@ struct PitchViterbi {
         sources = [Float](repeating: -.infinity, count: paddedBins + 2 * halfWidth + Lanes.scalarCount)
         bestScore = [[Float]](repeating: [Float](repeating: 0, count: paddedBins), count: 2)
         bestOffset = [[Int32]](repeating: [Int32](repeating: 0, count: paddedBins), count: 2)
+        aliveCount = [Int](repeating: 0, count: bins + 1)
     }
 
     /// The bin nearest `frequency`, clamped to the grid.
@@ -74,11 +79,11 @@ struct PitchViterbi {
     /// (state < bins is voiced at that bin).
     mutating func push(voiced: [(bin: Int, probability: Double)], voicedProbability: Double) -> Int? {
         let tiny = 1e-300
-        var voicedProbabilities = [Int: Double]()
-        for (bin, probability) in voiced { voicedProbabilities[bin, default: 0] += probability }
         let logNone = Float(log(tiny)), logUnvoiced = Float(log(max(tiny, (1 - voicedProbability) / Double(bins))))
-        for state in 0..<bins { observation[state] = logNone }
-        for (bin, probability) in voicedProbabilities { observation[bin] = Float(log(max(tiny, probability))) }
+        for state in 0..<bins { observation[state] = 0 }
+        // Candidates falling in one bin add up.
+        for (bin, probability) in voiced { observation[bin] += Float(probability) }
+        for state in 0..<bins { observation[state] = observation[state] > 0 ? log(observation[state]) : logNone }
         for state in bins..<(2 * bins) { observation[state] = logUnvoiced }
         guard started else {
             // Initial distribution: unvoiced, uniform over bins.
@@ -127,10 +132,20 @@ struct PitchViterbi {
     private mutating func bestPredecessors(block: Int) {
         let bins = self.bins, halfWidth = self.halfWidth, width = self.width, paddedBins = self.paddedBins
         let base = block * bins
+        // Sources more than `beam` below the best state are dead: chunks that only they reach
+        // are skipped (most voiced states, which had no YIN candidate nearby).
+        var aliveBefore = 0
         delta.withUnsafeBufferPointer { delta in
             logRowSum.withUnsafeBufferPointer { rowSum in
                 sources.withUnsafeMutableBufferPointer { sources in
-                    for i in 0..<bins { sources[halfWidth + i] = delta[base + i] - rowSum[i] }
+                    aliveCount.withUnsafeMutableBufferPointer { alive in
+                        for i in 0..<bins {
+                            sources[halfWidth + i] = delta[base + i] - rowSum[i]
+                            alive[i] = aliveBefore
+                            if delta[base + i] > -Self.beam { aliveBefore += 1 }
+                        }
+                        alive[bins] = aliveBefore
+                    }
                 }
             }
         }
@@ -143,6 +158,12 @@ struct PitchViterbi {
                     for chunk in Swift.stride(from: 0, to: paddedBins, by: step) {
                         var top = Lanes(repeating: -.infinity)
                         var at = SIMD8<Int32>(repeating: 0)
+                        let first = max(0, chunk - halfWidth), last = min(bins, chunk + step + halfWidth)
+                        if first < last, aliveCount[last] - aliveCount[first] == 0 {
+                            bestLanes.storeBytes(of: top, toByteOffset: chunk * stride, as: Lanes.self)
+                            offsetLanes.storeBytes(of: SIMD8<Int32>(repeating: Int32(halfWidth)), toByteOffset: chunk * MemoryLayout<Int32>.stride, as: SIMD8<Int32>.self)
+                            continue
+                        }
                         for offset in 0..<width {
                             // Source bin j + offset - halfWidth sits at index j + offset of `sources`.
                             let scores = raw.loadUnaligned(fromByteOffset: (chunk + offset) * stride, as: Lanes.self)

@@ -20,6 +20,8 @@ struct YINCandidates {
     private let noTroughProbability: Double
     private var correlation: [Float] = []
     private var difference: [Double] = []
+    /// Troughs ranked past this many below a threshold get less than 1e-20 of its probability.
+    static let significantRanks = 24
     /// e^(-boltzmann k) for k = 0, 1, ...
     private var decay: [Double] = []
 
@@ -66,25 +68,37 @@ struct YINCandidates {
         }
         guard !troughs.isEmpty else { return [] }
         var probabilities = [Double](repeating: 0, count: troughs.count)
-        // For each threshold: the troughs below it share its probability, the k-th of n getting
-        // Boltzmann(k; lambda, n) = (1 - e^-lambda) e^(-lambda k) / (1 - e^(-lambda n)).
-        while decay.count <= troughs.count { decay.append(exp(-boltzmann * Double(decay.count))) }
+        // For each threshold k/100: the troughs below it share its probability, the r-th of n
+        // (in lag order) getting Boltzmann(r; lambda, n) = (1 - e^-lambda) e^(-lambda r) / (1 - e^(-lambda n)).
+        // firstBelow[t]: the first threshold index trough t is below; belowCount[k]: n at k.
+        while decay.count <= max(troughs.count, Self.significantRanks) { decay.append(exp(-boltzmann * Double(decay.count))) }
+        var firstBelow = [Int](repeating: 101, count: troughs.count)
+        var belowCount = [Int](repeating: 0, count: 102)
+        for (index, trough) in troughs.enumerated() {
+            // Not below any threshold (k = 101) at 1 and above (or NaN).
+            var k = yin[trough] < 1 ? max(1, Int(yin[trough] * 100)) : 101
+            while k <= 100, !(yin[trough] < Double(k) / 100) { k += 1 }
+            while k > 1, yin[trough] < Double(k - 1) / 100 { k -= 1 }
+            firstBelow[index] = k
+            belowCount[k] += 1
+        }
+        for k in 1...101 { belowCount[k] += belowCount[k - 1] }
         let normaliser = 1 - decay[1]
         for (thresholdIndex, probability) in thresholdProbabilities.enumerated() {
-            let threshold = Double(thresholdIndex + 1) / 100
-            var below = 0
-            for trough in troughs where yin[trough] < threshold { below += 1 }
+            let k = thresholdIndex + 1, below = belowCount[k]
             guard below > 0 else { continue }
             let share = probability * normaliser / (1 - decay[below])
-            var position = 0
-            for (index, trough) in troughs.enumerated() where yin[trough] < threshold {
-                probabilities[index] += share * decay[position]
-                position += 1
+            var rank = 0
+            // Ranks past `significantRanks` get e^(-2 x 24) of the first's share: nothing.
+            for index in troughs.indices where firstBelow[index] <= k {
+                probabilities[index] += share * decay[rank]
+                rank += 1
+                if rank == Self.significantRanks { break }
             }
         }
         // Thresholds below the global minimum give a little probability to it.
         let global = troughs.indices.min { yin[troughs[$0]] < yin[troughs[$1]] }!
-        let thresholdsBelow = (1...100).filter { Double($0) / 100 <= yin[troughs[global]] }.count
+        let thresholdsBelow = firstBelow[global] - 1
         probabilities[global] += noTroughProbability * thresholdProbabilities.prefix(thresholdsBelow).reduce(0, +)
         return troughs.indices.compactMap { position in
             guard probabilities[position] > 0 else { return nil }

@@ -121,13 +121,13 @@ public final class GraphRunner: Sendable {
         var formats: [[StreamFormat]] = []
         for (index, node) in graph.nodes.enumerated() {
             let context = StageContext(stageID: node.id, input: input, output: output,
-                                       logger: stageLogger(node.id), inputNames: node.inputs.map(graph.streamName))
+                                       logger: stageLogger(node.id), inputNames: node.inputs.map(graph.streamName),
+                                       connectedOutputs: graph.consumers(of: index).map { !$0.isEmpty })
             let produced: [StreamFormat]
             do {
                 switch nodes[index].instance {
                 case .source(let source):
-                    let connected = graph.consumers(of: index).map { !$0.isEmpty }
-                    produced = try source.open(context: context, connected: connected)
+                    produced = try source.open(context: context)
                 case .stage(let stage):
                     let inputs = node.inputs.map { formats[$0.node][$0.port] }
                     produced = try stage.prepare(inputs: inputs, context: context)

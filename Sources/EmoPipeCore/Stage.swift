@@ -21,9 +21,9 @@ extension Emitter {
 
 /// A stage that decodes one input into streams and owns its reading loop.
 public protocol SourceStage: AnyObject {
-    /// Opens the input and returns one format per output port. `connected[i]` is false for an
-    /// output nobody consumes: the source should not decode it (and never emits on it).
-    func open(context: StageContext, connected: [Bool]) throws -> [StreamFormat]
+    /// Opens the input and returns one format per output port. An output nobody consumes
+    /// (`context.isConnected(output:)` false) should not be decoded, and is never emitted on.
+    func open(context: StageContext) throws -> [StreamFormat]
     /// Reads to the end of the input, emitting packets; returns early, normally, once
     /// `cancellation` is set (SIGINT, or another stage failed). The engine ends every stream after.
     func run(output: Emitter, cancellation: CancellationFlag) throws

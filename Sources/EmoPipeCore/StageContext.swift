@@ -12,13 +12,22 @@ public struct StageContext: Sendable {
     public var logger: Logger
     /// The name of each connected input's stream (`voice`, `media.video`), in input order.
     public var inputNames: [String]
+    /// Whether each output port has a consumer. A stage need not compute what goes to a port
+    /// nobody reads (and a source should not decode it); empty means every port is read.
+    public var connectedOutputs: [Bool]
 
     public init(stageID: String, input: InputLocation, output: OutputSession, logger: Logger,
-                inputNames: [String] = []) {
+                inputNames: [String] = [], connectedOutputs: [Bool] = []) {
         self.stageID = stageID
         self.input = input
         self.output = output
         self.logger = logger
         self.inputNames = inputNames
+        self.connectedOutputs = connectedOutputs
+    }
+
+    /// Whether output `port` has a consumer.
+    public func isConnected(output port: Int) -> Bool {
+        port >= connectedOutputs.count || connectedOutputs[port]
     }
 }

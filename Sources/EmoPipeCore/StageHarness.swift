@@ -13,7 +13,7 @@ public final class StageHarness {
 
     /// Makes and prepares `descriptor`'s stage with `parameters` over the given input formats.
     public init(_ descriptor: StageDescriptor, parameters: [String: ParameterValue] = [:],
-                inputs: [StreamFormat], inputNames: [String]? = nil,
+                inputs: [StreamFormat], inputNames: [String]? = nil, connected: [Bool] = [],
                 input: InputLocation = InputLocation(path: "test.input")) throws {
         guard case .stage(let stage) = try descriptor.make(Parameters(specs: descriptor.parameters, overrides: parameters)) else {
             preconditionFailure("\(descriptor.name) is a source; use SourceHarness")
@@ -23,7 +23,7 @@ public final class StageHarness {
         let context = StageContext(stageID: "under_test", input: input,
                                    output: OutputSession(plan: .memory(memory), input: input),
                                    logger: Logger(label: "test"),
-                                   inputNames: inputNames ?? inputs.indices.map { "in\($0)" })
+                                   inputNames: inputNames ?? inputs.indices.map { "in\($0)" }, connectedOutputs: connected)
         outputFormats = try stage.prepare(inputs: inputs, context: context)
         collector = Collector(formats: outputFormats)
     }
@@ -62,8 +62,9 @@ public enum SourceHarness {
         }
         let memory = MemoryOutput()
         let context = StageContext(stageID: "under_test", input: input,
-                                   output: OutputSession(plan: .memory(memory), input: input), logger: Logger(label: "test"))
-        let formats = try source.open(context: context, connected: connected ?? descriptor.outputs.map { _ in true })
+                                   output: OutputSession(plan: .memory(memory), input: input), logger: Logger(label: "test"),
+                                   connectedOutputs: connected ?? [])
+        let formats = try source.open(context: context)
         let collector = Collector(formats: formats)
         try source.run(output: collector, cancellation: CancellationFlag())
         let packets = formats.indices.map { port in collector.all.filter { $0.port == port }.map(\.packet) }

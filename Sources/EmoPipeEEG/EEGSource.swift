@@ -91,7 +91,7 @@ public final class EEGSource: SourceStage {
         return EEGFormat(labels: channels.map { renames[labels[$0]] ?? labels[$0] }, units: channels.map { units[$0] }, sampleRate: rate)
     }
 
-    public func open(context: StageContext, connected: [Bool]) throws -> [StreamFormat] {
+    public func open(context: StageContext) throws -> [StreamFormat] {
         name = context.input.isStandardInput ? "standard input" : context.input.path
         if context.input.isStandardInput {
             guard !rawLabels.isEmpty, rate > 0 else {

@@ -69,11 +69,11 @@ public final class MediaSource: SourceStage {
         threads = parameters.integer("threads")
     }
 
-    public func open(context: StageContext, connected: [Bool]) throws -> [StreamFormat] {
+    public func open(context: StageContext) throws -> [StreamFormat] {
         inputName = context.input.isStandardInput ? "standard input" : context.input.path
         let reader = try MediaReader(path: context.input.path)
         self.reader = reader
-        let wantsAudio = connected[0], wantsVideo = connected[1]
+        let wantsAudio = context.isConnected(output: 0), wantsVideo = context.isConnected(output: 1)
         var missing: [String] = []
         if wantsAudio {
             if let index = reader.bestStream(AVMEDIA_TYPE_AUDIO) {

@@ -40,7 +40,7 @@ public final class RawPCMSource: SourceStage {
         downmix = parameters.string("audio_channels") == "mono"
     }
 
-    public func open(context: StageContext, connected: [Bool]) throws -> [StreamFormat] {
+    public func open(context: StageContext) throws -> [StreamFormat] {
         if context.input.isStandardInput {
             input = CancellableInput()
         } else {

@@ -36,7 +36,7 @@ public final class SoundFileSource: SourceStage {
 
     deinit { sf_close(file) }
 
-    public func open(context: StageContext, connected: [Bool]) throws -> [StreamFormat] {
+    public func open(context: StageContext) throws -> [StreamFormat] {
         inputName = context.input.isStandardInput ? "standard input" : context.input.path
         var info = SF_INFO()
         // From a pipe libsndfile cannot know the length (frames == SF_COUNT_MAX); we never use it.

@@ -119,6 +119,15 @@ import Testing
         #expect(Double(same) >= 0.98 * Double(offline.count), "\(same) of \(offline.count) frames equal")
     }
 
+    @Test func withOnlyF0ReadTheVoiceAnalysisIsSkippedAndF0IsUnchanged() throws {
+        let vowel = AudioTestSupport.vowel(f0: 140, formants: [700, 1200, 2600], seconds: 1)
+        let all = try pitch(vowel)
+        let f0Only = try AudioTestSupport.run(AudioPitchStage.descriptor, samples: vowel, connected: [true, false, false])
+        #expect(f0Only[0].rows == all[0].rows && f0Only[0].times == all[0].times)
+        #expect(f0Only[1].rows.isEmpty && f0Only[2].rows.isEmpty)
+        #expect(!all[1].rows.isEmpty && !all[2].rows.isEmpty)
+    }
+
     @Test func aFrameTooShortForTheLowestPitchIsRefusedWithTheNeededLength() throws {
         #expect(throws: StageError.self) {
             _ = try StageHarness(AudioPitchStage.descriptor, parameters: ["frame_ms": .number(20)],

@@ -56,11 +56,12 @@ enum AudioTestSupport {
         return signal.map { Float(0.5 * $0 / peak) }
     }
 
-    /// Runs a transform stage over mono `samples` pushed in chunks; returns each output
-    /// port's feature rows and time stamps.
+    /// Runs a transform stage over mono `samples` pushed in chunks (`connected`: which outputs
+    /// have consumers, all by default); returns each output port's feature rows and time stamps.
     static func run(_ descriptor: StageDescriptor, _ parameters: [String: ParameterValue] = [:], samples: [Float],
-                    rate: Int = 16000, chunk: Int = 1000) throws -> [(rows: [[Float]], times: [Double])] {
-        let harness = try StageHarness(descriptor, parameters: parameters, inputs: [.audio(AudioFormat(sampleRate: rate, channels: 1))])
+                    rate: Int = 16000, chunk: Int = 1000, connected: [Bool] = []) throws -> [(rows: [[Float]], times: [Double])] {
+        let harness = try StageHarness(descriptor, parameters: parameters, inputs: [.audio(AudioFormat(sampleRate: rate, channels: 1))],
+                                       connected: connected)
         var start = 0
         while start < samples.count {
             let end = min(samples.count, start + chunk)

@@ -52,6 +52,18 @@ import Testing
         #expect(abs(d["slope_500_1500"]!) < 0.01)
     }
 
+    @Test func unreadOutputsAreNotComputed() throws {
+        let sine = AudioTestSupport.sine(440, seconds: 0.5)
+        let all = try AudioTestSupport.run(AudioSpectralStage.descriptor, Self.parameters, samples: sine)
+        let descriptorsOnly = try AudioTestSupport.run(AudioSpectralStage.descriptor, Self.parameters, samples: sine,
+                                                       connected: [false, false, true])
+        #expect(descriptorsOnly[0].rows.isEmpty && descriptorsOnly[1].rows.isEmpty)
+        #expect(descriptorsOnly[2].rows == all[2].rows)
+        let melOnly = try AudioTestSupport.run(AudioSpectralStage.descriptor, Self.parameters, samples: sine,
+                                               connected: [true, false, false])
+        #expect(melOnly[0].rows == all[0].rows && melOnly[1].rows.isEmpty && melOnly[2].rows.isEmpty)
+    }
+
     @Test func silenceGivesZeroLoudnessFluxAndPower() throws {
         let d = try descriptors([Float](repeating: 0, count: 16000))
         #expect(d["loudness"] == 0 && d["flux"] == 0 && d["power"] == 0 && d["centroid_hz"] == 0)

@@ -40,7 +40,7 @@ final class CounterSource: SourceStage {
         probe = parameters.string("probe")
     }
 
-    func open(context: StageContext, connected: [Bool]) throws -> [StreamFormat] {
+    func open(context: StageContext) throws -> [StreamFormat] {
         [.features(FeatureSchema(["value"]))]
     }
 
@@ -138,7 +138,7 @@ final class WordsSource: SourceStage {
         outputs: [PortSpec("text", [.text], "segments"), PortSpec("rows", [.features], "rows")],
         make: { _ in .source(WordsSource()) })
 
-    func open(context: StageContext, connected: [Bool]) throws -> [StreamFormat] {
+    func open(context: StageContext) throws -> [StreamFormat] {
         [.text, .features(FeatureSchema(["n"]))]
     }
 
