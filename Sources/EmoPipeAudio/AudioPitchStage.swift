@@ -46,6 +46,8 @@ public final class AudioPitchStage: Stage {
                           "Decision delay of the online Viterbi decoder; longer is closer to offline decoding."),
             ParameterSpec("silence_db", .number, default: .number(-60), unit: "dBFS", range: -200...0,
                           "Frames whose RMS is below this are unvoiced whatever YIN says."),
+            ParameterSpec("voice_frame_ms", .number, default: .number(60), unit: "ms", range: 10...500,
+                          "Gaussian window (sigma 0.4) for HNR, harmonics, jitter and shimmer, centred on the F0 frame (eGeMAPS's 60 ms)."),
             ParameterSpec("formant_frame_ms", .number, default: .number(20), unit: "ms", range: 5...100,
                           "Hamming window for the LPC formant analysis."),
             ParameterSpec("lpc_order", .integer, default: .integer(11), range: 4...40, "Order of the formant predictor."),
@@ -70,6 +72,9 @@ public final class AudioPitchStage: Stage {
     private var rate = 0
     private var silence: Float = 0
     private var gaussian: [Float] = []
+    /// Where the F0 (YIN) and the voice windows sit in each frame.
+    private var yinSpan = 0..<0
+    private var voiceSpan = 0..<0
     private var hamming: [Float] = []
     private var harmonicFFT: RealFFT?
     private var formantFFT: RealFFT?
@@ -113,10 +118,15 @@ public final class AudioPitchStage: Stage {
                                transitionWidth: Int(semitonesPerFrame) * perSemitone + 1,
                                switchProbability: parameters.number("switch_prob"), lag: lag)
         silence = Float(pow(10, parameters.number("silence_db") / 20))
-        gaussian = Window.gaussian(length: frame, sigma: 0.4)
-        harmonicFFT = RealFFT(size: Correlator.powerOfTwo(atLeast: frame))
-        correlator = Correlator(size: Correlator.powerOfTwo(atLeast: 2 * frame))
-        let formantFrame = min(frame, Int((parameters.number("formant_frame_ms") * Double(rate) / 1000).rounded()))
+        // Frames hold the longer of the F0 and voice windows; each analysis takes its centre.
+        let voiceFrame = Int((parameters.number("voice_frame_ms") * Double(rate) / 1000).rounded())
+        let span = max(frame, voiceFrame)
+        yinSpan = (span - frame) / 2..<((span - frame) / 2 + frame)
+        voiceSpan = (span - voiceFrame) / 2..<((span - voiceFrame) / 2 + voiceFrame)
+        gaussian = Window.gaussian(length: voiceFrame, sigma: 0.4)
+        harmonicFFT = RealFFT(size: Correlator.powerOfTwo(atLeast: voiceFrame))
+        correlator = Correlator(size: Correlator.powerOfTwo(atLeast: 2 * voiceFrame))
+        let formantFrame = min(span, Int((parameters.number("formant_frame_ms") * Double(rate) / 1000).rounded()))
         hamming = Window.hamming(length: formantFrame)
         let formantSize = Correlator.powerOfTwo(atLeast: formantFrame)
         formantFFT = RealFFT(size: formantSize)
@@ -125,7 +135,7 @@ public final class AudioPitchStage: Stage {
                                             ceilingHz: parameters.number("formant_ceiling_hz"))
         harmonicPower = [Float](repeating: 0, count: harmonicFFT!.size / 2 + 1)
         formantPower = [Float](repeating: 0, count: formantSize / 2 + 1)
-        framer = CentredAudioFramer(frameLength: frame, hop: hop, rate: rate, channels: format.channels,
+        framer = CentredAudioFramer(frameLength: span, hop: hop, rate: rate, channels: format.channels,
                                     centred: parameters.boolean("center"))
         return schemas
     }
@@ -143,10 +153,13 @@ public final class AudioPitchStage: Stage {
     /// YIN candidates of a frame into the decoder; emits the frame the decoder decides, if any.
     private func analyse(_ frame: ArraySlice<Float>, index: Int64, clock: FrameClock, output: Emitter) throws {
         let copy = Array(frame)
-        var energy: Float = 0
-        for sample in copy { energy += sample * sample }
-        let rms = (energy / Float(copy.count)).squareRoot()
-        let candidates = rms >= silence && rms > 0 ? copy.withUnsafeBufferPointer { yin!.candidates($0) } : []
+        let candidates: [YINCandidates.Candidate] = copy.withUnsafeBufferPointer { all in
+            let centre = UnsafeBufferPointer(rebasing: all[yinSpan])
+            var energy: Float = 0
+            for sample in centre { energy += sample * sample }
+            let rms = (energy / Float(centre.count)).squareRoot()
+            return rms >= silence && rms > 0 ? yin!.candidates(centre) : []
+        }
         let total = min(1, candidates.reduce(0) { $0 + $1.probability })
         pending.append(Pending(samples: copy, candidates: candidates, voicingProbability: total,
                                time: clock.time(ofFrame: index), duration: clock.step))
@@ -184,13 +197,14 @@ public final class AudioPitchStage: Stage {
 
     /// The `voice` and `formants` rows of a frame (voice-quality and amplitude columns 0 when
     /// unvoiced, `f0` nil).
-    private func voiceAndFormants(_ samples: [Float], f0: Double?) -> (voice: [Float], formants: [Float]) {
+    private func voiceAndFormants(_ frame: [Float], f0: Double?) -> (voice: [Float], formants: [Float]) {
+        let samples = Array(frame[voiceSpan])
         // Spectra: the Gaussian-windowed frame (harmonics, HNR) and the centred Hamming window (formants).
         if scratch.count != samples.count { scratch = [Float](repeating: 0, count: samples.count) }
         for index in 0..<samples.count { scratch[index] = samples[index] * gaussian[index] }
-        let offset = (samples.count - hamming.count) / 2
+        let offset = (frame.count - hamming.count) / 2
         var formantFrame = [Float](repeating: 0, count: hamming.count)
-        for index in 0..<hamming.count { formantFrame[index] = samples[offset + index] * hamming[index] }
+        for index in 0..<hamming.count { formantFrame[index] = frame[offset + index] * hamming[index] }
         formantFrame.withUnsafeBufferPointer { formantFFT!.power(of: $0, into: &formantPower) }
         let formants = formantEstimator!.formants(formantPower)
         var voice = [Float](repeating: 0, count: 5)
