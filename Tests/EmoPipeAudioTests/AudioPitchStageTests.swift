@@ -60,9 +60,11 @@ import Testing
         #expect(jitter < 0.005, "jitter \(jitter)")
         #expect(shimmer < 0.2, "shimmer \(shimmer) dB")
         // openSMILE's HNR: the autocorrelation of the Gaussian-windowed frame, not corrected for
-        // the window's own, so a perfectly periodic 125 Hz vowel in a 40 ms frame reads about
-        // 5 dB rather than infinity.
-        #expect(hnr > 4, "HNR \(hnr) dB")
+        // the window's own. A perfectly periodic signal then reads w(T0) / (1 - w(T0)), w the
+        // window's normalised autocorrelation e^(-T0^2 / 4 s^2): for the 60 ms window at 16 kHz
+        // (s = 0.4 x 479.5 samples) and T0 = 128 samples, 9.29 dB.
+        let sigma = 0.4 * 479.5, w = exp(-128.0 * 128.0 / (4 * sigma * sigma))
+        #expect(abs(hnr - 10 * log10(w / (1 - w))) < 0.3, "HNR \(hnr) dB")
         let noise = AudioTestSupport.whiteNoise(seconds: 1, amplitude: 0.15, seed: 7)
         let noisy = zip(clean, noise).map { $0 + $1 }
         let noisyVoice = try pitch(noisy)[1].rows.dropFirst(5).dropLast(5).filter { $0[2] != 0 }
@@ -129,9 +131,13 @@ import Testing
     }
 
     @Test func aFrameTooShortForTheLowestPitchIsRefusedWithTheNeededLength() throws {
-        #expect(throws: StageError.self) {
+        do {
             _ = try StageHarness(AudioPitchStage.descriptor, parameters: ["frame_ms": .number(20)],
                                  inputs: [.audio(AudioFormat(sampleRate: 16000, channels: 1))])
+            Issue.record("a 20 ms frame was accepted for fmin 55 Hz")
+        } catch {
+            // 16000 / 55 rounds up to 291 samples; two periods and two more: 584 samples, 36.5 ms.
+            #expect("\(error)".contains("needs at least 584 (36.5 ms)"), "\(error)")
         }
     }
 }
