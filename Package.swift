@@ -22,6 +22,13 @@ let package = Package(
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
 
+        // dlib's face detector and shape predictor behind a plain-C header. Compiled optimised even in
+        // debug builds: dlib's header code at -O0 runs ~100x slower (NATIVE-LIBS.md).
+        .target(
+            name: "CDlibShim",
+            cxxSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("blas"), .linkedLibrary("lapack"), .linkedLibrary("m")]),
+
         .target(name: "EmoPipeCore", dependencies: [
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -31,10 +38,13 @@ let package = Package(
         .target(name: "EmoPipeDSP", dependencies: ["CFFTW"]),
         .target(name: "EmoPipeAudio", dependencies: ["EmoPipeCore", "EmoPipeDSP"]),
         .target(name: "EmoPipeVideo", dependencies: ["EmoPipeCore"]),
+        .target(name: "EmoPipeFace", dependencies: [
+            "EmoPipeCore", "CDlibShim", .product(name: "DequeModule", package: "swift-collections"),
+        ]),
         .target(name: "EmoPipeEEG", dependencies: ["EmoPipeCore", "EmoPipeDSP"]),
         .target(name: "EmoPipeSinks", dependencies: ["EmoPipeCore"]),
         .target(name: "EmoPipe", dependencies: [
-            "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeEEG", "EmoPipeSinks",
+            "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeFace", "EmoPipeEEG", "EmoPipeSinks",
         ]),
         .executableTarget(name: "emopipe", dependencies: [
             "EmoPipe",
@@ -44,9 +54,11 @@ let package = Package(
         .testTarget(name: "EmoPipeCoreTests", dependencies: ["EmoPipeCore"]),
         .testTarget(name: "EmoPipeMediaTests", dependencies: ["EmoPipeMedia", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeDSP", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
+        .testTarget(name: "EmoPipeFaceTests", dependencies: ["EmoPipeFace", "EmoPipeMedia", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeVideoTests", dependencies: ["EmoPipeVideo", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeEEGTests", dependencies: ["EmoPipeEEG", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeSinksTests", dependencies: ["EmoPipeSinks", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeTests", dependencies: ["EmoPipe", "emopipe"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

@@ -7,6 +7,7 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev  # source.media
   libsndfile1-dev                                                                # source.audio
   libfftw3-dev                                                                   # eeg.bands (FFTW)
+  libdlib-dev libdlib-data libblas-dev liblapack-dev                             # face.landmarks (dlib + its 68-point model)
   ffmpeg sox espeak-ng                                                           # fixtures, pipe tests
   hyperfine time                                                                 # make bench
 )

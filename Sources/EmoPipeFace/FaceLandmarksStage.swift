@@ -1,0 +1,148 @@
+import DequeModule
+import EmoPipeCore
+import Foundation
+
+/// `face.landmarks`: faces found by dlib's HOG detector every `detect_every` frames, tracked in
+/// between, with dlib's 68 landmarks on every frame.
+///
+/// One row per face per frame (OpenFace 2.0 columns: `frame`, `face_id`, `confidence`, `success`,
+/// `x_0`..`x_67`, `y_0`..`y_67`, plus `detected`); a frame without a face gives one row with
+/// `success` 0 and no landmarks, so every frame is accounted for. Key-frame detections run ahead on
+/// other cores while landmarks are fitted in frame order (`lookahead`).
+public final class FaceLandmarksStage: Stage {
+    public static let descriptor = StageDescriptor(
+        name: "face.landmarks", role: .transform,
+        summary: "Face detection (dlib HOG), tracking and 68 landmarks per frame, OpenFace column names.",
+        inputs: [PortSpec("video", [.video], "Frames, gray or RGB (RGB is converted to luma).")],
+        outputs: [PortSpec("landmarks", [.features],
+                           "frame, face_id, confidence, success, detected, x_0..x_67, y_0..y_67 (pixels), one row per face per frame.")],
+        parameters: [
+            ParameterSpec("model", .string, default: .string(ShapePredictor.defaultPath),
+                          "dlib shape predictor file with the 68-point iBUG model."),
+            ParameterSpec("detect_every", .integer, default: .integer(5), unit: "frames", range: 1...1000,
+                          "Run the detector on every Nth frame (and when a face is lost); track in between. 1 detects on every frame."),
+            ParameterSpec("max_faces", .integer, default: .integer(1), range: 1...64,
+                          "1 follows the largest face; K follows up to K faces, each with a stable face_id."),
+            ParameterSpec("min_face_px", .number, default: .number(0), unit: "px", range: 0...4096,
+                          "Smallest face (box side, input pixels) searched for; the image is resampled by 80/min_face_px for detection (dlib's window is 80 px): below 80 finds smaller faces, above 80 runs faster. 0 = automatic: 80, or a tenth of the shorter side when that is 1000 px or more (HD video is searched at a lower resolution)."),
+            ParameterSpec("upsample", .integer, default: .integer(-1), range: -1...4,
+                          "Extra doublings of the image before detection, as dlib's upsample_num_times; -1 = automatic: enough for the shorter side to reach 240 px (a 48x48 still is searched at 384x384)."),
+            ParameterSpec("threshold", .number, default: .number(0), range: -2...4,
+                          "Detection score threshold (dlib's adjust_threshold); raise it to drop weak boxes."),
+            ParameterSpec("max_shape_error", .number, default: .number(0.2), unit: "inter-ocular distances", range: 0.01...1,
+                          "A tracked face whose landmarks fit the mean face worse than this (RMS, normalised) is lost and re-detected at once."),
+            ParameterSpec("lookahead", .integer, default: .integer(12), unit: "frames", range: 0...240,
+                          "Frames held so key-frame detection runs ahead on other cores; 0 detects inline (lowest latency, one core)."),
+        ],
+        make: { .stage(try FaceLandmarksStage(parameters: $0)) })
+
+    /// Column names of the output rows.
+    public static let columns = ["frame", "face_id", "confidence", "success", "detected"]
+        + (0..<FaceLandmarks.count).map { "x_\($0)" } + (0..<FaceLandmarks.count).map { "y_\($0)" }
+
+    private struct PendingFrame {
+        var timestamp: Timestamp
+        var duration: Timestamp
+        var index: Int
+        var image: GrayImage
+        var detection: KeyFrameDetection.Job?
+    }
+
+    private let modelPath: String
+    private let detectEvery: Int
+    private let maxFaces: Int
+    private let minFace: Double
+    private let upsample: Int
+    private let threshold: Double
+    private let maxShapeError: Double
+    private let lookahead: Int
+    private var tracker: FaceTracker?
+    private var detection: KeyFrameDetection
+    private var inlineDetector: FaceDetector?
+    private var pending = Deque<PendingFrame>()
+    private var frameCount = 0
+
+    init(parameters: Parameters) throws {
+        modelPath = parameters.string("model")
+        detectEvery = parameters.integer("detect_every")
+        maxFaces = parameters.integer("max_faces")
+        minFace = parameters.number("min_face_px")
+        upsample = parameters.integer("upsample")
+        threshold = parameters.number("threshold")
+        maxShapeError = parameters.number("max_shape_error")
+        lookahead = parameters.integer("lookahead")
+        detection = KeyFrameDetection(threshold: threshold)
+    }
+
+    public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        do {
+            tracker = FaceTracker(predictor: try ShapePredictor.shared(path: modelPath), maxFaces: maxFaces,
+                                  maxShapeError: maxShapeError)
+            inlineDetector = try FaceDetector()
+        } catch let error as FaceModelError {
+            throw StageError(error.description)
+        }
+        return [.features(FeatureSchema(Self.columns))]
+    }
+
+    /// How much the detector resamples an image of this size.
+    func detectionScale(width: Int, height: Int) -> Double {
+        var doublings = upsample
+        if doublings < 0 {
+            doublings = 0
+            while min(width, height) << doublings < 240 { doublings += 1 }
+        }
+        let shorter = Double(min(width, height))
+        let smallest = minFace > 0 ? minFace : shorter >= 1000 ? shorter / 10 : 80
+        return 80 / smallest * Double(1 << doublings)
+    }
+
+    public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        guard case .video(let frame) = packet.payload else { return }
+        let image = GrayImage(frame)
+        let isKey = frameCount % detectEvery == 0
+        var entry = PendingFrame(timestamp: packet.timestamp, duration: packet.duration, index: frameCount, image: image)
+        frameCount += 1
+        if isKey && lookahead > 0 {
+            entry.detection = detection.start(image, scale: detectionScale(width: image.width, height: image.height))
+        }
+        pending.append(entry)
+        while let head = pending.first, pending.count > lookahead || head.detection?.isFinished ?? true {
+            try fit(pending.removeFirst(), output: output)
+        }
+    }
+
+    public func finish(output: Emitter) throws {
+        while let head = pending.popFirst() { try fit(head, output: output) }
+    }
+
+    private func fit(_ frame: PendingFrame, output: Emitter) throws {
+        let isKey = frame.index % detectEvery == 0
+        let scale = detectionScale(width: frame.image.width, height: frame.image.height)
+        let detect = { [inlineDetector, threshold] in try inlineDetector!.detect(frame.image, scale: scale, threshold: threshold) }
+        let faces: [TrackedFace]
+        do {
+            let boxes = isKey ? try frame.detection?.wait() ?? detect() : nil
+            faces = try tracker!.update(frame.image, detections: boxes, redetect: detect)
+        } catch let error as FaceModelError {
+            throw StageError(error.description)
+        }
+        let number = Float(frame.index + 1)
+        if faces.isEmpty {
+            var values = [Float](repeating: .nan, count: Self.columns.count)
+            values[0] = number
+            values[1] = 0
+            values[2] = 0
+            values[3] = 0
+            values[4] = 0
+            try output.emit(.features(FeatureRow(values)), at: frame.timestamp, duration: frame.duration)
+        }
+        for face in faces {
+            var values = [number, Float(face.id), Float(face.confidence), 1, face.detected ? 1 : 0]
+            values.reserveCapacity(Self.columns.count)
+            values += face.landmarks.points.map { Float($0.x) }
+            values += face.landmarks.points.map { Float($0.y) }
+            try output.emit(.features(FeatureRow(values)), at: frame.timestamp, duration: frame.duration)
+        }
+    }
+}
