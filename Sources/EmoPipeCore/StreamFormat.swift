@@ -48,8 +48,17 @@ public struct EEGFormat: Sendable, Equatable {
 /// Column names of a feature stream, fixed for the stream's lifetime.
 public struct FeatureSchema: Sendable, Equatable {
     public var names: [String]
+    /// Constants of the stream that downstream stages may need, announced once with the names
+    /// (for example `image_width` and `image_height` in pixels for face landmarks).
+    public var attributes: [String: Double]
 
-    public init(_ names: [String]) { self.names = names }
+    public init(_ names: [String], attributes: [String: Double] = [:]) {
+        self.names = names
+        self.attributes = attributes
+    }
+
+    /// The position of column `name`, if the stream has it.
+    public func index(of name: String) -> Int? { names.firstIndex(of: name) }
 }
 
 /// What a stream carries, known once its producer is prepared for an input: the payload kind

@@ -15,7 +15,7 @@ public final class FaceLandmarksStage: Stage {
         summary: "Face detection (dlib HOG), tracking and 68 landmarks per frame, OpenFace column names.",
         inputs: [PortSpec("video", [.video], "Frames, gray or RGB (RGB is converted to luma).")],
         outputs: [PortSpec("landmarks", [.features],
-                           "frame, face_id, confidence, success, detected, x_0..x_67, y_0..y_67 (pixels), one row per face per frame.")],
+                           "frame, face_id, confidence, success, detected, x_0..x_67, y_0..y_67 (pixels), one row per face per frame; attributes image_width, image_height (px), frame_rate.")],
         parameters: [
             ParameterSpec("model", .string, default: .string(ShapePredictor.defaultPath),
                           "dlib shape predictor file with the 68-point iBUG model."),
@@ -82,7 +82,10 @@ public final class FaceLandmarksStage: Stage {
         } catch let error as FaceModelError {
             throw StageError(error.description)
         }
-        return [.features(FeatureSchema(Self.columns))]
+        guard case .video(let format) = inputs[0] else { throw StageError("face.landmarks takes video") }
+        return [.features(FeatureSchema(Self.columns, attributes: [
+            "image_width": Double(format.width), "image_height": Double(format.height), "frame_rate": format.frameRate,
+        ]))]
     }
 
     /// How much the detector resamples an image of this size.

@@ -113,3 +113,28 @@ extension FaceTestSupport {
         return GrayImage(width: size, height: size, pixels: pixels)
     }
 }
+
+extension FaceTestSupport {
+    /// Runs face.landmarks and then `stages` (each fed by the previous) over `frames`; returns the
+    /// last stage's schema and rows.
+    static func runChain(_ frames: [Packet], format: VideoFormat, stages: [StageDescriptor],
+                         parameters: [[String: ParameterValue]] = [], landmarkParameters: [String: ParameterValue] = [:])
+        throws -> (schema: FeatureSchema, rows: [[Float]], times: [Double]) {
+        let first = try StageHarness(FaceLandmarksStage.descriptor, parameters: landmarkParameters, inputs: [.video(format)])
+        var packets: [Packet] = []
+        for frame in frames { packets += try first.push(frame) }
+        packets += try first.finish()
+        var format = first.outputFormats[0]
+        for (index, descriptor) in stages.enumerated() {
+            let harness = try StageHarness(descriptor, parameters: index < parameters.count ? parameters[index] : [:], inputs: [format])
+            var next: [Packet] = []
+            for packet in packets { next += try harness.push(packet) }
+            next += try harness.finish()
+            packets = next
+            format = harness.outputFormats[0]
+        }
+        guard case .features(let schema) = format else { throw FaceModelError("not features") }
+        let rows = packets.compactMap { packet -> [Float]? in if case .features(let row) = packet.payload { row.values } else { nil } }
+        return (schema, rows, packets.map { Double($0.timestamp.microseconds) / 1e6 })
+    }
+}
