@@ -14,7 +14,7 @@ public final class FacePoseStage: Stage {
         name: "face.pose", role: .transform,
         summary: "Head pose (rotation in radians, translation in mm) from the 68 landmarks by PnP on a 3D mean face.",
         inputs: [PortSpec("landmarks", [.features], "Rows of face.landmarks (or a later face stage).")],
-        outputs: [PortSpec("pose", [.features], "The input columns, then pose_Tx/Ty/Tz (mm), pose_Rx/Ry/Rz (rad), pose_error_px.")],
+        outputs: [PortSpec("pose", [.features], "The input columns, then pose_Tx/Ty/Tz (mm), pose_Rx/Ry/Rz (rad), pose_error_px; attributes camera_fx/fy/cx/cy (px).")],
         parameters: [
             ParameterSpec("fx", .number, default: .number(0), unit: "px", range: 0...100_000,
                           "Horizontal focal length; 0 = 500 px per 640 px of image width (OpenFace's default)."),
@@ -52,7 +52,12 @@ public final class FacePoseStage: Stage {
         if cx >= 0 { camera.cx = cx }
         if cy >= 0 { camera.cy = cy }
         solver = HeadPoseSolver(camera: camera)
-        return [.features(FeatureSchema(schema.names + Self.columns, attributes: schema.attributes))]
+        var attributes = schema.attributes
+        attributes["camera_fx"] = camera.fx
+        attributes["camera_fy"] = camera.fy
+        attributes["camera_cx"] = camera.cx
+        attributes["camera_cy"] = camera.cy
+        return [.features(FeatureSchema(schema.names + Self.columns, attributes: attributes))]
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
