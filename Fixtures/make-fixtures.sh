@@ -18,6 +18,13 @@ sox "$tmp/speech.wav" -r 16000 -c 1 -b 16 speech.wav
   -c:v libx264 -preset medium -crf 28 -g 50 -pix_fmt yuv420p -c:a aac -b:a 64k -ar 48000 -ac 1 \
   "${BITEXACT[@]}" clip.mp4
 
+# face.mp4: 3 s of a real talking face, 240x240, 25 fps H.264 + AAC 16 kHz mono: the first 3 s of
+# ../shared/data/video/lp_d20.mp4 (LivePortrait example, MIT licence), scaled down (face ~110 px).
+SHARED_VIDEO="${SHARED_VIDEO:-../../shared/data/video}"
+"${FF[@]}" -i "$SHARED_VIDEO/lp_d20.mp4" -t 3 -vf scale=240:240 \
+  -c:v libx264 -preset medium -crf 26 -g 50 -pix_fmt yuv420p -c:a aac -b:a 48k -ar 16000 -ac 1 \
+  "${BITEXACT[@]}" face.mp4
+
 # stereo.flac: 2 s at 16 kHz; left a 440 Hz sine at -6 dBFS peak, right a 1 kHz sine at -12 dBFS peak.
 sox -n -r 16000 -c 1 -b 16 "$tmp/left.wav" synth 2 sine 440 vol 0.5011872
 sox -n -r 16000 -c 1 -b 16 "$tmp/right.wav" synth 2 sine 1000 vol 0.2511886

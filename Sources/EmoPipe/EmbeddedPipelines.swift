@@ -101,6 +101,36 @@ enum EmbeddedPipelines {
             use: sink.jsonl
             in: [bands, eeg.annotations, eeg.events]
         """#,
+        "face-features.yaml": #"""
+        version: 1
+        name: face-features
+        description: >-
+          OpenFace-style facial features of any video FFmpeg opens (or a still image), from a file or
+          stdin: dlib face detection every 5th frame with tracking in between, 68 landmarks, head pose,
+          17 action-unit intensities, eye openness and blinks, mouth opening, brow raise, and cues over
+          a 1.5 s window (gaze-aversion proxy, head shakes and nods, expression change). One CSV row per
+          face per frame, with OpenFace 2.0's column names where the quantity is the same.
+        stages:
+          - id: media
+            use: source.media
+            with: {pixel_format: gray}
+          - id: face
+            use: face.landmarks
+            in: media.video
+            with: {detect_every: 5, max_faces: 1}
+          - id: pose
+            use: face.pose
+            in: face
+          - id: actions
+            use: face.actions
+            in: pose
+          - id: cues
+            use: face.cues
+            in: actions
+          - id: csv
+            use: sink.csv
+            in: cues
+        """#,
         "pcm-level.yaml": #"""
         version: 1
         name: pcm-level

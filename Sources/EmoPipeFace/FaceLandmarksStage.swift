@@ -31,6 +31,8 @@ public final class FaceLandmarksStage: Stage {
                           "Detection score threshold (dlib's adjust_threshold); raise it to drop weak boxes."),
             ParameterSpec("max_shape_error", .number, default: .number(0.2), unit: "inter-ocular distances", range: 0.01...1,
                           "A tracked face whose landmarks fit the mean face worse than this (RMS, normalised) is lost and re-detected at once."),
+            ParameterSpec("min_similarity", .number, default: .number(0.5), range: -1...1,
+                          "A tracked face whose box correlates less than this with its last detected view (normalised cross-correlation of 24x24 patches) is lost and re-detected at once."),
             ParameterSpec("lookahead", .integer, default: .integer(12), unit: "frames", range: 0...240,
                           "Frames held so key-frame detection runs ahead on other cores; 0 detects inline (lowest latency, one core)."),
         ],
@@ -55,6 +57,7 @@ public final class FaceLandmarksStage: Stage {
     private let upsample: Int
     private let threshold: Double
     private let maxShapeError: Double
+    private let minSimilarity: Double
     private let lookahead: Int
     private var tracker: FaceTracker?
     private var detection: KeyFrameDetection
@@ -70,6 +73,7 @@ public final class FaceLandmarksStage: Stage {
         upsample = parameters.integer("upsample")
         threshold = parameters.number("threshold")
         maxShapeError = parameters.number("max_shape_error")
+        minSimilarity = parameters.number("min_similarity")
         lookahead = parameters.integer("lookahead")
         detection = KeyFrameDetection(threshold: threshold)
     }
@@ -77,7 +81,7 @@ public final class FaceLandmarksStage: Stage {
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
         do {
             tracker = FaceTracker(predictor: try ShapePredictor.shared(path: modelPath), maxFaces: maxFaces,
-                                  maxShapeError: maxShapeError)
+                                  maxShapeError: maxShapeError, minSimilarity: minSimilarity)
             inlineDetector = try FaceDetector()
         } catch let error as FaceModelError {
             throw StageError(error.description)

@@ -3,8 +3,8 @@ public struct TrackedFace: Sendable, Equatable {
     /// Stable while the face stays tracked; a face lost and found again gets a new id.
     public var id: Int
     public var landmarks: FaceLandmarks
-    /// In [0, 1]: the detection score through a logistic on detection frames, times the shape fit
-    /// on tracked frames.
+    /// In [0, 1]: the detection score through a logistic on detection frames; on tracked frames,
+    /// that times the shape fit and the correlation with the face's detected view.
     public var confidence: Double
     /// True when the detector confirmed the face in this frame, false when it was tracked.
     public var detected: Bool
@@ -24,6 +24,8 @@ public struct FaceTracker {
         var id: Int
         var landmarks: FaceLandmarks
         var anchor: AnchoredBox
+        /// The face as the detector last confirmed it.
+        var patch: FacePatch
         var detectionConfidence: Double
         var unconfirmedKeyFrames: Int
     }
@@ -31,15 +33,19 @@ public struct FaceTracker {
     public let maxFaces: Int
     /// Shape residual (`FaceShapeFit`) above which a tracked face counts as lost.
     public let maxShapeError: Double
+    /// Normalised cross-correlation with the last confirmed view of the face below which a tracked
+    /// face counts as lost (the box no longer shows it).
+    public let minSimilarity: Double
     private let predictor: ShapePredictor
     private var tracks: [Track] = []
     private var nextID = 0
     private var size: (width: Int, height: Int)?
 
-    public init(predictor: ShapePredictor, maxFaces: Int, maxShapeError: Double) {
+    public init(predictor: ShapePredictor, maxFaces: Int, maxShapeError: Double, minSimilarity: Double) {
         self.predictor = predictor
         self.maxFaces = maxFaces
         self.maxShapeError = maxShapeError
+        self.minSimilarity = minSimilarity
     }
 
     /// Minimum overlap (intersection over union) between a tracked face and a detection for them
@@ -76,6 +82,7 @@ public struct FaceTracker {
                 let box = unmatched.remove(at: best)
                 track.landmarks = try predictor.landmarks(in: image, box: box)
                 track.anchor = AnchoredBox(box: box, landmarks: track.landmarks)
+                track.patch = FacePatch(image, box: box)
                 track.detectionConfidence = Self.confidence(score: box.score)
                 track.unconfirmedKeyFrames = 0
                 faces.append(TrackedFace(id: track.id, landmarks: track.landmarks,
@@ -92,7 +99,7 @@ public struct FaceTracker {
         for box in unmatched where kept.count < maxFaces {
             let landmarks = try predictor.landmarks(in: image, box: box)
             let track = Track(id: nextID, landmarks: landmarks, anchor: AnchoredBox(box: box, landmarks: landmarks),
-                              detectionConfidence: Self.confidence(score: box.score),
+                              patch: FacePatch(image, box: box), detectionConfidence: Self.confidence(score: box.score),
                               unconfirmedKeyFrames: 0)
             nextID += 1
             faces.append(TrackedFace(id: track.id, landmarks: landmarks, confidence: track.detectionConfidence, detected: true))
@@ -112,12 +119,16 @@ public struct FaceTracker {
             box = moved
             landmarks = try predictor.landmarks(in: image, box: box)
         }
-        let centre = track.anchor.box(for: landmarks).centre
+        let tracked = track.anchor.box(for: landmarks)
+        let centre = tracked.centre
         guard centre.x >= 0, centre.y >= 0, centre.x < Double(image.width), centre.y < Double(image.height) else { return nil }
+        let similarity = FacePatch(image, box: tracked).similarity(to: track.patch)
+        guard similarity >= minSimilarity else { return nil }
         let residual = FaceShapeFit.residual(landmarks)
         guard residual <= maxShapeError else { return nil }
-        // Full confidence up to half the allowed residual, falling linearly to 0 at the limit.
-        return (landmarks, min(1, max(0, 2 - 2 * residual / maxShapeError)))
+        // The shape fit: 1 up to half the allowed residual, falling linearly to 0 at the limit;
+        // times the correlation with the detected view.
+        return (landmarks, min(1, max(0, 2 - 2 * residual / maxShapeError)) * similarity)
     }
 
     /// Detection confidence in [0, 1] from dlib's HOG score: a logistic centred half a unit below

@@ -5,7 +5,8 @@ import EmoPipeCore
 /// The header comes from the input schemas: `timestamp` (seconds), then every column of every
 /// input in `in:` order; a column name used by two inputs is prefixed with its stream name
 /// (`voice.loudness`). Rows from inputs that share a timestamp are joined into one row; a value
-/// an input did not give at that time is left empty, as is NaN.
+/// an input did not give at that time is left empty, as is NaN. An input that gives two rows at one
+/// timestamp (two faces in one frame) starts a second row with the same timestamp.
 public final class CSVSink: Stage {
     public static let descriptor = StageDescriptor(
         name: "sink.csv", role: .sink,
@@ -23,6 +24,8 @@ public final class CSVSink: Stage {
     private var offsets: [Int] = []
     private var row: [Float?] = []
     private var rowTime: Timestamp?
+    /// Which inputs have given their values to `row`.
+    private var filled: [Bool] = []
 
     init(parameters: Parameters) { path = parameters.string("path") }
 
@@ -39,6 +42,7 @@ public final class CSVSink: Stage {
         for column in columns { counts[column.name, default: 0] += 1 }
         let names = columns.map { counts[$0.name]! > 1 ? "\($0.stream).\($0.name)" : $0.name }
         row = Array(repeating: nil, count: names.count)
+        filled = Array(repeating: false, count: inputs.count)
         let leading = (writer.inputTag != nil ? ["input"] : []) + ["timestamp"]
         try writer.write((leading + names).map(Self.field).joined(separator: ",") + "\n")
         try writer.endRecord()
@@ -47,8 +51,9 @@ public final class CSVSink: Stage {
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         guard case .features(let features) = packet.payload else { return }
-        if let rowTime, rowTime != packet.timestamp { try flushRow() }
+        if let rowTime, rowTime != packet.timestamp || filled[input] { try flushRow() }
         rowTime = packet.timestamp
+        filled[input] = true
         for (offset, value) in features.values.enumerated() { row[offsets[input] + offset] = value }
     }
 
@@ -62,6 +67,7 @@ public final class CSVSink: Stage {
         try writer.write(fields.joined(separator: ",") + "\n")
         try writer.endRecord()
         row = Array(repeating: nil, count: row.count)
+        filled = Array(repeating: false, count: filled.count)
         rowTime = nil
     }
 

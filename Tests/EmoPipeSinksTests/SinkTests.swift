@@ -51,4 +51,20 @@ import Testing
 
             """)
     }
+
+    /// Two faces in one frame: the second row of one input at one timestamp starts a new row.
+    @Test func twoRowsOfOneInputAtOneTimeAreTwoLines() throws {
+        let harness = try StageHarness(CSVSink.descriptor, inputs: [.features(FeatureSchema(["face_id", "AU12_r"]))])
+        try harness.push(Packet(timestamp: .zero, payload: .features(FeatureRow([0, 1.5]))))
+        try harness.push(Packet(timestamp: .zero, payload: .features(FeatureRow([1, 2.5]))))
+        try harness.push(Packet(timestamp: Timestamp(seconds: 0.04), payload: .features(FeatureRow([0, 1]))))
+        try harness.finish()
+        #expect(harness.writtenText == """
+            timestamp,face_id,AU12_r
+            0,0.0,1.5
+            0,1.0,2.5
+            0.04,0.0,1.0
+
+            """)
+    }
 }

@@ -53,8 +53,8 @@ import Testing
         let result = try CLI.run(["run", "Pipelines/av-basics.yaml", "Fixtures", "-o", folder, "--jobs", "2"])
         #expect(result.status == 1)
         let written = try FileManager.default.subpathsOfDirectory(atPath: folder).sorted()
-        #expect(written == ["clip.jsonl", "speech.jsonl", "stereo.jsonl", "still.jsonl"])
-        #expect(result.standardError.contains("emopipe: 7 inputs: 4 done, 3 failed, 0 interrupted"), "eeg.edf is not a media file")
+        #expect(written == ["clip.jsonl", "face.jsonl", "speech.jsonl", "stereo.jsonl", "still.jsonl"])
+        #expect(result.standardError.contains("emopipe: 8 inputs: 5 done, 3 failed, 0 interrupted"), "eeg.edf is not a media file")
         for name in ["truncated.mp4", "empty.wav", "not-audio.wav"] {
             #expect(result.errorLines.contains { $0.hasPrefix("  failed: Fixtures/broken/\(name): stage 'media' (source.media): cannot open") })
         }
@@ -168,7 +168,7 @@ import Testing
         }
         let json = try CLI.run(["stages", "--json"])
         let stages = try #require(try JSONSerialization.jsonObject(with: json.standardOutput) as? [[String: Any]])
-        #expect(stages.count == 15)
+        #expect(stages.count == 19)
         let level = try #require(stages.first { $0["name"] as? String == "audio.level" })
         let parameters = try #require(level["parameters"] as? [[String: Any]])
         #expect(parameters.map { $0["name"] as? String } == ["frame_ms", "hop_ms", "floor_db"])
@@ -181,7 +181,7 @@ import Testing
     @Test func theReadmeDocumentsEveryStageAsTheBinaryDescribesIt() throws {
         let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
         let names = try CLI.run(["stages"]).output.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
-        #expect(names.count == 15)
+        #expect(names.count == 19)
         for name in names {
             let text = try CLI.run(["stages", name]).output
             #expect(readme.contains("```text\n" + text + "```"), "README is out of date for \(name): run scripts/stage-reference.sh")

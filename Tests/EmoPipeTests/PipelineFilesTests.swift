@@ -15,6 +15,7 @@ import Testing
         "av-basics.yaml": ("clip.mp4", ["level", "motion"]),
         "audio-basics.yaml": ("speech.wav", ["level"]),
         "audio-level-csv.yaml": ("stereo.flac", []),
+        "face-features.yaml": ("face.mp4", []),
         "pcm-level.yaml": ("speech.pcm", ["level"]),
         "eeg-features.yaml": ("eeg.edf", ["bands", "eeg.annotations"]),
         "eeg-clean-features.yaml": ("eeg.edf", ["bands", "eeg.annotations"]),
@@ -52,7 +53,7 @@ import Testing
     }
 
     @Test(arguments: ["av-basics.yaml", "audio-basics.yaml", "audio-level-csv.yaml", "pcm-level.yaml", "eeg-features.yaml",
-                       "eeg-clean-features.yaml", "voice-features.yaml"])
+                       "eeg-clean-features.yaml", "voice-features.yaml", "face-features.yaml"])
     func runsOnItsFixtureWithTimestampedRecordsIdenticallyTwice(_ name: String) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -70,9 +71,19 @@ import Testing
         }
         let text = try runOnce()
         if streams.isEmpty {
+            // CSV: the header the pipeline promises, and rows.
             let lines = text.split(separator: "\n")
-            #expect(lines.first == "timestamp,rms_dbfs,peak_dbfs")
-            #expect(lines.count > 100)
+            let header = lines.first.map { $0.split(separator: ",").map(String.init) } ?? []
+            if name == "face-features.yaml" {
+                #expect(header.prefix(6) == ["timestamp", "frame", "face_id", "confidence", "success", "detected"])
+                #expect(["x_0", "y_67", "pose_Rx", "AU12_r", "AU45_r", "blink", "gaze_aversion", "head_shake"].allSatisfy(header.contains))
+                #expect(lines.count == 76, "one row per frame of the 75-frame clip")
+                let success = try #require(header.firstIndex(of: "success"))
+                #expect(lines.dropFirst().filter { $0.split(separator: ",", omittingEmptySubsequences: false)[success] == "1.0" }.count >= 72)
+            } else {
+                #expect(header == ["timestamp", "rms_dbfs", "peak_dbfs"])
+                #expect(lines.count > 100)
+            }
         } else {
             let records = try jsonLines(text)
             #expect(records.count > 15)
