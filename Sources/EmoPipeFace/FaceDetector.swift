@@ -23,18 +23,28 @@ public final class FaceDetector {
     /// Faces in an 8-bit gray image, best first. The image is resampled by `scale` before the
     /// search (2 finds faces half the ~80 px the detector needs; 0.5 skips faces under 160 px and
     /// runs 4x faster); boxes are in the input's pixels. `threshold` is dlib's `adjust_threshold`:
-    /// boxes scoring below it are dropped.
-    public func detect(_ image: GrayImage, scale: Double = 1, threshold: Double = 0) throws -> [FaceBox] {
+    /// boxes scoring below it are dropped. With a `region`, only that part of the image is searched
+    /// (read in place, no copy).
+    public func detect(_ image: GrayImage, region: FaceBox? = nil, scale: Double = 1, threshold: Double = 0) throws -> [FaceBox] {
+        var left = 0, top = 0, width = image.width, height = image.height
+        if let region {
+            left = max(0, Int(region.left.rounded(.down)))
+            top = max(0, Int(region.top.rounded(.down)))
+            width = min(image.width, Int(region.right.rounded(.up))) - left
+            height = min(image.height, Int(region.bottom.rounded(.up))) - top
+            guard width > 0, height > 0 else { return [] }
+        }
         var message = [CChar](repeating: 0, count: 512)
         let found = image.pixels.withUnsafeBufferPointer { pixels in
             boxes.withUnsafeMutableBufferPointer { out in
-                dlib_detect(handle, pixels.baseAddress, Int32(image.width), Int32(image.height), Int32(image.stride),
-                            scale, threshold, out.baseAddress, Int32(out.count), &message, message.count)
+                dlib_detect(handle, pixels.baseAddress! + top * image.stride + left, Int32(width), Int32(height),
+                            Int32(image.stride), scale, threshold, out.baseAddress, Int32(out.count), &message, message.count)
             }
         }
         guard found >= 0 else { throw FaceModelError("face detection failed: \(decode(message))") }
         return boxes.prefix(Int(found)).map {
-            FaceBox(left: $0.left, top: $0.top, right: $0.right, bottom: $0.bottom, score: $0.score)
+            FaceBox(left: $0.left + Double(left), top: $0.top + Double(top), right: $0.right + Double(left),
+                    bottom: $0.bottom + Double(top), score: $0.score)
         }
     }
 

@@ -1,6 +1,7 @@
 import DequeModule
 import EmoPipeCore
 import Foundation
+import Synchronization
 
 /// `face.landmarks`: faces found by dlib's HOG detector every `detect_every` frames, tracked in
 /// between, with dlib's 68 landmarks on every frame.
@@ -21,6 +22,8 @@ public final class FaceLandmarksStage: Stage {
                           "dlib shape predictor file with the 68-point iBUG model."),
             ParameterSpec("detect_every", .integer, default: .integer(5), unit: "frames", range: 1...1000,
                           "Run the detector on every Nth frame (and when a face is lost); track in between. 1 detects on every frame."),
+            ParameterSpec("full_scan_every", .integer, default: .integer(30), unit: "frames", range: 1...100_000,
+                          "While max_faces faces are tracked, key-frame detection searches only around them (2.5 times their box, resampled so the face is ~120 px) and scans the whole frame every this many frames, for faces that enter; 1 always scans the whole frame."),
             ParameterSpec("max_faces", .integer, default: .integer(1), range: 1...64,
                           "1 follows the largest face; K follows up to K faces, each with a stable face_id."),
             ParameterSpec("min_face_px", .number, default: .number(0), unit: "px", range: 0...4096,
@@ -34,7 +37,7 @@ public final class FaceLandmarksStage: Stage {
             ParameterSpec("min_similarity", .number, default: .number(0.5), range: -1...1,
                           "A tracked face whose box correlates less than this with its last detected view (normalised cross-correlation of 24x24 patches) is lost and re-detected at once."),
             ParameterSpec("lookahead", .integer, default: .integer(12), unit: "frames", range: 0...240,
-                          "Frames held so key-frame detection runs ahead on other cores; 0 detects inline (lowest latency, one core)."),
+                          "Frames held so key-frame detection runs ahead on other cores (adds this many frames of latency); 0 detects inline (lowest latency, one core)."),
         ],
         make: { .stage(try FaceLandmarksStage(parameters: $0)) })
 
@@ -52,6 +55,9 @@ public final class FaceLandmarksStage: Stage {
 
     private let modelPath: String
     private let detectEvery: Int
+    private let fullScanEvery: Int
+    /// Boxes of the faces tracked in the last fitted frame, where key-frame detection looks.
+    private var trackedBoxes: [FaceBox] = []
     private let maxFaces: Int
     private let minFace: Double
     private let upsample: Int
@@ -68,6 +74,7 @@ public final class FaceLandmarksStage: Stage {
     init(parameters: Parameters) throws {
         modelPath = parameters.string("model")
         detectEvery = parameters.integer("detect_every")
+        fullScanEvery = parameters.integer("full_scan_every")
         maxFaces = parameters.integer("max_faces")
         minFace = parameters.number("min_face_px")
         upsample = parameters.integer("upsample")
@@ -80,9 +87,17 @@ public final class FaceLandmarksStage: Stage {
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
         do {
-            tracker = FaceTracker(predictor: try ShapePredictor.shared(path: modelPath), maxFaces: maxFaces,
+            // Both models take a while to deserialise (~0.8 s and ~0.4 s): load them side by side.
+            let group = DispatchGroup()
+            let detectorResult = Mutex<Result<FaceDetector, Error>?>(nil)
+            DispatchQueue.global(qos: .userInitiated).async(group: group) {
+                detectorResult.withLock { $0 = Result { try FaceDetector() } }
+            }
+            let predictor = Result { try ShapePredictor.shared(path: modelPath) }
+            group.wait()
+            inlineDetector = try detectorResult.withLock { $0! }.get()
+            tracker = FaceTracker(predictor: try predictor.get(), maxFaces: maxFaces,
                                   maxShapeError: maxShapeError, minSimilarity: minSimilarity)
-            inlineDetector = try FaceDetector()
         } catch let error as FaceModelError {
             throw StageError(error.description)
         }
@@ -111,17 +126,41 @@ public final class FaceLandmarksStage: Stage {
         var entry = PendingFrame(timestamp: packet.timestamp, duration: packet.duration, index: frameCount, image: image)
         frameCount += 1
         if isKey && lookahead > 0 {
-            entry.detection = detection.start(image, scale: detectionScale(width: image.width, height: image.height))
+            let plan = searchPlan(frame: entry.index, width: image.width, height: image.height)
+            entry.detection = detection.start(image, region: plan.region, scale: plan.scale)
         }
         pending.append(entry)
-        while let head = pending.first, pending.count > lookahead || head.detection?.isFinished ?? true {
-            try fit(pending.removeFirst(), output: output)
-        }
+        // Always exactly `lookahead` frames held: which frames are fitted when a key frame's search
+        // region is chosen never depends on thread timing, so reruns give the same bytes.
+        while pending.count > lookahead { try fit(pending.removeFirst(), output: output) }
     }
 
     public func finish(output: Emitter) throws {
         while let head = pending.popFirst() { try fit(head, output: output) }
     }
+
+    /// Where a key frame's detection looks and at what scale: around the tracked faces while all
+    /// wanted faces are tracked (except on full-scan frames), resampled so the smallest tracked face
+    /// is about `trackedFacePixels` wide; the whole frame at the detection scale otherwise.
+    private func searchPlan(frame: Int, width: Int, height: Int) -> (region: FaceBox?, scale: Double) {
+        let full = detectionScale(width: width, height: height)
+        guard frame % fullScanEvery >= detectEvery, trackedBoxes.count == maxFaces, !trackedBoxes.isEmpty else { return (nil, full) }
+        var region = FaceBox(left: .infinity, top: .infinity, right: -.infinity, bottom: -.infinity)
+        var smallest = Double.infinity
+        for box in trackedBoxes {
+            let side = max(box.width, box.height)
+            smallest = min(smallest, side)
+            region.left = min(region.left, box.centre.x - 1.25 * side)
+            region.top = min(region.top, box.centre.y - 1.25 * side)
+            region.right = max(region.right, box.centre.x + 1.25 * side)
+            region.bottom = max(region.bottom, box.centre.y + 1.25 * side)
+        }
+        return (region, min(full, Self.trackedFacePixels / smallest))
+    }
+
+    /// Width a tracked face is resampled to for a search around it: comfortably above the ~80 px
+    /// the HOG detector needs, so the search runs on as few pixels as finding it again allows.
+    static let trackedFacePixels = 120.0
 
     private func fit(_ frame: PendingFrame, output: Emitter) throws {
         let isKey = frame.index % detectEvery == 0
@@ -129,8 +168,13 @@ public final class FaceLandmarksStage: Stage {
         let detect = { [inlineDetector, threshold] in try inlineDetector!.detect(frame.image, scale: scale, threshold: threshold) }
         let faces: [TrackedFace]
         do {
-            let boxes = isKey ? try frame.detection?.wait() ?? detect() : nil
+            let plan = searchPlan(frame: frame.index, width: frame.image.width, height: frame.image.height)
+            let inline = { [inlineDetector, threshold] in
+                try inlineDetector!.detect(frame.image, region: plan.region, scale: plan.scale, threshold: threshold)
+            }
+            let boxes = isKey ? try frame.detection?.wait() ?? inline() : nil
             faces = try tracker!.update(frame.image, detections: boxes, redetect: detect)
+            trackedBoxes = tracker!.boxes
         } catch let error as FaceModelError {
             throw StageError(error.description)
         }

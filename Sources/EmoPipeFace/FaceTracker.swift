@@ -52,6 +52,12 @@ public struct FaceTracker {
     /// to be the same face.
     static let matchOverlap = 0.3
 
+    /// Number of faces being tracked.
+    public var trackedCount: Int { tracks.count }
+
+    /// The boxes of the faces being tracked, as of the last frame.
+    public var boxes: [FaceBox] { tracks.map { $0.anchor.box(for: $0.landmarks) } }
+
     /// The faces in `image`. `detections` are the detector's boxes on a key frame, nil between key
     /// frames; `redetect` detects on this frame when a tracked face is lost.
     public mutating func update(_ image: GrayImage, detections: [FaceBox]?,

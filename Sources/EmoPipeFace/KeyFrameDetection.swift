@@ -19,9 +19,6 @@ final class KeyFrameDetection: Sendable {
             done.signal()
         }
 
-        /// True once the boxes are there (never blocks).
-        var isFinished: Bool { result.withLock { $0 != nil } }
-
         /// The boxes, blocking until the detection has run.
         func wait() throws -> [FaceBox] {
             if let finished = result.withLock({ $0 }) { return try finished.get() }
@@ -37,14 +34,14 @@ final class KeyFrameDetection: Sendable {
 
     init(threshold: Double) { self.threshold = threshold }
 
-    /// Starts detecting faces in `image`, resampled by `scale` for the search.
-    func start(_ image: GrayImage, scale: Double) -> Job {
+    /// Starts detecting faces in `image` (in `region` only, when given), resampled by `scale`.
+    func start(_ image: GrayImage, region: FaceBox?, scale: Double) -> Job {
         let job = Job()
         queue.async { [self] in
             job.complete(Result {
                 let detector = try pool.withLock { $0.popLast() } ?? FaceDetector()
                 defer { pool.withLock { $0.append(detector) } }
-                return try detector.detect(image, scale: scale, threshold: threshold)
+                return try detector.detect(image, region: region, scale: scale, threshold: threshold)
             })
         }
         return job
