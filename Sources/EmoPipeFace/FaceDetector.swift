@@ -28,8 +28,8 @@ public final class FaceDetector {
     public func detect(_ image: GrayImage, region: FaceBox? = nil, scale: Double = 1, threshold: Double = 0) throws -> [FaceBox] {
         var left = 0, top = 0, width = image.width, height = image.height
         if let region {
-            left = max(0, Int(region.left.rounded(.down)))
-            top = max(0, Int(region.top.rounded(.down)))
+            left = max(0, Int(region.left.rounded(.down)) / 8 * 8)
+            top = max(0, Int(region.top.rounded(.down)) / 8 * 8)
             width = min(image.width, Int(region.right.rounded(.up))) - left
             height = min(image.height, Int(region.bottom.rounded(.up))) - top
             guard width > 0, height > 0 else { return [] }
@@ -55,6 +55,13 @@ public final class FaceDetector {
     }
 
     private static let prototype: Result<Prototype, FaceModelError> = {
+        #if arch(x86_64) && os(Linux)
+        // The shim is compiled with AVX (Package.swift); say so rather than die of an illegal instruction.
+        if let flags = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+           flags.contains("flags"), !flags.contains(" avx ") && !flags.contains(" avx\n") {
+            return .failure(FaceModelError("the face stages were built with AVX instructions, which this CPU lacks"))
+        }
+        #endif
         var message = [CChar](repeating: 0, count: 512)
         guard let handle = dlib_detector_create(&message, message.count) else {
             return .failure(FaceModelError("could not create dlib's face detector: \(decode(message))"))

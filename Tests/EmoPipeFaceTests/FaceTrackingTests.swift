@@ -27,5 +27,8 @@ import Testing
         // Key frames are the detected ones; the others are tracked and keep the face's id.
         #expect(tracked.filter(\.detected).count <= frames.count / 5 + 5)
         #expect(Set(tracked.filter(\.success).map(\.faceID)).count <= 2)
+        // Searching around the tracked face (full scans every 30 frames) finds it as often.
+        let regional = try FaceTestSupport.landmarkRows(frames, parameters: ["full_scan_every": .integer(30)])
+        #expect(regional.filter(\.success).count == tracked.filter(\.success).count)
     }
 }
