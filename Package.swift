@@ -50,9 +50,12 @@ let package = Package(
             "EmoPipeCore", "CDlibShim", .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "EmoPipeEEG", dependencies: ["EmoPipeCore", "EmoPipeDSP"]),
+        .target(name: "EmoPipeFusion", dependencies: [
+            "EmoPipeCore", .product(name: "DequeModule", package: "swift-collections"),
+        ]),
         .target(name: "EmoPipeSinks", dependencies: ["EmoPipeCore"]),
         .target(name: "EmoPipe", dependencies: [
-            "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeFace", "EmoPipeEEG", "EmoPipeSinks",
+            "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeFace", "EmoPipeEEG", "EmoPipeFusion", "EmoPipeSinks",
         ]),
         .executableTarget(name: "emopipe", dependencies: [
             "EmoPipe",
@@ -63,6 +66,7 @@ let package = Package(
         .testTarget(name: "EmoPipeMediaTests", dependencies: ["EmoPipeMedia", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeDSP", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeFaceTests", dependencies: ["EmoPipeFace", "EmoPipeMedia", "EmoPipeCore"]),
+        .testTarget(name: "EmoPipeFusionTests", dependencies: ["EmoPipeFusion", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeVideoTests", dependencies: ["EmoPipeVideo", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeEEGTests", dependencies: ["EmoPipeEEG", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeSinksTests", dependencies: ["EmoPipeSinks", "EmoPipeCore"]),

@@ -122,7 +122,8 @@ public final class GraphRunner: Sendable {
         for (index, node) in graph.nodes.enumerated() {
             let context = StageContext(stageID: node.id, input: input, output: output,
                                        logger: stageLogger(node.id), inputNames: node.inputs.map(graph.streamName),
-                                       connectedOutputs: graph.consumers(of: index).map { !$0.isEmpty })
+                                       connectedOutputs: graph.consumers(of: index).map { !$0.isEmpty },
+                                       pipelineName: graph.name, configHash: graph.configHash)
             let produced: [StreamFormat]
             do {
                 switch nodes[index].instance {

@@ -6,6 +6,7 @@ public enum Payload: Sendable, Equatable {
     case text(TextSegment)
     case features(FeatureRow)
     case prediction(Prediction)
+    case recording(RecordingSummary)
 
     /// The kind of this payload.
     public var kind: PayloadKind {
@@ -16,6 +17,7 @@ public enum Payload: Sendable, Equatable {
         case .text: .text
         case .features: .features
         case .prediction: .prediction
+        case .recording: .recording
         }
     }
 }

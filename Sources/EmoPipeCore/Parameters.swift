@@ -87,7 +87,7 @@ public struct Parameters: Sendable, Equatable {
         self.values = values
     }
 
-    private func value(_ name: String) -> ParameterValue {
+    public func value(_ name: String) -> ParameterValue {
         guard let value = values[name] else { preconditionFailure("parameter '\(name)' is not declared") }
         return value
     }

@@ -13,6 +13,8 @@ public enum PayloadKind: String, CaseIterable, Sendable, Codable, CustomStringCo
     case features
     /// Frame-level emotion and A/H estimates.
     case prediction
+    /// Recording-level summaries (one per input, at its end).
+    case recording
 
     public var description: String { rawValue }
 }

@@ -31,6 +31,25 @@ public struct PipelineGraph: Sendable {
     /// Nodes in topological order: every producer before its consumers.
     public var nodes: [Node]
 
+    /// A hash of what the pipeline computes: every node's id, stage, parameters (defaults
+    /// included) and wiring, as 16 hex digits (FNV-1a, 64 bit). Equal configurations hash equal
+    /// whatever the file's layout, comments or description.
+    public var configHash: String {
+        var text = ""
+        for node in nodes {
+            let parameters = node.descriptor.parameters.map { "\($0.name)=\(node.parameters.value($0.name))" }
+            let inputs = node.inputs.map { "\($0.node).\($0.port)" }
+            text += "\(node.id)|\(node.descriptor.name)|\(parameters.joined(separator: ","))|\(inputs.joined(separator: ","))\n"
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
     /// Indices of the source nodes.
     public var sources: [Int] { nodes.indices.filter { nodes[$0].descriptor.role == .source } }
 

@@ -15,15 +15,21 @@ public struct StageContext: Sendable {
     /// Whether each output port has a consumer. A stage need not compute what goes to a port
     /// nobody reads (and a source should not decode it); empty means every port is read.
     public var connectedOutputs: [Bool]
+    /// The pipeline's `name:` and a hash of its configuration (`PipelineGraph.configHash`), for
+    /// stages that record what produced their results.
+    public var pipelineName: String
+    public var configHash: String
 
     public init(stageID: String, input: InputLocation, output: OutputSession, logger: Logger,
-                inputNames: [String] = [], connectedOutputs: [Bool] = []) {
+                inputNames: [String] = [], connectedOutputs: [Bool] = [], pipelineName: String = "", configHash: String = "") {
         self.stageID = stageID
         self.input = input
         self.output = output
         self.logger = logger
         self.inputNames = inputNames
         self.connectedOutputs = connectedOutputs
+        self.pipelineName = pipelineName
+        self.configHash = configHash
     }
 
     /// Whether output `port` has a consumer.

@@ -70,6 +70,7 @@ public enum StreamFormat: Sendable, Equatable {
     case text
     case features(FeatureSchema)
     case prediction
+    case recording
 
     public var kind: PayloadKind {
         switch self {
@@ -79,6 +80,7 @@ public enum StreamFormat: Sendable, Equatable {
         case .text: .text
         case .features: .features
         case .prediction: .prediction
+        case .recording: .recording
         }
     }
 }

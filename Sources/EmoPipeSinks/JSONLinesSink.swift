@@ -51,6 +51,8 @@ public final class JSONLinesSink: Stage {
             for (name, value) in zip(schemas[input] ?? [], row.values) { record.add(name, value) }
         case .prediction(let prediction):
             Self.addPrediction(prediction, to: &record)
+        case .recording(let summary):
+            Self.addRecording(summary, to: &record)
         case .text(let segment):
             record.add("end", segment.end)
             record.add("text", segment.text)
@@ -84,12 +86,49 @@ public final class JSONLinesSink: Stage {
 
     public func finish(output: Emitter) throws {}
 
+    static func addRecording(_ summary: RecordingSummary, to record: inout JSONObjectBuilder) {
+        record.add("duration", summary.duration)
+        record.add("frames", summary.frames)
+        var coverage = JSONObjectBuilder(), modalities = JSONObjectBuilder()
+        for (modality, part) in zip(Modality.allCases, summary.modalities) {
+            coverage.add(modality.rawValue, part.coverage)
+            var item = JSONObjectBuilder()
+            item.add("coverage", part.coverage)
+            item.add("valence", part.valence)
+            item.add("arousal", part.arousal)
+            modalities.add(modality.rawValue, raw: item.json)
+        }
+        record.add("coverage", raw: coverage.json)
+        record.add("emotion", summary.dominantEmotion.rawValue)
+        record.add("emotion_share", summary.dominantShare)
+        var shares = JSONObjectBuilder()
+        for (category, value) in zip(EmotionCategory.allCases, summary.emotionShares) { shares.add(category.rawValue, value) }
+        record.add("emotion_shares", raw: shares.json)
+        record.add("valence_mean", summary.valenceMean)
+        record.add("valence_sd", summary.valenceSpread)
+        record.add("arousal_mean", summary.arousalMean)
+        record.add("arousal_sd", summary.arousalSpread)
+        record.add("dominance_mean", summary.dominanceMean)
+        record.add("ah", summary.ambivalence)
+        record.add("ah_label", summary.ambivalent ? 1 : 0)
+        let segments = summary.ambivalenceSegments.map { "[" + $0.map { JSONObjectBuilder.number($0) }.joined(separator: ",") + "]" }
+        record.add("ah_segments", raw: "[" + segments.joined(separator: ",") + "]")
+        record.add("modalities", raw: modalities.json)
+        record.add("pipeline", summary.pipeline)
+        record.add("config_hash", summary.configHash)
+        record.add("version", summary.version)
+    }
+
     static func addPrediction(_ prediction: Prediction, to record: inout JSONObjectBuilder) {
         for modality in Modality.allCases { record.add(modality.rawValue, prediction.present.contains(modality)) }
         record.add("valence", prediction.valence)
         record.add("arousal", prediction.arousal)
         record.add("dominance", prediction.dominance)
-        record.add("emotion", prediction.emotion.rawValue)
+        if prediction.probabilities.allSatisfy(\.isFinite) {
+            record.add("emotion", prediction.emotion.rawValue)
+        } else {
+            record.add("emotion", raw: "null")
+        }
         var probabilities = JSONObjectBuilder()
         for (category, value) in zip(EmotionCategory.allCases, prediction.probabilities) {
             probabilities.add(category.rawValue, value)

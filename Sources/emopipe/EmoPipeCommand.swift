@@ -1,5 +1,6 @@
 import ArgumentParser
 import EmoPipe
+import EmoPipeCore
 import Logging
 
 @main

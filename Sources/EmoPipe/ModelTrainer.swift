@@ -1,0 +1,163 @@
+import EmoPipeCore
+import EmoPipeFusion
+import Foundation
+
+/// Fits a per-modality estimator (`AffectModel`) from recordings and their labels: runs a feature
+/// pipeline on every labelled file, takes one feature row per recording (the last row of a named
+/// stream, e.g. the eGeMAPS functionals over the whole input), standardises, and fits a
+/// class-weighted multinomial logistic regression. Grouped cross-validation (leave one speaker or
+/// subject out) scores it first: UAR over the classes, and binary arousal accuracy.
+public struct ModelTrainer {
+    /// One labelled recording.
+    public struct Example: Sendable {
+        public var path: String
+        public var label: String
+        public var group: String
+        public init(path: String, label: String, group: String) {
+            self.path = path
+            self.label = label
+            self.group = group
+        }
+    }
+
+    public struct Report: Sendable {
+        public var model: AffectModel
+        public var crossValidation: ClassificationMetrics?
+        public var arousalAccuracy: Double?
+        public var failed: [String]
+    }
+
+    public var registry: StageRegistry
+    public var graph: PipelineGraph
+    public var stream: String
+    public var jobs: Int
+    public var l2: Double
+
+    public init(registry: StageRegistry, graph: PipelineGraph, stream: String, jobs: Int, l2: Double = 0.01) {
+        self.registry = registry
+        self.graph = graph
+        self.stream = stream
+        self.jobs = jobs
+        self.l2 = l2
+    }
+
+    /// Runs the feature pipeline on every example; returns the feature names and one row per
+    /// example (nil where the run failed or gave no row), and the errors.
+    public func extract(_ examples: [Example]) throws -> (names: [String], rows: [[Double]?], errors: [String]) {
+        guard let sink = graph.nodes.first(where: { $0.descriptor.role == .sink && $0.inputs.map(graph.streamName).contains(stream) }) else {
+            throw StageError("the pipeline '\(graph.name)' writes no stream '\(stream)' to a sink")
+        }
+        let memory = MemoryOutput()
+        let items = examples.map { InputItem.input(InputLocation(path: $0.path, relativePath: $0.path)) }
+        let results = BatchRunner(registry: registry, pipeline: .graph(graph), jobs: jobs, outputDirectory: nil).run(items, memory: memory)
+        var names: [String] = []
+        var rows: [[Double]?] = []
+        var errors: [String] = []
+        for (example, result) in zip(examples, results) {
+            guard result.status == .done else {
+                errors.append(result.error ?? "\(example.path): \(result.status)")
+                rows.append(nil)
+                continue
+            }
+            let lines = memory.text(input: example.path, sink: sink.id).split(separator: "\n")
+            guard let line = lines.last(where: { $0.contains("\"stream\":\"\(stream)\"") }) else {
+                errors.append("\(example.path): no '\(stream)' row")
+                rows.append(nil)
+                continue
+            }
+            let pairs = Self.numericFields(String(line)).filter { !["frame", "t"].contains($0.0) }
+            if names.isEmpty { names = pairs.map(\.0) }
+            guard pairs.map(\.0) == names else { throw StageError("\(example.path): '\(stream)' has different columns") }
+            rows.append(pairs.map(\.1))
+        }
+        return (names, rows, errors)
+    }
+
+    /// The numeric (or null) fields of one JSON-lines record, in order.
+    static func numericFields(_ line: String) -> [(String, Double)] {
+        var fields: [(String, Double)] = []
+        let pattern = try! NSRegularExpression(pattern: #""((?:[^"\\]|\\.)*)":(-?[0-9][0-9.eE+-]*|null)(?=[,}])"#)
+        for match in pattern.matches(in: line, range: NSRange(line.startIndex..., in: line)) {
+            let name = String(line[Range(match.range(at: 1), in: line)!])
+            let value = String(line[Range(match.range(at: 2), in: line)!])
+            fields.append((name, Double(value) ?? .nan))
+        }
+        return fields
+    }
+
+    /// Trains on `examples`: cross-validates by group (when there are several), then fits on all.
+    public func train(_ examples: [Example], name: String, modality: Modality, data: String, classes requested: [String]? = nil) throws -> Report {
+        let (names, extracted, errors) = try extract(examples)
+        var usable: [(row: [Double], label: String, group: String)] = []
+        for (example, row) in zip(examples, extracted) {
+            guard let row else { continue }
+            guard row.allSatisfy(\.isFinite) else { continue }
+            usable.append((row, example.label, example.group))
+        }
+        let classes = requested ?? EmotionCategory.allCases.map(\.rawValue).filter { c in usable.contains { $0.label == c } }
+        for label in Set(usable.map(\.label)) where !classes.contains(label) {
+            throw StageError("label '\(label)' is not one of the classes (" + classes.joined(separator: ", ") + "); map it with --map")
+        }
+        guard usable.count >= 2 * classes.count else {
+            throw StageError("only \(usable.count) usable recordings for \(classes.count) classes" + (errors.isEmpty ? "" : "; first error: \(errors[0])"))
+        }
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        // Leave-one-group-out cross-validation.
+        let groups = Array(Set(usable.map(\.group))).sorted()
+        var metrics: ClassificationMetrics?
+        var arousal: Double?
+        if groups.count > 1 {
+            var truth: [String] = [], predicted: [String] = [], arousalHits = 0
+            for group in groups {
+                let train = usable.filter { $0.group != group }, test = usable.filter { $0.group == group }
+                let fitted = fit(train.map(\.row), train.map { index[$0.label]! }, classes: classes.count)
+                for example in test {
+                    let p = fitted.model.probabilities(fitted.standardiser.apply(example.row))
+                    let best = p.indices.max { p[$0] < p[$1] }!
+                    truth.append(example.label)
+                    predicted.append(classes[best])
+                    if Self.highArousal(probabilities: p, classes: classes) == Self.highArousal(label: example.label) { arousalHits += 1 }
+                }
+            }
+            metrics = ClassificationMetrics(truth: truth, predicted: predicted, classes: classes)
+            arousal = Double(arousalHits) / Double(truth.count)
+        }
+        let final = fit(usable.map(\.row), usable.map { index[$0.label]! }, classes: classes.count)
+        var scores: [String: Double] = [:]
+        if let metrics {
+            scores["cv_uar"] = metrics.unweightedAverageRecall
+            scores["cv_accuracy"] = metrics.accuracy
+            scores["cv_macro_f1"] = metrics.macroF1
+        }
+        if let arousal { scores["cv_binary_arousal_accuracy"] = arousal }
+        let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
+        let model = AffectModel(
+            name: name, modality: modality, features: names, mean: final.standardiser.mean, scale: final.standardiser.scale,
+            classes: classes,
+            classifier: classes.indices.map { AffectModel.Linear(coefficients: final.model.coefficients[$0], intercept: final.model.intercepts[$0]) },
+            weight: 1, calibrated: false,
+            provenance: AffectModel.Provenance(
+                data: data, date: String(date),
+                method: "multinomial logistic regression (L2 \(l2), balanced class weights) on standardised '\(stream)' features of pipeline '\(graph.name)'; cross-validation leaves one group out (\(groups.count) groups)",
+                scores: scores,
+                notes: "\(usable.count) recordings used of \(examples.count); binary arousal: high for anger, disgust, fear, happiness, surprise, low for neutral and sadness (EmotionSpace arousal >= 0.25), predicted from the probability-weighted arousal"))
+        return Report(model: model, crossValidation: metrics, arousalAccuracy: arousal, failed: errors)
+    }
+
+    private func fit(_ rows: [[Double]], _ labels: [Int], classes: Int) -> (standardiser: Standardiser, model: LogisticRegression) {
+        let standardiser = Standardiser(fitting: rows)
+        let model = LogisticRegression.fit(x: rows.map(standardiser.apply), y: labels, classes: classes, l2: l2)
+        return (standardiser, model)
+    }
+
+    static func highArousal(label: String) -> Bool {
+        guard let category = EmotionCategory(rawValue: label) else { return false }
+        return EmotionSpace.coordinates[category]!.y >= 0.25
+    }
+
+    static func highArousal(probabilities: [Double], classes: [String]) -> Bool {
+        var full = [Double](repeating: 0, count: EmotionCategory.allCases.count)
+        for (name, p) in zip(classes, probabilities) { full[EmotionCategory.allCases.firstIndex(of: EmotionCategory(rawValue: name)!)!] = p }
+        return EmotionSpace.point(of: full).y >= 0.25
+    }
+}

@@ -1,0 +1,66 @@
+/// Per-modality part of a recording summary.
+public struct ModalitySummary: Sendable, Equatable {
+    /// Fraction of output frames where the modality contributed.
+    public var coverage: Float
+    /// Mean valence and arousal of that modality's own estimates, where present.
+    public var valence: Float
+    public var arousal: Float
+
+    public init(coverage: Float, valence: Float, arousal: Float) {
+        self.coverage = coverage
+        self.valence = valence
+        self.arousal = arousal
+    }
+}
+
+/// The recording-level record (DESIGN.md section 5): what a whole input amounts to.
+public struct RecordingSummary: Sendable, Equatable {
+    /// Span of the frame estimates, seconds.
+    public var duration: Float
+    /// Number of frame estimates.
+    public var frames: Int
+    /// Per modality (in `Modality.allCases` order): coverage and its own mean valence/arousal.
+    public var modalities: [ModalitySummary]
+    /// The category most often on top, and the share of frames where it was.
+    public var dominantEmotion: EmotionCategory
+    public var dominantShare: Float
+    /// Share of frames each category was on top (`EmotionCategory.allCases` order).
+    public var emotionShares: [Float]
+    public var valenceMean: Float
+    public var valenceSpread: Float
+    public var arousalMean: Float
+    public var arousalSpread: Float
+    public var dominanceMean: Float
+    /// Recording-level A/H score in [0, 1] and label.
+    public var ambivalence: Float
+    public var ambivalent: Bool
+    /// A/H segments, [start, end] in seconds.
+    public var ambivalenceSegments: [[Float]]
+    /// What produced it.
+    public var pipeline: String
+    public var configHash: String
+    public var version: String
+
+    public init(duration: Float, frames: Int, modalities: [ModalitySummary], dominantEmotion: EmotionCategory,
+                dominantShare: Float, emotionShares: [Float], valenceMean: Float, valenceSpread: Float, arousalMean: Float,
+                arousalSpread: Float, dominanceMean: Float, ambivalence: Float, ambivalent: Bool,
+                ambivalenceSegments: [[Float]], pipeline: String, configHash: String, version: String) {
+        self.duration = duration
+        self.frames = frames
+        self.modalities = modalities
+        self.dominantEmotion = dominantEmotion
+        self.dominantShare = dominantShare
+        self.emotionShares = emotionShares
+        self.valenceMean = valenceMean
+        self.valenceSpread = valenceSpread
+        self.arousalMean = arousalMean
+        self.arousalSpread = arousalSpread
+        self.dominanceMean = dominanceMean
+        self.ambivalence = ambivalence
+        self.ambivalent = ambivalent
+        self.ambivalenceSegments = ambivalenceSegments
+        self.pipeline = pipeline
+        self.configHash = configHash
+        self.version = version
+    }
+}

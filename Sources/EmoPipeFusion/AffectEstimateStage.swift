@@ -1,0 +1,80 @@
+import EmoPipeCore
+import Foundation
+
+/// `estimate.affect`: one modality's emotion estimate per input row, from a model file
+/// (`AffectModel`): valence, arousal, dominance, probabilities over the seven categories and a
+/// confidence. A row with a missing feature (no face, an unvoiced window) gives a row of NaN,
+/// so the stream keeps its clock and fusion knows the modality is absent there.
+public final class AffectEstimateStage: Stage {
+    public static let descriptor = StageDescriptor(
+        name: "estimate.affect", role: .transform,
+        summary: "Per-modality emotion estimate (valence, arousal, dominance, category probabilities, confidence) from a model file.",
+        inputs: [PortSpec("features", [.features], "The features the model names (face.actions, audio.functionals, eeg.bands, text.cues rows).")],
+        outputs: [PortSpec("estimate", [.features], "valence, arousal, dominance (-1..1), p_neutral..p_surprise, confidence; NaN where there is no estimate.")],
+        parameters: [
+            ParameterSpec("model", .string, default: .string("face"),
+                          "An embedded default (" + EmbeddedModels.names.joined(separator: ", ") + ") or the path of a model file (JSON) written by emopipe train."),
+        ],
+        make: { .stage(try AffectEstimateStage(parameters: $0)) })
+
+    public let model: AffectModel
+    private var selector: FeatureSelector?
+    private var running: [RunningMoments]
+
+    init(parameters: Parameters) throws {
+        model = try EmbeddedModels.resolve(parameters.string("model"))
+        running = [RunningMoments](repeating: RunningMoments(), count: model.features.count)
+    }
+
+    public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        guard case .features(let schema) = inputs[0] else { throw StageError("estimate.affect takes feature rows") }
+        selector = try FeatureSelector(features: model.features, schema: schema, model: model.name)
+        let modality = Double(Modality.allCases.firstIndex(of: model.modality)!)
+        return [.features(FeatureSchema(AffectEstimate.columns, attributes: ["modality": modality]))]
+    }
+
+    public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        guard case .features(let row) = packet.payload, let selector else { return }
+        let values = selector.values(row)
+        var result = [Float](repeating: .nan, count: AffectEstimate.columns.count)
+        if values.allSatisfy(\.isFinite), let estimate = estimate(values) { result = estimate.row }
+        try output.emit(.features(FeatureRow(result)), at: packet.timestamp, duration: packet.duration)
+    }
+
+    /// The estimate for one feature vector (updating the per-input baseline when the model uses one).
+    func estimate(_ values: [Double]) -> AffectEstimate? {
+        var x = values
+        if model.inputNormalisation == "running" {
+            for index in x.indices {
+                running[index].add(x[index])
+                x[index] = running[index].zScore(x[index])
+            }
+        }
+        for index in x.indices { x[index] = (x[index] - model.mean[index]) / model.scale[index] }
+        return model.estimate(normalised: x)
+    }
+
+    public func finish(output: Emitter) throws {}
+}
+
+/// Running mean and variance (Welford), for per-input baselines.
+struct RunningMoments: Sendable {
+    private(set) var count = 0
+    private(set) var mean = 0.0
+    private var squares = 0.0
+
+    mutating func add(_ value: Double) {
+        count += 1
+        let delta = value - mean
+        mean += delta / Double(count)
+        squares += delta * (value - mean)
+    }
+
+    var standardDeviation: Double { count > 1 ? (squares / Double(count - 1)).squareRoot() : 0 }
+
+    /// The z-score of `value` against what was seen (0 until there is a spread).
+    func zScore(_ value: Double) -> Double {
+        let sd = standardDeviation
+        return sd > 1e-12 ? (value - mean) / sd : 0
+    }
+}

@@ -1,0 +1,150 @@
+import EmoPipeCore
+import Foundation
+
+/// `fuse.affect`: the per-modality estimates on one clock, combined by confidence, smoothed.
+///
+/// The clock is the first input's timestamps (`rate_hz: 0`, e.g. the face estimates of a video:
+/// one record per video frame) or a fixed rate. At each tick every modality whose latest estimate
+/// is still valid (within its span, or `hold_s` after it) contributes: valence, arousal and
+/// dominance are confidence-weighted means over the modalities that give them, and the category
+/// probabilities likewise. An exponential smoother (`smooth_s`) follows. A tick is emitted only
+/// once every input has passed it, so the result never depends on thread timing. The record's
+/// cues carry each modality's own valence and arousal (`face_valence`, `voice_arousal`, ...).
+public final class AffectFusionStage: Stage {
+    public static let descriptor = StageDescriptor(
+        name: "fuse.affect", role: .transform,
+        summary: "Confidence-weighted fusion of per-modality estimates on one clock, with temporal smoothing.",
+        inputs: [PortSpec("estimates", [.features], variadic: true, "estimate.affect streams, one per modality; the first sets the clock when rate_hz is 0.")],
+        outputs: [PortSpec("affect", [.prediction], "One prediction per tick: presence, valence/arousal/dominance, category probabilities, per-modality cues.")],
+        parameters: [
+            ParameterSpec("rate_hz", .number, default: .number(0), unit: "Hz", range: 0...1000,
+                          "Output rate; 0 = one record per timestamp of the first input (the video frame rate when it is the face)."),
+            ParameterSpec("hold_s", .number, default: .number(1.0), unit: "s", range: 0...60,
+                          "How long an estimate stays usable after its own span when no newer one comes (voice between windows, text between segments)."),
+            ParameterSpec("smooth_s", .number, default: .number(0.4), unit: "s", range: 0...60,
+                          "Time constant of the exponential smoothing of the fused values; 0 = none."),
+        ],
+        make: { .stage(AffectFusionStage(parameters: $0)) })
+
+    private struct Latest {
+        var estimate: AffectEstimate
+        var validUntil: Timestamp
+    }
+
+    private let rate: Double
+    private let hold: Timestamp
+    private let smoothing: Double
+    private var modalities: [Modality] = []
+    private var latest: [Latest?] = []
+    private var pendingTicks: [Timestamp] = []
+    private var nextGridTick = 0
+    private var lastSeen: Timestamp?
+    private var smoothed: (time: Timestamp, values: [Double])?
+
+    init(parameters: Parameters) {
+        rate = parameters.number("rate_hz")
+        hold = Timestamp(seconds: parameters.number("hold_s"))
+        smoothing = parameters.number("smooth_s")
+    }
+
+    public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        for (index, format) in inputs.enumerated() {
+            guard case .features(let schema) = format, schema.names == AffectEstimate.columns,
+                  let code = schema.attributes["modality"], Modality.allCases.indices.contains(Int(code)) else {
+                throw StageError("fuse.affect input \(index + 1) (\(context.inputNames[index])) is not an estimate.affect stream")
+            }
+            modalities.append(Modality.allCases[Int(code)])
+        }
+        latest = Array(repeating: nil, count: inputs.count)
+        return [.prediction]
+    }
+
+    public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        guard case .features(let row) = packet.payload else { return }
+        try emitTicks(before: packet.timestamp, output: output)
+        if rate > 0 {
+            while Timestamp(seconds: Double(nextGridTick) / rate) <= packet.timestamp {
+                pendingTicks.append(Timestamp(seconds: Double(nextGridTick) / rate))
+                nextGridTick += 1
+            }
+        } else if input == 0, pendingTicks.last != packet.timestamp {
+            pendingTicks.append(packet.timestamp)
+        }
+        if let estimate = AffectEstimate(row: row.values) {
+            latest[input] = Latest(estimate: estimate, validUntil: packet.timestamp + max(packet.duration, .zero) + hold)
+        } else {
+            latest[input] = nil
+        }
+        lastSeen = packet.timestamp
+    }
+
+    public func finish(output: Emitter) throws {
+        if rate > 0, let lastSeen {
+            while Timestamp(seconds: Double(nextGridTick) / rate) <= lastSeen {
+                pendingTicks.append(Timestamp(seconds: Double(nextGridTick) / rate))
+                nextGridTick += 1
+            }
+        }
+        try emitTicks(before: nil, output: output)
+    }
+
+    /// Emits the ticks before `time` (all of them when nil): every input has passed them.
+    private func emitTicks(before time: Timestamp?, output: Emitter) throws {
+        while let tick = pendingTicks.first, time.map({ tick < $0 }) ?? true {
+            pendingTicks.removeFirst()
+            try output.emit(.prediction(fuse(at: tick)), at: tick, duration: rate > 0 ? Timestamp(seconds: 1 / rate) : .zero)
+        }
+    }
+
+    /// The fused prediction at `tick` from the estimates valid then.
+    func fuse(at tick: Timestamp) -> Prediction {
+        var present = Set<Modality>()
+        var sums = [Double](repeating: 0, count: 3), weights = [Double](repeating: 0, count: 3)
+        var probabilities = [Double](repeating: 0, count: EmotionCategory.allCases.count)
+        var probabilityWeight = 0.0
+        var cues: [(Cue, Double)] = []
+        for (index, entry) in latest.enumerated() {
+            guard let entry, entry.validUntil >= tick, entry.estimate.confidence > 0 else { continue }
+            let estimate = entry.estimate, modality = modalities[index]
+            present.insert(modality)
+            let weight = estimate.confidence
+            for (axis, value) in [estimate.valence, estimate.arousal, estimate.dominance].enumerated() where value.isFinite {
+                sums[axis] += weight * value
+                weights[axis] += weight
+            }
+            for (category, p) in estimate.probabilities.enumerated() { probabilities[category] += weight * p }
+            probabilityWeight += weight
+            if estimate.valence.isFinite {
+                cues.append((Cue(name: modality.rawValue + "_valence", value: Float(estimate.valence)), weight * abs(estimate.valence)))
+            }
+            if estimate.arousal.isFinite {
+                cues.append((Cue(name: modality.rawValue + "_arousal", value: Float(estimate.arousal)), weight * abs(estimate.arousal)))
+            }
+        }
+        var values = (0..<3).map { weights[$0] > 0 ? sums[$0] / weights[$0] : .nan }
+        values += probabilities.map { probabilityWeight > 0 ? $0 / probabilityWeight : .nan }
+        values = smooth(values, at: tick, present: !present.isEmpty)
+        let ordered = cues.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.name < $1.0.name) }.map(\.0)
+        return Prediction(present: present, valence: Float(values[0]), arousal: Float(values[1]), dominance: Float(values[2]),
+                          probabilities: values[3...].map { Float($0) }, ambivalence: .nan, ambivalent: false, cues: ordered)
+    }
+
+    private func smooth(_ values: [Double], at tick: Timestamp, present: Bool) -> [Double] {
+        guard smoothing > 0, present else {
+            smoothed = present ? (tick, values) : nil
+            return values
+        }
+        guard let previous = smoothed else {
+            smoothed = (tick, values)
+            return values
+        }
+        let dt = Double((tick - previous.time).microseconds) / 1e6
+        let alpha = 1 - exp(-dt / smoothing)
+        let next = zip(previous.values, values).map { old, new in
+            guard new.isFinite else { return new }
+            return old.isFinite ? old + alpha * (new - old) : new
+        }
+        smoothed = (tick, next)
+        return next
+    }
+}

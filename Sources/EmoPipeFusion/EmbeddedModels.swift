@@ -1,0 +1,26 @@
+import EmoPipeCore
+import Foundation
+
+/// The default estimators, compiled in from Models/ (`scripts/embed-models.sh`), and how a
+/// `model:` parameter finds its model: an embedded name, or a file path.
+public enum EmbeddedModels {
+    /// Names of the embedded models, sorted.
+    public static var names: [String] { EmbeddedModelFiles.files.keys.sorted() }
+
+    /// The JSON text of embedded model `name`.
+    public static func text(named name: String) -> String? { EmbeddedModelFiles.files[name] }
+
+    /// The model a `model:` parameter names: an embedded default, or a JSON file.
+    public static func resolve(_ reference: String) throws -> AffectModel {
+        if let text = text(named: reference) {
+            return try AffectModel.load(json: Data(text.utf8), source: "<embedded model \(reference)>")
+        }
+        guard reference.contains("/") || reference.hasSuffix(".json") else {
+            throw StageError("no embedded model '\(reference)'; embedded: " + names.joined(separator: ", ") + " (or give a model file's path)")
+        }
+        guard let data = FileManager.default.contents(atPath: reference) else {
+            throw StageError("\(reference): model file not found")
+        }
+        return try AffectModel.load(json: data, source: reference)
+    }
+}

@@ -1,0 +1,67 @@
+import EmoPipeCore
+import Foundation
+
+/// `source.transcript`: a transcript (SRT, WebVTT, JSON with word times) as a `text` stream of
+/// segments, by default the input's sidecar (`clip.srt`, `clip.vtt` or `clip.json` beside
+/// `clip.mp4`). A recording without a transcript gives an empty stream, unless `required`.
+public final class TranscriptSource: SourceStage {
+    public static let descriptor = StageDescriptor(
+        name: "source.transcript", role: .source,
+        summary: "Reads SRT, WebVTT or JSON transcripts (segments, word times) into a text stream.",
+        outputs: [PortSpec("text", [.text], "One packet per segment, at its start, with its end and words.")],
+        parameters: [
+            ParameterSpec("path", .string, default: .string("{sidecar}"),
+                          "The transcript file; {sidecar} = the input's path with .srt, .vtt or .json in place of its extension (the first that exists); {stem} and {dir} expand too."),
+            ParameterSpec("required", .boolean, default: .boolean(false),
+                          "Fail the input when there is no transcript (otherwise the stream is empty)."),
+        ],
+        fileExtensions: ["srt", "vtt"],
+        make: { .source(TranscriptSource(parameters: $0)) })
+
+    private let pathTemplate: String
+    private let required: Bool
+    private var segments: [TranscriptParser.Segment] = []
+
+    init(parameters: Parameters) {
+        pathTemplate = parameters.string("path")
+        required = parameters.boolean("required")
+    }
+
+    /// Candidate files for the input.
+    func candidates(for input: InputLocation) -> [String] {
+        let url = URL(fileURLWithPath: input.path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let dir = url.deletingLastPathComponent().path
+        if ["srt", "vtt", "json"].contains(input.fileExtension) && pathTemplate == "{sidecar}" { return [input.path] }
+        if pathTemplate == "{sidecar}" {
+            let base = url.deletingPathExtension().path
+            return ["srt", "vtt", "json"].map { base + "." + $0 }
+        }
+        return [pathTemplate.replacingOccurrences(of: "{stem}", with: stem).replacingOccurrences(of: "{dir}", with: dir)]
+    }
+
+    public func open(context: StageContext) throws -> [StreamFormat] {
+        let input = context.input
+        let found = input.isStandardInput ? nil : candidates(for: input).first { FileManager.default.fileExists(atPath: $0) }
+        guard let path = found else {
+            if required { throw StageError("no transcript for \(input.path) (looked for \(candidates(for: input).joined(separator: ", ")))") }
+            return [.text]
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw StageError("\(path): cannot read") }
+        guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
+            throw StageError("\(path): not text")
+        }
+        let format = URL(fileURLWithPath: path).pathExtension.lowercased()
+        segments = try TranscriptParser.parse(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, format: format, file: path)
+        return [.text]
+    }
+
+    public func run(output: Emitter, cancellation: CancellationFlag) throws {
+        for segment in segments {
+            if cancellation.isCancelled { return }
+            let words = segment.words.map { TimedWord(start: Timestamp(seconds: $0.start), end: Timestamp(seconds: $0.end), text: $0.text) }
+            try output.emit(.text(TextSegment(end: Timestamp(seconds: segment.end), text: segment.text, words: words)),
+                            at: Timestamp(seconds: segment.start), duration: Timestamp(seconds: segment.end - segment.start))
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import EmoPipeCore
+import Foundation
+import Testing
+@testable import EmoPipeFusion
+
+@Suite struct TextAndModelTests {
+    @Test func srtVttAndJSONTranscriptsParse() throws {
+        let srt = "1\n00:00:01,000 --> 00:00:02,500\nUm, I'm <i>not</i> sure.\n\n2\n00:00:03,000 --> 00:00:04,000\nBut maybe.\n"
+        let a = try TranscriptParser.parse(srt, format: "srt", file: "a.srt")
+        #expect(a.map(\.start) == [1, 3] && a.map(\.end) == [2.5, 4] && a[0].text == "Um, I'm not sure.")
+        let vtt = "WEBVTT\n\n00:01.000 --> 00:02.500 align:start\n<v Ann>Hello there\n"
+        let b = try TranscriptParser.parse(vtt, format: "vtt", file: "b.vtt")
+        #expect(b.count == 1 && b[0].start == 1 && b[0].text == "Hello there")
+        let json = #"{"segments":[{"start":0.5,"end":1.5,"text":" I love it","words":[{"start":0.5,"end":0.7,"word":" I"},{"start":0.8,"end":1.5,"word":" love it"}]}]}"#
+        let c = try TranscriptParser.parse(json, format: "json", file: "c.json")
+        #expect(c.count == 1 && c[0].words.count == 2 && c[0].text == "I love it")
+        #expect(throws: StageError("d.srt:2: bad cue timing '00:00:05,000 --> 00:00:04,000'")) {
+            _ = try TranscriptParser.parse("1\n00:00:05,000 --> 00:00:04,000\nx\n", format: "srt", file: "d.srt")
+        }
+    }
+
+    @Test func textCuesCountHesitationAndScoreValence() {
+        let cues = TextCuesStage.cues("Um, I don't know, I think it's good, but uh I I am not happy.")
+        let named = Dictionary(uniqueKeysWithValues: zip(TextCuesStage.columns, cues))
+        #expect(named["filled_pauses"] == 2)
+        #expect(named["hedges"]! >= 2)       // "I don't know", "I think"
+        #expect(named["reversals"] == 1)
+        #expect(named["self_corrections"]! >= 1)  // "I I"
+        // "good" +0.6, "not happy" -> -0.8: mean -0.1
+        #expect(abs(named["lexicon_valence"]! - (-0.1)) < 1e-9)
+    }
+
+    @Test func everyEmbeddedModelLoadsAndABrokenOneIsNamed() throws {
+        for name in EmbeddedModels.names { _ = try EmbeddedModels.resolve(name) }
+        #expect(throws: StageError("no embedded model 'nope'; embedded: " + EmbeddedModels.names.joined(separator: ", ") + " (or give a model file's path)")) {
+            _ = try EmbeddedModels.resolve("nope")
+        }
+        let error = try #require(throws: StageError.self) {
+            _ = try AffectModel.load(json: Data(#"{"format":"emopipe-affect-model/1"}"#.utf8), source: "m.json")
+        }
+        #expect(error.message.hasPrefix("m.json: not an EmoPipe model file (missing "))
+    }
+
+    /// The face model's prototypes: a smile (AU06 + AU12) is happiness with positive valence;
+    /// a neutral face is neutral.
+    @Test func facePrototypesReadASmile() throws {
+        let model = try EmbeddedModels.resolve("face")
+        var smile = [Double](repeating: 0, count: 17)
+        smile[model.features.firstIndex(of: "AU06_r")!] = 2
+        smile[model.features.firstIndex(of: "AU12_r")!] = 4
+        let happy = model.estimate(normalised: smile)
+        #expect(happy.probabilities[EmotionCategory.allCases.firstIndex(of: .happiness)!] > 0.6)
+        #expect(happy.valence > 0.3)
+        let neutral = model.estimate(normalised: [Double](repeating: 0, count: 17))
+        #expect(neutral.probabilities[0] == neutral.probabilities.max())
+    }
+}
