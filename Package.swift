@@ -58,6 +58,7 @@ let package = Package(
             "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeFace", "EmoPipeEEG", "EmoPipeFusion", "EmoPipeSinks",
         ]),
         .executableTarget(name: "emopipe", dependencies: [
+            "EmoPipeFusion",
             "EmoPipe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -13,11 +13,11 @@ public enum DefaultPipelines {
         EmbeddedPipelines.files[name + ".yaml"]
     }
 
-    /// The embedded pipeline for an input: by its extension, or the audio-visual one for
-    /// standard input and unknown types (FFmpeg probes the content).
+    /// The embedded pipeline for an input: by its extension, or the audio-visual emotion and
+    /// A/H pipeline for videos, standard input and unknown types (FFmpeg probes the content).
     public static func name(for input: InputLocation) -> String {
         if eegExtensions.contains(input.fileExtension) { return "eeg-features" }
-        return audioExtensions.contains(input.fileExtension) ? "audio-basics" : "av-basics"
+        return audioExtensions.contains(input.fileExtension) ? "audio-basics" : "av-affect"
     }
 
     /// Extensions of EEG recordings.

@@ -39,6 +39,79 @@ enum EmbeddedPipelines {
             use: sink.csv
             in: level
         """#,
+        "av-affect.yaml": #"""
+        version: 1
+        name: av-affect
+        description: >-
+          The default for videos: emotion and ambivalence/hesitancy per video frame from face, voice and
+          (when a sidecar transcript clip.srt/.vtt/.json exists) words. Face: landmarks, pose, action
+          units and cues with the EMFACS face estimator; voice: eGeMAPS functionals over 3 s windows
+          every 0.5 s with the RAVDESS-trained voice estimator; text: hesitation markers and lexicon
+          valence. Fused by confidence on the video clock (10 per second without video); A/H from
+          cross-modal discord, valence alternation, pauses, speech-rate drops, filled pauses, hedges,
+          gaze aversion, head shakes, lip press and brow lowering; one recording record at the end.
+        stages:
+          - id: media
+            use: source.media
+            with: {audio_rate: 16000, audio_channels: mono, pixel_format: gray}
+          - id: transcript
+            use: source.transcript
+          - id: face
+            use: face.landmarks
+            in: media.video
+            with: {detect_every: 5, full_scan_every: 30}
+          - id: pose
+            use: face.pose
+            in: face
+          - id: actions
+            use: face.actions
+            in: pose
+          - id: cues
+            use: face.cues
+            in: actions
+          - id: face_estimate
+            use: estimate.affect
+            in: cues
+            with: {model: face}
+          - id: spectral
+            use: audio.spectral
+            in: media.audio
+            with: {frame_ms: 20, hop_ms: 10, window: hamming, n_fft: 512, n_mels: 26, mel_scale: htk,
+                   mel_norm: none, fmin_hz: 20, fmax_hz: 8000, n_mfcc: 5, lifter: 22}
+          - id: pitch
+            use: audio.pitch
+            in: media.audio
+          - id: vad
+            use: audio.vad
+            in: media.audio
+          - id: functionals
+            use: audio.functionals
+            in: [spectral.descriptors, spectral.mfcc, pitch.f0, pitch.voice, pitch.formants]
+            with: {window_s: 3, step_s: 0.5}
+          - id: voice_estimate
+            use: estimate.affect
+            in: functionals
+            with: {model: voice}
+          - id: words
+            use: text.cues
+            in: transcript
+          - id: text_estimate
+            use: estimate.affect
+            in: words
+            with: {model: text}
+          - id: affect
+            use: fuse.affect
+            in: [face_estimate, voice_estimate, text_estimate]
+          - id: ah
+            use: fuse.ambivalence
+            in: [affect, cues, vad.frames, words]
+          - id: recording
+            use: aggregate.recording
+            in: ah
+          - id: out
+            use: sink.jsonl
+            in: [ah, recording]
+        """#,
         "av-basics.yaml": #"""
         version: 1
         name: av-basics
@@ -59,6 +132,38 @@ enum EmbeddedPipelines {
           - id: out
             use: sink.jsonl
             in: [level, motion]
+        """#,
+        "eeg-affect.yaml": #"""
+        version: 1
+        name: eeg-affect
+        description: >-
+          Valence and arousal from EEG (EDF/EDF+/BDF/BDF+, CSV, stdin): band powers over 1 s windows
+          every 0.5 s, the default EEG estimator (frontal alpha asymmetry for valence, beta/alpha for
+          arousal, each against the recording's own running baseline), 2 records per second, and one
+          recording-level record at the end. Needs F3/F4 (or F7/F8) for valence.
+        stages:
+          - id: eeg
+            use: source.eeg
+          - id: bands
+            use: eeg.bands
+            in: eeg.eeg
+          - id: estimate
+            use: estimate.affect
+            in: bands
+            with: {model: eeg}
+          - id: affect
+            use: fuse.affect
+            in: [estimate]
+            with: {rate_hz: 2}
+          - id: ah
+            use: fuse.ambivalence
+            in: [affect]
+          - id: recording
+            use: aggregate.recording
+            in: ah
+          - id: out
+            use: sink.jsonl
+            in: [ah, recording]
         """#,
         "eeg-clean-features.yaml": #"""
         version: 1
@@ -100,6 +205,48 @@ enum EmbeddedPipelines {
           - id: out
             use: sink.jsonl
             in: [bands, eeg.annotations, eeg.events]
+        """#,
+        "face-affect.yaml": #"""
+        version: 1
+        name: face-affect
+        description: >-
+          Emotion and ambivalence/hesitancy from the face alone (videos, stills, stdin): the
+          face-features path (landmarks, pose, action units, cues), the default face estimator (EMFACS
+          prototypes over the AUs), one record per video frame, A/H from gaze aversion, head shakes, lip
+          press and brow lowering, and one recording-level record at the end.
+        stages:
+          - id: media
+            use: source.media
+            with: {pixel_format: gray}
+          - id: face
+            use: face.landmarks
+            in: media.video
+            with: {detect_every: 5}
+          - id: pose
+            use: face.pose
+            in: face
+          - id: actions
+            use: face.actions
+            in: pose
+          - id: cues
+            use: face.cues
+            in: actions
+          - id: estimate
+            use: estimate.affect
+            in: cues
+            with: {model: face}
+          - id: affect
+            use: fuse.affect
+            in: [estimate]
+          - id: ah
+            use: fuse.ambivalence
+            in: [affect, cues]
+          - id: recording
+            use: aggregate.recording
+            in: ah
+          - id: out
+            use: sink.jsonl
+            in: [ah, recording]
         """#,
         "face-features.yaml": #"""
         version: 1
@@ -148,6 +295,51 @@ enum EmbeddedPipelines {
           - id: out
             use: sink.jsonl
             in: level
+        """#,
+        "voice-affect.yaml": #"""
+        version: 1
+        name: voice-affect
+        description: >-
+          Emotion and ambivalence/hesitancy from the voice alone (audio files, the audio of videos, or
+          stdin): eGeMAPS v02 functionals over 3 s windows every 0.5 s, the default voice estimator
+          (trained on RAVDESS), fused at 10 records per second, A/H from pauses and speech-rate drops,
+          and one recording-level record at the end.
+        stages:
+          - id: media
+            use: source.media
+            with: {audio_rate: 16000, audio_channels: mono}
+          - id: spectral
+            use: audio.spectral
+            in: media.audio
+            with: {frame_ms: 20, hop_ms: 10, window: hamming, n_fft: 512, n_mels: 26, mel_scale: htk,
+                   mel_norm: none, fmin_hz: 20, fmax_hz: 8000, n_mfcc: 5, lifter: 22}
+          - id: pitch
+            use: audio.pitch
+            in: media.audio
+          - id: vad
+            use: audio.vad
+            in: media.audio
+          - id: functionals
+            use: audio.functionals
+            in: [spectral.descriptors, spectral.mfcc, pitch.f0, pitch.voice, pitch.formants]
+            with: {window_s: 3, step_s: 0.5}
+          - id: voice
+            use: estimate.affect
+            in: functionals
+            with: {model: voice}
+          - id: affect
+            use: fuse.affect
+            in: [voice]
+            with: {rate_hz: 10}
+          - id: ah
+            use: fuse.ambivalence
+            in: [affect, vad.frames]
+          - id: recording
+            use: aggregate.recording
+            in: ah
+          - id: out
+            use: sink.jsonl
+            in: [ah, recording]
         """#,
         "voice-features.yaml": #"""
         version: 1

@@ -32,13 +32,30 @@ public struct ModelTrainer {
     public var stream: String
     public var jobs: Int
     public var l2: Double
+    /// Z-score every feature within each group (speaker, subject) before fitting, and mark the
+    /// model to do the same per input at run time (`input_normalisation: running`): estimates
+    /// relative to the person's own baseline, which carry over to new people and corpora.
+    public var perGroupNormalisation: Bool
 
-    public init(registry: StageRegistry, graph: PipelineGraph, stream: String, jobs: Int, l2: Double = 0.01) {
+    public init(registry: StageRegistry, graph: PipelineGraph, stream: String, jobs: Int, l2: Double = 0.01,
+                perGroupNormalisation: Bool = false) {
         self.registry = registry
         self.graph = graph
         self.stream = stream
         self.jobs = jobs
         self.l2 = l2
+        self.perGroupNormalisation = perGroupNormalisation
+    }
+
+    /// Rows z-scored within their group (population SD; a constant feature becomes 0).
+    static func normaliseWithinGroups(_ rows: [(row: [Double], label: String, group: String)]) -> [(row: [Double], label: String, group: String)] {
+        var result = rows
+        for group in Set(rows.map(\.group)) {
+            let members = rows.indices.filter { rows[$0].group == group }
+            let standardiser = Standardiser(fitting: members.map { rows[$0].row })
+            for index in members { result[index].row = standardiser.apply(rows[index].row) }
+        }
+        return result
     }
 
     /// Runs the feature pipeline on every example; returns the feature names and one row per
@@ -94,6 +111,7 @@ public struct ModelTrainer {
             guard row.allSatisfy(\.isFinite) else { continue }
             usable.append((row, example.label, example.group))
         }
+        if perGroupNormalisation { usable = Self.normaliseWithinGroups(usable) }
         let classes = requested ?? EmotionCategory.allCases.map(\.rawValue).filter { c in usable.contains { $0.label == c } }
         for label in Set(usable.map(\.label)) where !classes.contains(label) {
             throw StageError("label '\(label)' is not one of the classes (" + classes.joined(separator: ", ") + "); map it with --map")
@@ -106,13 +124,18 @@ public struct ModelTrainer {
         let groups = Array(Set(usable.map(\.group))).sorted()
         var metrics: ClassificationMetrics?
         var arousal: Double?
+        var temperature = 1.0
         if groups.count > 1 {
             var truth: [String] = [], predicted: [String] = [], arousalHits = 0
+            var heldOut: [(logits: [Double], label: Int)] = []
             for group in groups {
                 let train = usable.filter { $0.group != group }, test = usable.filter { $0.group == group }
                 let fitted = fit(train.map(\.row), train.map { index[$0.label]! }, classes: classes.count)
                 for example in test {
-                    let p = fitted.model.probabilities(fitted.standardiser.apply(example.row))
+                    let x = fitted.standardiser.apply(example.row)
+                    heldOut.append(((0..<classes.count).map { k in zip(fitted.model.coefficients[k], x).reduce(fitted.model.intercepts[k]) { $0 + $1.0 * $1.1 } },
+                                    index[example.label]!))
+                    let p = fitted.model.probabilities(x)
                     let best = p.indices.max { p[$0] < p[$1] }!
                     truth.append(example.label)
                     predicted.append(classes[best])
@@ -121,8 +144,14 @@ public struct ModelTrainer {
             }
             metrics = ClassificationMetrics(truth: truth, predicted: predicted, classes: classes)
             arousal = Double(arousalHits) / Double(truth.count)
+            temperature = Self.calibratedTemperature(heldOut)
         }
-        let final = fit(usable.map(\.row), usable.map { index[$0.label]! }, classes: classes.count)
+        var final = fit(usable.map(\.row), usable.map { index[$0.label]! }, classes: classes.count)
+        // Temperature scaling (Guo et al. 2017): divide the logits by the temperature that minimises
+        // the held-out log loss, so the probabilities (and the confidence fusion uses) are not
+        // overconfident on speakers the model has not heard. The predicted classes do not change.
+        final.model.coefficients = final.model.coefficients.map { $0.map { $0 / temperature } }
+        final.model.intercepts = final.model.intercepts.map { $0 / temperature }
         var scores: [String: Double] = [:]
         if let metrics {
             scores["cv_uar"] = metrics.unweightedAverageRecall
@@ -130,18 +159,41 @@ public struct ModelTrainer {
             scores["cv_macro_f1"] = metrics.macroF1
         }
         if let arousal { scores["cv_binary_arousal_accuracy"] = arousal }
+        scores["temperature"] = temperature
         let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
         let model = AffectModel(
             name: name, modality: modality, features: names, mean: final.standardiser.mean, scale: final.standardiser.scale,
-            classes: classes,
+            inputNormalisation: perGroupNormalisation ? "running" : "none", classes: classes,
             classifier: classes.indices.map { AffectModel.Linear(coefficients: final.model.coefficients[$0], intercept: final.model.intercepts[$0]) },
             weight: 1, calibrated: false,
             provenance: AffectModel.Provenance(
                 data: data, date: String(date),
-                method: "multinomial logistic regression (L2 \(l2), balanced class weights) on standardised '\(stream)' features of pipeline '\(graph.name)'; cross-validation leaves one group out (\(groups.count) groups)",
+                method: "multinomial logistic regression (L2 \(l2), balanced class weights) on standardised '\(stream)' features of pipeline '\(graph.name)'"
+                    + (perGroupNormalisation ? ", each feature first z-scored within its group (speaker/subject; at run time: against the input's running mean and SD)" : "")
+                    + "; cross-validation leaves one group out (\(groups.count) groups); logits divided by the temperature that minimised held-out log loss",
                 scores: scores,
                 notes: "\(usable.count) recordings used of \(examples.count); binary arousal: high for anger, disgust, fear, happiness, surprise, low for neutral and sadness (EmotionSpace arousal >= 0.25), predicted from the probability-weighted arousal"))
         return Report(model: model, crossValidation: metrics, arousalAccuracy: arousal, failed: errors)
+    }
+
+    /// The temperature in 1...20 that minimises the mean negative log-likelihood of held-out logits.
+    static func calibratedTemperature(_ heldOut: [(logits: [Double], label: Int)]) -> Double {
+        func loss(_ t: Double) -> Double {
+            heldOut.reduce(0) { total, item in
+                let scaled = item.logits.map { $0 / t }
+                let top = scaled.max()!
+                let logSum = log(scaled.reduce(0) { $0 + exp($1 - top) }) + top
+                return total + logSum - scaled[item.label]
+            } / Double(heldOut.count)
+        }
+        var best = 1.0, bestLoss = loss(1)
+        var t = 1.0
+        while t <= 20 {
+            let l = loss(t)
+            if l < bestLoss { best = t; bestLoss = l }
+            t += 0.25
+        }
+        return best
     }
 
     private func fit(_ rows: [[Double]], _ labels: [Int], classes: Int) -> (standardiser: Standardiser, model: LogisticRegression) {

@@ -10,7 +10,8 @@ import Foundation
 ///   (running median of pitch and yaw) - a proxy for gaze aversion, since dlib gives no eye gaze;
 /// - `gaze_aversion`: 1 when that offset exceeds `aversion_deg`;
 /// - `head_shake`, `head_nod`: swings of yaw / pitch of at least `oscillation_deg` within the last
-///   `window_s` (2 or more is a shake or a nod);
+///   `window_s` (2 or more is a shake or a nod; the 6 degree default ignores the smaller head
+///   movements of talking);
 /// - `expression_change`: mean absolute change of the AU intensities per second over the window.
 public final class FaceCuesStage: Stage {
     public static let descriptor = StageDescriptor(
@@ -24,7 +25,7 @@ public final class FaceCuesStage: Stage {
                           "Trailing window for swings and expression change."),
             ParameterSpec("aversion_deg", .number, default: .number(15), unit: "degrees", range: 1...90,
                           "Head direction this far from the person's median counts as looking away."),
-            ParameterSpec("oscillation_deg", .number, default: .number(3), unit: "degrees", range: 0.5...45,
+            ParameterSpec("oscillation_deg", .number, default: .number(6), unit: "degrees", range: 0.5...45,
                           "Smallest yaw/pitch excursion that counts as one swing of a shake or nod."),
         ],
         make: { .stage(FaceCuesStage(parameters: $0)) })

@@ -10,7 +10,7 @@ public final class AffectEstimateStage: Stage {
         name: "estimate.affect", role: .transform,
         summary: "Per-modality emotion estimate (valence, arousal, dominance, category probabilities, confidence) from a model file.",
         inputs: [PortSpec("features", [.features], "The features the model names (face.actions, audio.functionals, eeg.bands, text.cues rows).")],
-        outputs: [PortSpec("estimate", [.features], "valence, arousal, dominance (-1..1), p_neutral..p_surprise, confidence; NaN where there is no estimate.")],
+        outputs: [PortSpec("estimate", [.features], "valence, arousal, dominance (-1..1), p_neutral..p_surprise, confidence; NaN where there is no estimate. Attributes: the input's, plus modality.")],
         parameters: [
             ParameterSpec("model", .string, default: .string("face"),
                           "An embedded default (" + EmbeddedModels.names.joined(separator: ", ") + ") or the path of a model file (JSON) written by emopipe train."),
@@ -29,8 +29,9 @@ public final class AffectEstimateStage: Stage {
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
         guard case .features(let schema) = inputs[0] else { throw StageError("estimate.affect takes feature rows") }
         selector = try FeatureSelector(features: model.features, schema: schema, model: model.name)
-        let modality = Double(Modality.allCases.firstIndex(of: model.modality)!)
-        return [.features(FeatureSchema(AffectEstimate.columns, attributes: ["modality": modality]))]
+        var attributes = schema.attributes
+        attributes["modality"] = Double(Modality.allCases.firstIndex(of: model.modality)!)
+        return [.features(FeatureSchema(AffectEstimate.columns, attributes: attributes))]
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {

@@ -19,6 +19,8 @@ public final class AffectFusionStage: Stage {
         parameters: [
             ParameterSpec("rate_hz", .number, default: .number(0), unit: "Hz", range: 0...1000,
                           "Output rate; 0 = one record per timestamp of the first input (the video frame rate when it is the face)."),
+            ParameterSpec("fallback_rate_hz", .number, default: .number(10), unit: "Hz", range: 0.1...1000,
+                          "With rate_hz 0, the rate used when the first input has no frames to follow (a video clock without video: audio-only input)."),
             ParameterSpec("hold_s", .number, default: .number(1.0), unit: "s", range: 0...60,
                           "How long an estimate stays usable after its own span when no newer one comes (voice between windows, text between segments)."),
             ParameterSpec("smooth_s", .number, default: .number(0.4), unit: "s", range: 0...60,
@@ -31,7 +33,8 @@ public final class AffectFusionStage: Stage {
         var validUntil: Timestamp
     }
 
-    private let rate: Double
+    private var rate: Double
+    private let fallbackRate: Double
     private let hold: Timestamp
     private let smoothing: Double
     private var modalities: [Modality] = []
@@ -43,6 +46,7 @@ public final class AffectFusionStage: Stage {
 
     init(parameters: Parameters) {
         rate = parameters.number("rate_hz")
+        fallbackRate = parameters.number("fallback_rate_hz")
         hold = Timestamp(seconds: parameters.number("hold_s"))
         smoothing = parameters.number("smooth_s")
     }
@@ -56,6 +60,8 @@ public final class AffectFusionStage: Stage {
             modalities.append(Modality.allCases[Int(code)])
         }
         latest = Array(repeating: nil, count: inputs.count)
+        // Following a video clock that has no video (image_width 0): fall back to a fixed rate.
+        if rate == 0, case .features(let first) = inputs[0], first.attributes["image_width"] == 0 { rate = fallbackRate }
         return [.prediction]
     }
 

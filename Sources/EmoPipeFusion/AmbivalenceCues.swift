@@ -8,8 +8,8 @@
 public enum AmbivalenceCues {
     /// (cue name, weight). Order is the tie-break order in explanations.
     public static let weights: [(name: String, weight: Double)] = [
-        ("discord", 4.0),            // largest |valence difference| between two present modalities / 1.2 (+0.6 vs -0.6 is full discord)
-        ("valence_alternation", 1.5), // fused-valence sign changes in the window / 3
+        ("discord", 4.0),            // largest |valence difference| between two present modalities, averaged over discord_s, / 1.2 (+0.6 vs -0.6 is full discord)
+        ("valence_alternation", 1.5), // fused-valence sign changes (|valence| > 0.2) in the window / 3
         ("pause", 1.0),               // current pause inside speech, seconds / 2
         ("filled_pauses", 1.5),       // um/uh/er in the window / 2
         ("hedges", 1.0),              // hedges, "but" reversals, self-corrections in the window / 3

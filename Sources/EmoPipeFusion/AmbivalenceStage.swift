@@ -23,6 +23,8 @@ public final class AmbivalenceStage: Stage {
             ParameterSpec("threshold", .number, default: .number(0.5), range: 0...1, "Score at or above which ah_label is 1."),
             ParameterSpec("window_s", .number, default: .number(4), unit: "s", range: 0.5...120,
                           "Window for valence alternation and counted text cues."),
+            ParameterSpec("discord_s", .number, default: .number(2), unit: "s", range: 0...60,
+                          "Discord is the mean valence gap over this trailing window: only sustained disagreement counts (0 = this frame only)."),
             ParameterSpec("top_cues", .integer, default: .integer(3), range: 1...10, "How many contributing cues each record names."),
         ],
         make: { .stage(AmbivalenceStage(parameters: $0)) })
@@ -36,6 +38,8 @@ public final class AmbivalenceStage: Stage {
     private let threshold: Double
     private let window: Timestamp
     private let topCues: Int
+    private let discordWindow: Timestamp
+    private var gaps = Deque<(time: Timestamp, gap: Double, pair: String)>()
     private var columns: [CueColumns] = []
     // Latest face and voice state.
     private var gaze = 0.0, shake = 0.0, lipPress = 0.0, browLower = 0.0
@@ -51,6 +55,7 @@ public final class AmbivalenceStage: Stage {
         threshold = parameters.number("threshold")
         window = Timestamp(seconds: parameters.number("window_s"))
         topCues = parameters.integer("top_cues")
+        discordWindow = Timestamp(seconds: parameters.number("discord_s"))
     }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
@@ -123,11 +128,16 @@ public final class AmbivalenceStage: Stage {
                 pair = a.name.replacingOccurrences(of: "_valence", with: "") + "_" + b.name.replacingOccurrences(of: "_valence", with: "")
             }
         }
-        values["discord"] = gap / 1.2
-        raw["discord"] = gap
-        // Alternation of the fused valence's sign within the window (|v| > 0.1 counts).
+        // Sustained: the mean gap over the discord window (frames without two modalities count 0).
+        gaps.append((time, gap, pair))
+        while let first = gaps.first, first.time < time - discordWindow { gaps.removeFirst() }
+        let meanGap = gaps.reduce(0) { $0 + $1.gap } / Double(gaps.count)
+        if pair.isEmpty { pair = gaps.last { !$0.pair.isEmpty }?.pair ?? "" }
+        values["discord"] = meanGap / 1.2
+        raw["discord"] = meanGap
+        // Alternation of the fused valence's sign within the window (|v| > 0.2 counts).
         while let first = valenceSigns.first, first.time < time - window { valenceSigns.removeFirst() }
-        if affect.valence.isFinite, abs(affect.valence) > 0.1 {
+        if affect.valence.isFinite, abs(affect.valence) > 0.2 {
             let sign = affect.valence > 0 ? 1 : -1
             if valenceSigns.last?.sign != sign { valenceSigns.append((time, sign)) }
         }

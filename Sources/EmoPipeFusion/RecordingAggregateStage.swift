@@ -13,7 +13,7 @@ public final class RecordingAggregateStage: Stage {
         name: "aggregate.recording", role: .transform,
         summary: "Recording-level record: coverage, dominant emotion, valence/arousal statistics, A/H score, label and segments.",
         inputs: [PortSpec("frames", [.prediction], "Frame records (fuse.ambivalence, or fuse.affect).")],
-        outputs: [PortSpec("recording", [.recording], "One record at the end of the input.")],
+        outputs: [PortSpec("recording", [.recording], "One record at the end of the input, stamped with the last frame's time.")],
         parameters: [
             ParameterSpec("threshold", .number, default: .number(0.5), range: 0...1, "Frame A/H score that starts a segment."),
             ParameterSpec("min_duration_s", .number, default: .number(0.5), unit: "s", range: 0...600, "Shorter segments are dropped."),
@@ -25,6 +25,7 @@ public final class RecordingAggregateStage: Stage {
     private let minDuration: Double
     private let mergeGap: Double
     private var frames: [(time: Double, end: Double, prediction: Prediction)] = []
+    private var lastTime = Timestamp.zero
     private var pipeline = ""
     private var configHash = ""
 
@@ -44,12 +45,14 @@ public final class RecordingAggregateStage: Stage {
         guard case .prediction(let prediction) = packet.payload else { return }
         let time = Double(packet.timestamp.microseconds) / 1e6
         frames.append((time, time + Double(packet.duration.microseconds) / 1e6, prediction))
+        lastTime = packet.timestamp
+        // The record comes at the end, stamped with the last frame's time: promise nothing earlier,
+        // so a sink joining it with the frames never has to hold them back.
+        try output.advance(0, to: packet.timestamp)
     }
 
     public func finish(output: Emitter) throws {
-        let summary = summarise()
-        let start = frames.first.map { Timestamp(seconds: $0.time) } ?? .zero
-        try output.emit(.recording(summary), at: start)
+        try output.emit(.recording(summarise()), at: lastTime)
     }
 
     /// Segments [start, end] where `scores` stay at or above the threshold, merged and filtered.

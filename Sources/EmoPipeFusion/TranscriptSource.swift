@@ -15,7 +15,6 @@ public final class TranscriptSource: SourceStage {
             ParameterSpec("required", .boolean, default: .boolean(false),
                           "Fail the input when there is no transcript (otherwise the stream is empty)."),
         ],
-        fileExtensions: ["srt", "vtt"],
         make: { .source(TranscriptSource(parameters: $0)) })
 
     private let pathTemplate: String

@@ -34,7 +34,8 @@ import Testing
     @Test func discordBetweenFaceAndVoiceRaisesAHAndIsNamed() throws {
         let frames = try Self.run()
         #expect(frames.count == 100)
-        let agree = frames[10..<45], disagree = frames[60..<95]
+        // Discord counts once sustained (2 s mean): judged from 2 s after the voice turns.
+        let agree = frames[10..<45], disagree = frames[70..<98]
         let agreeMean = agree.map(\.ambivalence).reduce(0, +) / Float(agree.count)
         let disagreeMean = disagree.map(\.ambivalence).reduce(0, +) / Float(disagree.count)
         #expect(agreeMean < 0.2, "agreement: \(agreeMean)")
@@ -43,7 +44,7 @@ import Testing
         #expect(agree.allSatisfy { !$0.ambivalent })
         let cue = try #require(disagree.first?.cues.first)
         #expect(cue.name == "discord_face_voice" || cue.name == "discord_voice_face")
-        #expect(abs(cue.value - 1.2) < 0.01, "the valence gap, 0.6 - (-0.6)")
+        #expect(abs(disagree.last!.cues.first!.value - 1.2) < 0.01, "the valence gap, 0.6 - (-0.6), once it filled the window")
         // The modality valences are there to read.
         #expect(disagree.first!.cues.contains { $0.name == "face_valence" && abs($0.value - 0.6) < 1e-6 })
         #expect(disagree.first!.present == [.face, .voice])

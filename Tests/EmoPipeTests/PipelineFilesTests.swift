@@ -16,6 +16,10 @@ import Testing
         "audio-basics.yaml": ("speech.wav", ["level"]),
         "audio-level-csv.yaml": ("stereo.flac", []),
         "face-features.yaml": ("face.mp4", []),
+        "voice-affect.yaml": ("speech.wav", ["ah", "recording"]),
+        "face-affect.yaml": ("face.mp4", ["ah", "recording"]),
+        "eeg-affect.yaml": ("eeg.edf", ["ah", "recording"]),
+        "av-affect.yaml": ("face.mp4", ["ah", "recording"]),
         "pcm-level.yaml": ("speech.pcm", ["level"]),
         "eeg-features.yaml": ("eeg.edf", ["bands", "eeg.annotations"]),
         "eeg-clean-features.yaml": ("eeg.edf", ["bands", "eeg.annotations"]),
@@ -53,7 +57,8 @@ import Testing
     }
 
     @Test(arguments: ["av-basics.yaml", "audio-basics.yaml", "audio-level-csv.yaml", "pcm-level.yaml", "eeg-features.yaml",
-                       "eeg-clean-features.yaml", "voice-features.yaml", "face-features.yaml"])
+                       "eeg-clean-features.yaml", "voice-features.yaml", "face-features.yaml", "voice-affect.yaml", "face-affect.yaml",
+                       "eeg-affect.yaml", "av-affect.yaml"])
     func runsOnItsFixtureWithTimestampedRecordsIdenticallyTwice(_ name: String) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -1,0 +1,159 @@
+import ArgumentParser
+import EmoPipe
+import EmoPipeCore
+import EmoPipeFusion
+import Foundation
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Fits an estimator (a model file) from recordings and their labels.",
+        discussion: """
+            Runs PIPELINE's feature extraction on every file of the label table, takes the last row of \
+            --stream per recording (e.g. eGeMAPS functionals over the whole input), standardises it and fits a \
+            class-weighted multinomial logistic regression. With groups (--group-column or --group-from), it \
+            first cross-validates leaving one group (speaker, subject) out and records UAR, accuracy, macro-F1 \
+            and binary arousal accuracy in the model file.
+            Example (RAVDESS, calm counted as neutral):
+              emopipe train --labels ../shared/data/speech/ravdess/labels.csv --label-column emotion \\
+                --group-column actor --map calm=neutral,happy=happiness,sad=sadness,angry=anger,fearful=fear,surprised=surprise \\
+                -o Models/voice.json
+            """)
+
+    @Option(help: ArgumentHelp("CSV with a header: one row per recording.", valueName: "file.csv"))
+    var labels: String
+
+    @Option(help: "Column with the recording's path (relative to --root).")
+    var fileColumn = "file"
+
+    @Option(help: "Column with the label.")
+    var labelColumn = "label"
+
+    @Option(help: "Column with the group for cross-validation (speaker, subject).")
+    var groupColumn: String?
+
+    @Option(help: ArgumentHelp("Group from the file path instead: the regex's first capture group.", valueName: "regex"))
+    var groupFrom: String?
+
+    @Option(help: ArgumentHelp("Folder the file paths are relative to (default: the label file's folder).", valueName: "folder"))
+    var root: String?
+
+    @Option(help: ArgumentHelp("Rename labels: old=new,... (repeatable), e.g. calm=neutral.", valueName: "map"))
+    var map: [String] = []
+
+    @Option(help: "Feature pipeline: a .yaml file or an embedded pipeline name.")
+    var pipeline = "voice-features"
+
+    @Option(help: "The stream whose last row is a recording's features.")
+    var stream = "functionals"
+
+    @Option(help: "The modality the model estimates (face, voice, eeg, text).")
+    var modality = "voice"
+
+    @Option(help: "The model's name.")
+    var name = "voice-ravdess"
+
+    @Flag(help: "Z-score features within each group before fitting; the model then normalises each input against its own running baseline.")
+    var normalisePerGroup = false
+
+    @Option(help: "L2 penalty on the coefficients.")
+    var l2 = 0.01
+
+    @Option(help: "Recordings processed in parallel.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The model file to write.", valueName: "model.json"))
+    var output: String
+
+    func validate() throws {
+        guard Modality(rawValue: modality) != nil else { throw ValidationError("--modality must be face, voice, eeg or text") }
+        guard groupColumn == nil || groupFrom == nil else { throw ValidationError("give --group-column or --group-from, not both") }
+        for entry in map.flatMap({ $0.split(separator: ",") }) where entry.split(separator: "=").count != 2 {
+            throw ValidationError("--map takes old=new pairs, not '\(entry)'")
+        }
+    }
+
+    func run() throws {
+        do {
+            let table = try LabelTable(path: labels)
+            let fileIndex = try table.column(fileColumn), labelIndex = try table.column(labelColumn)
+            let groupIndex = try groupColumn.map { try table.column($0) }
+            let regex = try groupFrom.map { try NSRegularExpression(pattern: $0) }
+            let renames = Dictionary(map.flatMap { $0.split(separator: ",") }.map { pair -> (String, String) in
+                let parts = pair.split(separator: "=")
+                return (String(parts[0]), String(parts[1]))
+            }, uniquingKeysWith: { $1 })
+            let base = root ?? URL(fileURLWithPath: labels).deletingLastPathComponent().path
+            let examples = try table.rows.map { row -> ModelTrainer.Example in
+                let file = row[fileIndex]
+                var group = groupIndex.map { row[$0] } ?? "all"
+                if let regex {
+                    guard let match = regex.firstMatch(in: file, range: NSRange(file.startIndex..., in: file)), match.numberOfRanges > 1,
+                          let range = Range(match.range(at: 1), in: file) else {
+                        throw LabelError("\(file): --group-from '\(groupFrom!)' does not match")
+                    }
+                    group = String(file[range])
+                }
+                let path = file.hasPrefix("/") ? file : base + "/" + file
+                return ModelTrainer.Example(path: path, label: renames[row[labelIndex]] ?? row[labelIndex], group: group)
+            }
+            let registry = BuiltinStages.registry
+            let graph = pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml")
+                ? try PipelineLoader(registry: registry).load(file: pipeline)
+                : try DefaultPipelines.load(pipeline, registry: registry)
+            let trainer = ModelTrainer(registry: registry, graph: graph, stream: stream, jobs: jobs, l2: l2,
+                                       perGroupNormalisation: normalisePerGroup)
+            let report = try trainer.train(examples, name: name, modality: Modality(rawValue: modality)!,
+                                           data: "\(examples.count) recordings listed in \(URL(fileURLWithPath: labels).lastPathComponent)")
+            for error in report.failed { StandardError.write("skipped: \(error)\n") }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try (encoder.encode(report.model) + Data("\n".utf8)).write(to: URL(fileURLWithPath: output))
+            var text = "emopipe train: \(report.model.features.count) features, classes \(report.model.classes.joined(separator: ", "))\n"
+            if let cv = report.crossValidation {
+                text += String(format: "leave-one-group-out: UAR %.3f, accuracy %.3f, macro-F1 %.3f", cv.unweightedAverageRecall, cv.accuracy, cv.macroF1)
+                if let arousal = report.arousalAccuracy { text += String(format: ", binary arousal accuracy %.3f", arousal) }
+                text += "\n" + MetricsTable.text(cv)
+            }
+            text += "wrote \(output)\n"
+            print(text, terminator: "")
+        } catch let error as LabelError {
+            StandardError.write("error: \(error)\n")
+            throw ExitCode(2)
+        } catch let error as StageError {
+            StandardError.write("error: \(error)\n")
+            throw ExitCode(1)
+        } catch let error as PipelineError {
+            StandardError.write("error: \(error)\n")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Metrics as a text table.
+enum MetricsTable {
+    static func text(_ metrics: ClassificationMetrics) -> String {
+        var lines = ["class        precision  recall  f1     support"]
+        for (index, name) in metrics.classes.enumerated() {
+            lines.append(name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                + String(format: " %9.3f  %6.3f  %5.3f  %7d", metrics.precision[index], metrics.recall[index], metrics.f1[index], metrics.support[index]))
+        }
+        lines.append(String(format: "accuracy %.3f  macro-F1 %.3f  weighted-F1 %.3f  UAR %.3f", metrics.accuracy, metrics.macroF1,
+                            metrics.weightedF1, metrics.unweightedAverageRecall))
+        if let ap = metrics.averagePrecision { lines.append(String(format: "average precision of the positive class %.3f", ap)) }
+        lines.append("confusion (rows true, columns predicted, in class order):")
+        for row in metrics.confusion { lines.append("  " + row.map { String(format: "%5d", $0) }.joined()) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func json(_ metrics: ClassificationMetrics, level: String) -> [String: Any] {
+        var object: [String: Any] = [
+            "level": level, "classes": metrics.classes, "accuracy": metrics.accuracy, "macro_f1": metrics.macroF1,
+            "weighted_f1": metrics.weightedF1, "uar": metrics.unweightedAverageRecall,
+            "per_class_f1": Dictionary(uniqueKeysWithValues: zip(metrics.classes, metrics.f1)),
+            "support": Dictionary(uniqueKeysWithValues: zip(metrics.classes, metrics.support)), "confusion": metrics.confusion,
+        ]
+        if let ap = metrics.averagePrecision { object["average_precision"] = ap }
+        return object
+    }
+}
