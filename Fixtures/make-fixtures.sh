@@ -13,6 +13,17 @@ trap 'rm -rf "$tmp"' EXIT
 espeak-ng -v en-us -s 150 -w "$tmp/speech.wav" "Well, I am not sure. Maybe we could try it, but I really do not know."
 sox "$tmp/speech.wav" -r 16000 -c 1 -b 16 speech.wav
 
+# speech.srt: the transcript of speech.wav (the text given to espeak-ng), as a sidecar for av-affect.
+cat > speech.srt <<'SRT'
+1
+00:00:00,000 --> 00:00:01,600
+Well, I am not sure.
+
+2
+00:00:01,700 --> 00:00:04,200
+Maybe we could try it, but I really do not know.
+SRT
+
 # clip.mp4: 3 s, 320x240, 25 fps H.264 (moving test pattern) + AAC 48 kHz mono (the speech).
 "${FF[@]}" -f lavfi -i "testsrc2=size=320x240:rate=25" -i speech.wav -t 3 \
   -c:v libx264 -preset medium -crf 28 -g 50 -pix_fmt yuv420p -c:a aac -b:a 64k -ar 48000 -ac 1 \

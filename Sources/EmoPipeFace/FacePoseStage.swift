@@ -42,10 +42,12 @@ public final class FacePoseStage: Stage {
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
         guard case .features(let schema) = inputs[0] else { throw StageError("face.pose takes feature rows") }
         layout = try LandmarkColumns(schema, stage: "face.pose")
-        let width = schema.attributes["image_width"] ?? 0, height = schema.attributes["image_height"] ?? 0
-        guard fx > 0 || width > 0 else {
+        guard fx > 0 || schema.attributes["image_width"] != nil else {
             throw StageError("face.pose needs fx (the input does not say its image size)")
         }
+        // An input without video (image size 0) brings no rows: any camera will do.
+        var width = schema.attributes["image_width"] ?? 0, height = schema.attributes["image_height"] ?? 0
+        if width <= 0 || height <= 0 { (width, height) = (640, 480) }
         var camera = CameraIntrinsics(width: Int(width), height: Int(height))
         if fx > 0 { camera.fx = fx; camera.fy = fx }
         if fy > 0 { camera.fy = fy }

@@ -94,6 +94,12 @@ import Testing
             #expect(records.count > 15)
             #expect(Set(records.compactMap { $0["stream"] as? String }) == streams)
             #expect(records.allSatisfy { $0["t"] is Double || $0["t"] is Int })
+            if name.hasSuffix("-affect.yaml") {
+                // Frame records, then exactly one recording record, last.
+                #expect(records.filter { $0["stream"] as? String == "recording" }.count == 1)
+                #expect(records.last?["stream"] as? String == "recording")
+                #expect(records.filter { $0["stream"] as? String == "ah" }.allSatisfy { $0["probs"] != nil && $0["ah"] != nil })
+            }
         }
         #expect(try runOnce() == text, "a second run gives the same bytes")
     }

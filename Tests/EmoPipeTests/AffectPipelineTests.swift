@@ -1,0 +1,87 @@
+@testable import EmoPipe
+import EmoPipeCore
+import Foundation
+import Testing
+
+/// The emotion and A/H pipelines on real recordings.
+@Suite struct AffectPipelineTests {
+    static let sharedVideo = URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().appendingPathComponent("shared/data/video").path
+
+    /// Frame fields DESIGN.md section 5 asks for, and the recording's.
+    static let frameFields = ["t", "frame", "face", "voice", "eeg", "valence", "arousal", "dominance", "emotion", "probs", "ah", "ah_label", "cues"]
+    static let recordingFields = ["duration", "coverage", "emotion", "emotion_share", "valence_mean", "valence_sd", "arousal_mean",
+                                  "arousal_sd", "ah", "ah_label", "ah_segments", "modalities", "pipeline", "config_hash", "version"]
+
+    static func run(_ pipeline: String, _ input: String) throws -> [[String: Any]] {
+        let graph = try PipelineLoader(registry: BuiltinStages.registry).load(file: repositoryRoot + "/Pipelines/" + pipeline)
+        let memory = MemoryOutput()
+        let results = BatchRunner(registry: BuiltinStages.registry, pipeline: .graph(graph), jobs: 1, outputDirectory: nil)
+            .run([.input(InputLocation(path: input))], memory: memory)
+        #expect(results.map(\.status) == [.done], "\(results.map { $0.error ?? "" })")
+        return try jsonLines(memory.text(input: (input as NSString).lastPathComponent, sink: "out"))
+    }
+
+    /// lp_d0.mp4 (posed expressions, no audio): the broad smile of frames 25-60 (chosen by eye) is
+    /// happiness-dominant with positive valence, frame by frame; the neutral start is not.
+    @Test func theFaceEstimatorReadsTheSmileOfLpD0() throws {
+        let records = try Self.run("face-affect.yaml", Self.sharedVideo + "/lp_d0.mp4")
+        let frames = records.filter { $0["stream"] as? String == "ah" }
+        #expect(frames.count == 78)
+        let smile = frames[25...60], neutral = frames[2...12]
+        let happy = smile.filter { $0["emotion"] as? String == "happiness" }.count
+        #expect(Double(happy) >= 0.9 * Double(smile.count), "\(happy) of \(smile.count) smile frames are happiness")
+        #expect(smile.allSatisfy { ($0["valence"] as? Double ?? -1) > 0 })
+        #expect(neutral.filter { $0["emotion"] as? String == "happiness" }.isEmpty)
+        #expect(neutral.filter { $0["emotion"] as? String == "neutral" }.count >= 9)
+    }
+
+    /// `emopipe run clip.mp4` with no pipeline: av-affect; frame records and one recording record
+    /// with every field, the same bytes twice.
+    @Test(arguments: ["lp_d0.mp4", "lp_d20.mp4", "st_WDA_KH.mp4", "vr_face1.mp4", "vr_face4.mp4"])
+    func theDefaultRunOnEveryClipGivesFramesAndARecording(_ clip: String) throws {
+        let first = try CLI.run(["run", Self.sharedVideo + "/" + clip])
+        #expect(first.status == 0, "\(first.standardError)")
+        let records = try jsonLines(first.output)
+        let frames = records.filter { $0["stream"] as? String == "ah" }
+        let recordings = records.filter { $0["stream"] as? String == "recording" }
+        #expect(frames.count > 50)
+        #expect(recordings.count == 1 && records.last?["stream"] as? String == "recording")
+        #expect(frames.allSatisfy { frame in Self.frameFields.allSatisfy { frame[$0] != nil } })
+        let recording = try #require(recordings.first)
+        #expect(Self.recordingFields.allSatisfy { recording[$0] != nil }, "\(recording.keys.sorted())")
+        #expect(recording["pipeline"] as? String == "av-affect")
+        #expect(((recording["coverage"] as? [String: Any])?["face"] as? Double ?? 0) >= 0.95)
+        #expect(try CLI.run(["run", Self.sharedVideo + "/" + clip]).standardOutput == first.standardOutput, "a rerun gives the same bytes")
+    }
+
+    /// A sidecar transcript joins av-affect: text cues reach the A/H explanation.
+    @Test func aSidecarTranscriptAddsTheWords() throws {
+        let records = try Self.run("av-affect.yaml", fixture("speech.wav"))
+        let frames = records.filter { $0["stream"] as? String == "ah" }
+        #expect(frames.count == 51, "10 per second without video")
+        #expect(frames.contains { $0["text"] as? Bool == true })
+        let cues = frames.flatMap { ($0["cues"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
+        #expect(cues.contains("hedges"))
+    }
+
+    @Test func evalScoresRunOutputsAgainstLabels() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = try CLI.run(["run", "Pipelines/face-affect.yaml", Self.sharedVideo + "/lp_d0.mp4", "-o", folder])
+        #expect(run.status == 0, "\(run.standardError)")
+        let labels = folder + "/labels.csv"
+        try "file,label\nlp_d0.mp4,happiness\n".write(toFile: labels, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["eval", folder, "--labels", labels, "--json", folder + "/metrics.json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.output.contains("recording level, 1 scored"))
+        let metrics = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/metrics.json"))) as? [String: Any])
+        #expect(metrics["accuracy"] as? Double == 1)
+        // Frame level: the smile segment labelled happiness.
+        let segments = folder + "/segments.csv"
+        try "file,start,end,label\nlp_d0,1.0,2.4,happiness\n".write(toFile: segments, atomically: true, encoding: .utf8)
+        let frame = try CLI.run(["eval", folder, "--labels", segments, "--level", "frame"])
+        #expect(frame.status == 0 && frame.output.contains("frame level, 35 scored"), "\(frame.output)\(frame.standardError)")
+        let bad = try CLI.run(["eval", folder, "--labels", folder + "/nope.csv"])
+        #expect(bad.status == 2 && bad.standardError.hasPrefix("error: \(folder)/nope.csv: cannot read"))
+    }
+}
