@@ -196,6 +196,60 @@ public struct ModelTrainer {
         return best
     }
 
+    /// Trains a regression head for a continuous target (`valence`, `arousal` or `dominance`, labels
+    /// in [-1, 1]): ridge regression of atanh(label) on the standardised features, so the model's
+    /// tanh gives the label back; leave-one-group-out Pearson r and RMSE are recorded.
+    public func trainRegression(_ examples: [Example], target: String, name: String, modality: Modality, data: String,
+                                lambda: Double = 10) throws -> (model: AffectModel, pearson: Double?, rmse: Double?, failed: [String]) {
+        let (names, extracted, errors) = try extract(examples)
+        var usable: [(row: [Double], label: String, group: String)] = []
+        for (example, row) in zip(examples, extracted) {
+            guard let row, row.allSatisfy(\.isFinite) else { continue }
+            guard let value = Double(example.label), (-1...1).contains(value) else {
+                throw StageError("\(example.path): label '\(example.label)' is not a number in [-1, 1] (--target \(target))")
+            }
+            usable.append((row, example.label, example.group))
+        }
+        if perGroupNormalisation { usable = Self.normaliseWithinGroups(usable) }
+        guard usable.count >= 5 else { throw StageError("only \(usable.count) usable recordings") }
+        func transformed(_ label: String) -> Double { atanh(max(-0.99, min(0.99, Double(label)!))) }
+        func fitRidge(_ rows: [(row: [Double], label: String, group: String)]) -> (Standardiser, RidgeRegression) {
+            let standardiser = Standardiser(fitting: rows.map(\.row))
+            return (standardiser, RidgeRegression.fit(x: rows.map { standardiser.apply($0.row) }, y: rows.map { transformed($0.label) }, lambda: lambda))
+        }
+        let groups = Array(Set(usable.map(\.group))).sorted()
+        var pearson: Double?, rmse: Double?
+        if groups.count > 1 {
+            var truth: [Double] = [], predicted: [Double] = []
+            for group in groups {
+                let (standardiser, ridge) = fitRidge(usable.filter { $0.group != group })
+                for example in usable where example.group == group {
+                    truth.append(Double(example.label)!)
+                    predicted.append(tanh(ridge.predict(standardiser.apply(example.row))))
+                }
+            }
+            let n = Double(truth.count), mt = truth.reduce(0, +) / n, mp = predicted.reduce(0, +) / n
+            let cov = zip(truth, predicted).reduce(0) { $0 + ($1.0 - mt) * ($1.1 - mp) }
+            let vt = truth.reduce(0) { $0 + ($1 - mt) * ($1 - mt) }, vp = predicted.reduce(0) { $0 + ($1 - mp) * ($1 - mp) }
+            pearson = vt > 0 && vp > 0 ? cov / (vt * vp).squareRoot() : 0
+            rmse = (zip(truth, predicted).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / n).squareRoot()
+        }
+        let (standardiser, ridge) = fitRidge(usable)
+        var scores: [String: Double] = [:]
+        if let pearson { scores["cv_pearson_r"] = pearson }
+        if let rmse { scores["cv_rmse"] = rmse }
+        let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
+        let model = AffectModel(
+            name: name, modality: modality, features: names, mean: standardiser.mean, scale: standardiser.scale,
+            inputNormalisation: perGroupNormalisation ? "running" : "none", classes: [], classifier: [],
+            regression: [target: AffectModel.Linear(coefficients: ridge.coefficients, intercept: ridge.intercept)],
+            provenance: AffectModel.Provenance(
+                data: data, date: String(date),
+                method: "ridge regression (lambda \(lambda)) of atanh(\(target)) on standardised '\(stream)' features of pipeline '\(graph.name)'; leave-one-group-out cross-validation (\(groups.count) groups)",
+                scores: scores, notes: "\(usable.count) recordings used of \(examples.count)"))
+        return (model, pearson, rmse, errors)
+    }
+
     private func fit(_ rows: [[Double]], _ labels: [Int], classes: Int) -> (standardiser: Standardiser, model: LogisticRegression) {
         let standardiser = Standardiser(fitting: rows)
         let model = LogisticRegression.fit(x: rows.map(standardiser.apply), y: labels, classes: classes, l2: l2)

@@ -56,6 +56,12 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Z-score features within each group before fitting; the model then normalises each input against its own running baseline.")
     var normalisePerGroup = false
 
+    @Option(help: ArgumentHelp("Fit a regression head instead of classes: valence, arousal or dominance (labels are numbers in [-1, 1]); ridge regression.", valueName: "dimension"))
+    var target: String?
+
+    @Option(help: "Ridge penalty for --target.")
+    var ridge = 10.0
+
     @Option(help: "L2 penalty on the coefficients.")
     var l2 = 0.01
 
@@ -67,6 +73,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         guard Modality(rawValue: modality) != nil else { throw ValidationError("--modality must be face, voice, eeg or text") }
+        if let target, !["valence", "arousal", "dominance"].contains(target) { throw ValidationError("--target is valence, arousal or dominance") }
         guard groupColumn == nil || groupFrom == nil else { throw ValidationError("give --group-column or --group-from, not both") }
         for entry in map.flatMap({ $0.split(separator: ",") }) where entry.split(separator: "=").count != 2 {
             throw ValidationError("--map takes old=new pairs, not '\(entry)'")
@@ -103,11 +110,23 @@ struct TrainCommand: ParsableCommand {
                 : try DefaultPipelines.load(pipeline, registry: registry)
             let trainer = ModelTrainer(registry: registry, graph: graph, stream: stream, jobs: jobs, l2: l2,
                                        perGroupNormalisation: normalisePerGroup)
-            let report = try trainer.train(examples, name: name, modality: Modality(rawValue: modality)!,
-                                           data: "\(examples.count) recordings listed in \(URL(fileURLWithPath: labels).lastPathComponent)")
-            for error in report.failed { StandardError.write("skipped: \(error)\n") }
+            let data = "\(examples.count) recordings listed in \(URL(fileURLWithPath: labels).lastPathComponent)"
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            if let target {
+                let result = try trainer.trainRegression(examples, target: target, name: name, modality: Modality(rawValue: modality)!,
+                                                         data: data, lambda: ridge)
+                for error in result.failed { StandardError.write("skipped: \(error)\n") }
+                try (encoder.encode(result.model) + Data("\n".utf8)).write(to: URL(fileURLWithPath: output))
+                var text = "emopipe train: \(result.model.features.count) features, \(target) by ridge regression\n"
+                if let r = result.pearson, let rmse = result.rmse {
+                    text += String(format: "leave-one-group-out: Pearson r %.3f, RMSE %.3f\n", r, rmse)
+                }
+                print(text + "wrote \(output)")
+                return
+            }
+            let report = try trainer.train(examples, name: name, modality: Modality(rawValue: modality)!, data: data)
+            for error in report.failed { StandardError.write("skipped: \(error)\n") }
             try (encoder.encode(report.model) + Data("\n".utf8)).write(to: URL(fileURLWithPath: output))
             var text = "emopipe train: \(report.model.features.count) features, classes \(report.model.classes.joined(separator: ", "))\n"
             if let cv = report.crossValidation {

@@ -55,3 +55,34 @@ import Testing
         #expect(neutral.probabilities[0] == neutral.probabilities.max())
     }
 }
+
+@Suite struct RegressionTests {
+    /// y = 2 x1 - x2 + 0.5 exactly: a tiny penalty gives the coefficients back.
+    @Test func ridgeRecoversALinearFunction() {
+        var x: [[Double]] = [], y: [Double] = []
+        for i in 0..<50 {
+            let a = Double(i % 7) - 3, b = Double((i * 3) % 11) - 5
+            x.append([a, b])
+            y.append(2 * a - b + 0.5)
+        }
+        let fit = RidgeRegression.fit(x: x, y: y, lambda: 1e-9)
+        #expect(abs(fit.coefficients[0] - 2) < 1e-6 && abs(fit.coefficients[1] + 1) < 1e-6 && abs(fit.intercept - 0.5) < 1e-6)
+    }
+
+    /// Two separable classes: the fitted logistic regression classifies them.
+    @Test func logisticRegressionSeparatesTwoClasses() {
+        var x: [[Double]] = [], y: [Int] = []
+        for i in 0..<40 {
+            let side: Double = i % 2 == 0 ? 1 : -1
+            x.append([side + 0.1 * Double(i % 5), 0.05 * Double(i % 3)])
+            y.append(i % 2)
+        }
+        let model = LogisticRegression.fit(x: x, y: y, classes: 2)
+        var correct = 0
+        for (row, label) in zip(x, y) {
+            let p = model.probabilities(row)
+            if (p[1] > p[0] ? 1 : 0) == label { correct += 1 }
+        }
+        #expect(correct == 40)
+    }
+}

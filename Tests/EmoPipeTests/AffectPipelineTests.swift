@@ -85,3 +85,34 @@ import Testing
         #expect(bad.status == 2 && bad.standardError.hasPrefix("error: \(folder)/nope.csv: cannot read"))
     }
 }
+
+/// `emopipe train` end to end on a few RAVDESS files: classes and a ridge head, both with
+/// leave-one-actor-out scores in the model file, which then loads as a model.
+@Suite struct TrainCommandTests {
+    static let ravdess = URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().appendingPathComponent("shared/data/speech/ravdess").path
+
+    @Test func trainsClassesAndARegressionHeadFromALabelTable() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var rows = ["file,actor,emotion,valence"]
+        for actor in ["01", "02", "03"] {
+            rows.append("Actor_\(actor)/03-01-03-02-01-01-\(actor).flac,\(actor),happiness,0.81")
+            rows.append("Actor_\(actor)/03-01-04-02-01-01-\(actor).flac,\(actor),sadness,-0.63")
+        }
+        try (rows.joined(separator: "\n") + "\n").write(toFile: folder + "/labels.csv", atomically: true, encoding: .utf8)
+        let common = ["train", "--labels", folder + "/labels.csv", "--root", Self.ravdess, "--group-column", "actor", "--jobs", "2"]
+        let classes = try CLI.run(common + ["--label-column", "emotion", "-o", folder + "/classes.json"])
+        #expect(classes.status == 0, "\(classes.standardError)")
+        #expect(classes.output.contains("leave-one-group-out: UAR"))
+        let model = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/classes.json"))) as? [String: Any])
+        #expect(model["classes"] as? [String] == ["happiness", "sadness"])
+        #expect(((model["provenance"] as? [String: Any])?["scores"] as? [String: Double])?["cv_uar"] != nil)
+        let ridge = try CLI.run(common + ["--label-column", "valence", "--target", "valence", "-o", folder + "/valence.json"])
+        #expect(ridge.status == 0 && ridge.output.contains("Pearson r"), "\(ridge.output)\(ridge.standardError)")
+        // The written model runs in a pipeline.
+        let run = try CLI.run(["run", "Pipelines/voice-affect.yaml", fixture("speech.wav"), "--set", "voice.model=" + folder + "/valence.json"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let missing = try CLI.run(common + ["--label-column", "mood", "-o", folder + "/x.json"])
+        #expect(missing.status == 2 && missing.standardError.hasPrefix("error: \(folder)/labels.csv: no column 'mood'"))
+    }
+}
