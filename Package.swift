@@ -29,6 +29,7 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]),
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // dlib's face detector and shape predictor behind a plain-C header. Compiled optimised even in
         // debug builds: dlib's header code at -O0 runs ~100x slower (NATIVE-LIBS.md).
@@ -55,7 +56,7 @@ let package = Package(
         ]),
         .target(name: "EmoPipeSinks", dependencies: ["EmoPipeCore"]),
         .target(name: "EmoPipe", dependencies: [
-            "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeFace", "EmoPipeEEG", "EmoPipeFusion", "EmoPipeSinks",
+            "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeFace", "EmoPipeEEG", "EmoPipeFusion", "EmoPipeSinks", "CSQLite",
         ]),
         .executableTarget(name: "emopipe", dependencies: [
             "EmoPipeFusion",

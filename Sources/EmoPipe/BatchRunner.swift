@@ -10,6 +10,10 @@ public struct InputResult: Sendable {
     }
 
     public var input: String
+    /// The input's path relative to the folder it was found in (its key in outputs and databases).
+    public var relativePath: String = ""
+    /// `PipelineGraph.configHash` of the pipeline that ran (empty when none was chosen).
+    public var configHash: String = ""
     public var status: Status
     /// One line naming the input, the stage and the cause; nil when done.
     public var error: String?
@@ -69,6 +73,17 @@ public final class BatchRunner: Sendable {
         return results.all
     }
 
+    /// The pipeline an input runs with: the one given, or the embedded default for its type.
+    public func graph(for input: InputLocation) throws -> PipelineGraph {
+        switch choice {
+        case .graph(let given): return given
+        case .automatic(let overrides):
+            let name = DefaultPipelines.name(for: input)
+            return try DefaultPipelines.load(name, registry: registry,
+                                             overrides: DefaultPipelines.applicable(overrides, to: name, registry: registry))
+        }
+    }
+
     private func runOne(_ item: InputItem, tagInputs: Bool, memory: MemoryOutput?) -> InputResult {
         let start = DispatchTime.now()
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
@@ -83,15 +98,10 @@ public final class BatchRunner: Sendable {
         }
         let graph: PipelineGraph
         do {
-            switch choice {
-            case .graph(let given): graph = given
-            case .automatic(let overrides):
-                let name = DefaultPipelines.name(for: input)
-                graph = try DefaultPipelines.load(name, registry: registry,
-                                                  overrides: DefaultPipelines.applicable(overrides, to: name, registry: registry))
-            }
+            graph = try self.graph(for: input)
         } catch {
-            return InputResult(input: input.path, status: .failed, error: "\(error)", pipeline: "", seconds: elapsed(), mediaSeconds: 0)
+            return InputResult(input: input.path, relativePath: input.relativePath, status: .failed, error: "\(error)", pipeline: "",
+                               seconds: elapsed(), mediaSeconds: 0)
         }
         let plan: OutputPlan
         if let memory {
@@ -105,12 +115,13 @@ public final class BatchRunner: Sendable {
                                  logger: logger, interruption: interruption)
         do {
             let statistics = try runner.run()
-            return InputResult(input: input.path, status: statistics.interrupted ? .interrupted : .done,
+            return InputResult(input: input.path, relativePath: input.relativePath, configHash: graph.configHash,
+                               status: statistics.interrupted ? .interrupted : .done,
                                error: statistics.interrupted ? "interrupted" : nil, pipeline: graph.name,
                                seconds: elapsed(), mediaSeconds: statistics.mediaDuration.seconds)
         } catch {
-            return InputResult(input: input.path, status: .failed, error: "\(error)", pipeline: graph.name,
-                               seconds: elapsed(), mediaSeconds: 0)
+            return InputResult(input: input.path, relativePath: input.relativePath, configHash: graph.configHash, status: .failed,
+                               error: "\(error)", pipeline: graph.name, seconds: elapsed(), mediaSeconds: 0)
         }
     }
 }

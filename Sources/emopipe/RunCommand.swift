@@ -30,6 +30,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Inputs processed in parallel.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "With -o: redo inputs the results database already has as done with the same configuration.")
+    var force = false
+
+    @Option(help: ArgumentHelp("Process only shard K of N (a deterministic share of the inputs); also from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX.", valueName: "K/N"))
+    var shard: String?
+
+    @Option(help: "Number of shards when the shard index comes from JOB_COMPLETION_INDEX (Kubernetes indexed Jobs).")
+    var shardCount: Int?
+
     @Flag(name: .shortAndLong, help: "Also log informational messages.")
     var verbose = false
 
@@ -76,22 +85,77 @@ struct RunCommand: ParsableCommand {
         let signals = SignalHandling.drainOnInterrupt(interruption)
         defer { signals.cancel() }
 
-        let items = InputDiscovery.expand(inputArguments, extensions: extensions)
-        if items.isEmpty {
+        var items = InputDiscovery.expand(inputArguments, extensions: extensions)
+        let selectedShard: Shard?
+        do {
+            selectedShard = try shard.map { try Shard(parsing: $0) } ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shardCount)
+        } catch let error as ShardError {
+            StandardError.write("error: \(error)\n")
+            throw ExitCode(2)
+        }
+        if let selectedShard {
+            items = items.filter { item in
+                switch item {
+                case .input(let location): return selectedShard.contains(location.relativePath)
+                case .unusable(let path, _): return selectedShard.contains(path)
+                }
+            }
+        }
+        if items.isEmpty && selectedShard == nil {
             StandardError.write("error: no input files found in \(inputArguments.joined(separator: " "))\n")
             throw ExitCode(1)
         }
         let runner = BatchRunner(registry: registry, pipeline: choice, jobs: jobs, outputDirectory: output,
                                  logger: Logger(label: "emopipe"), interruption: interruption)
+        // With -o: the results database, and the inputs it already has as done (resume).
+        var database: ResultsDatabase?
+        var skipped = 0
+        if let output {
+            do {
+                try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+                let name = selectedShard.map { "emopipe-shard-\($0.index)-of-\($0.count).sqlite" } ?? "emopipe.sqlite"
+                let opened = try ResultsDatabase(path: output + "/" + name)
+                database = opened
+                if !force {
+                    let done = Dictionary(try opened.rows().filter { $0.status == "done" }.map { ($0.input, $0.configHash) },
+                                          uniquingKeysWith: { $1 })
+                    items = items.filter { item in
+                        guard case .input(let location) = item, let hash = done[location.relativePath],
+                              let graph = try? runner.graph(for: location), graph.configHash == hash else { return true }
+                        skipped += 1
+                        return false
+                    }
+                }
+            } catch let error as DatabaseError {
+                StandardError.write("error: \(error)\n")
+                throw ExitCode(1)
+            }
+        }
+        let progress = BatchProgress(total: items.count, skipped: skipped)
         let started = DispatchTime.now()
+        let resultsDatabase = database, count = items.count, outputFolder = output
         let results = runner.run(items) { result in
             if result.status == .failed, let error = result.error { StandardError.write("error: \(error)\n") }
+            if let resultsDatabase, result.status != .interrupted {
+                do {
+                    try resultsDatabase.record(ResultsDatabase.Row(
+                        input: result.relativePath.isEmpty ? result.input : result.relativePath, status: result.status.rawValue,
+                        error: result.error, pipeline: result.pipeline, configHash: result.configHash, version: EmoPipeVersion.current,
+                        seconds: result.seconds, mediaSeconds: result.mediaSeconds,
+                        recording: outputFolder.flatMap { RecordingLookup.recordingJSON(in: $0, relativePath: result.relativePath) },
+                        finishedAt: ISO8601DateFormatter().string(from: Date())))
+                } catch {
+                    StandardError.write("error: \(error)\n")
+                }
+            }
+            if count > 1 { progress.finished(result) }
         }
+        progress.end()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let failed = results.filter { $0.status == .failed }
         let interrupted = results.contains { $0.status == .interrupted }
-        if results.count > 1 || interrupted {
-            StandardError.write(RunSummary(results: results, seconds: seconds).text)
+        if results.count > 1 || interrupted || skipped > 0 {
+            StandardError.write(RunSummary(results: results, seconds: seconds, skipped: skipped).text)
         }
         if interrupted { throw ExitCode(130) }
         if !failed.isEmpty { throw ExitCode(1) }
@@ -102,14 +166,15 @@ struct RunCommand: ParsableCommand {
 struct RunSummary {
     let results: [InputResult]
     let seconds: Double
+    var skipped = 0
 
     var text: String {
         let done = results.filter { $0.status == .done }
         let failed = results.filter { $0.status == .failed }
         let interrupted = results.filter { $0.status == .interrupted }
         let media = done.reduce(0) { $0 + $1.mediaSeconds }
-        var lines = ["emopipe: \(results.count) inputs: \(done.count) done, \(failed.count) failed, \(interrupted.count) interrupted; "
-            + String(format: "%.1f s of media in %.1f s", media, seconds)]
+        var lines = ["emopipe: \(results.count) inputs: \(done.count) done, \(failed.count) failed, \(interrupted.count) interrupted"
+            + (skipped > 0 ? ", \(skipped) skipped (already done)" : "") + "; " + String(format: "%.1f s of media in %.1f s", media, seconds)]
         for result in failed { lines.append("  failed: \(result.error ?? result.input)") }
         for result in interrupted { lines.append("  interrupted: \(result.input)") }
         return lines.joined(separator: "\n") + "\n"

@@ -53,7 +53,7 @@ import Testing
         let result = try CLI.run(["run", "Pipelines/av-basics.yaml", "Fixtures", "-o", folder, "--jobs", "2"])
         #expect(result.status == 1)
         let written = try FileManager.default.subpathsOfDirectory(atPath: folder).sorted()
-        #expect(written == ["clip.jsonl", "face.jsonl", "speech.jsonl", "stereo.jsonl", "still.jsonl"])
+        #expect(written == ["clip.jsonl", "emopipe.sqlite", "face.jsonl", "speech.jsonl", "stereo.jsonl", "still.jsonl"])
         #expect(result.standardError.contains("emopipe: 8 inputs: 5 done, 3 failed, 0 interrupted"), "eeg.edf is not a media file")
         for name in ["truncated.mp4", "empty.wav", "not-audio.wav"] {
             #expect(result.errorLines.contains { $0.hasPrefix("  failed: Fixtures/broken/\(name): stage 'media' (source.media): cannot open") })

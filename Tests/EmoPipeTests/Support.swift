@@ -38,7 +38,8 @@ enum CLI {
         guard let built = modificationDate(path) else {
             throw StaleBinary(description: "\(path) is missing: run 'swift build' before 'swift test' (make test does both)")
         }
-        let modules = ["EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeSinks", "EmoPipe", "emopipe"]
+        let modules = ["EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeFace", "EmoPipeEEG", "EmoPipeFusion",
+                       "EmoPipeSinks", "EmoPipe", "emopipe"]
         for module in modules {
             let folder = debug + "/" + module + ".build"
             for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where file.hasSuffix(".o") {

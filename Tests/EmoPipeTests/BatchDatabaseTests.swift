@@ -1,0 +1,97 @@
+@testable import EmoPipe
+import Foundation
+import Testing
+
+/// Batches with a results database: every input gets a row, a killed run resumes without redoing
+/// or losing anything, and shards cover each input once.
+@Suite struct BatchDatabaseTests {
+    /// 200 inputs in nested folders: 190 copies of Fixtures/speech.wav, 10 (5%) corrupt (text with a .wav name).
+    static func makeBatch(in folder: String) throws {
+        let speech = try Data(contentsOf: URL(fileURLWithPath: fixture("speech.wav")))
+        for index in 0..<200 {
+            let sub = folder + "/batch/group\(index % 4)"
+            try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
+            let data = index % 20 == 7 ? Data(String(repeating: "this is not a sound file. ", count: 40).utf8) : speech
+            try data.write(to: URL(fileURLWithPath: sub + String(format: "/take%03d.wav", index)))
+        }
+    }
+
+    static func rows(_ path: String) throws -> [String: ResultsDatabase.Row] {
+        Dictionary(uniqueKeysWithValues: try ResultsDatabase(path: path).rows().map { ($0.input, $0) })
+    }
+
+    @Test func aKilledBatchResumesWithNothingDoneTwiceAndNothingMissing() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Self.makeBatch(in: folder)
+        let out = folder + "/out", database = out + "/emopipe.sqlite"
+        let arguments = ["run", "Pipelines/audio-basics.yaml", folder + "/batch", "-o", out, "--jobs", "2"]
+        // Start, wait until some inputs are recorded, then kill -9.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try CLI.binaryPath())
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let count = try? Self.rows(database).count, count >= 40 { break }
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let before = try Self.rows(database)
+        #expect(before.count >= 40 && before.count < 200, "killed mid-run: \(before.count) rows")
+
+        let rerun = try CLI.run(arguments)
+        #expect(rerun.status == 1, "the corrupt inputs fail: \(rerun.standardError.suffix(300))")
+        let after = try Self.rows(database)
+        #expect(after.count == 200, "every input has a row")
+        let failed = after.values.filter { $0.status == "failed" }
+        #expect(failed.count == 10)
+        #expect(failed.allSatisfy { ($0.error ?? "").contains("cannot open") || ($0.error ?? "").contains("Invalid data") })
+        // Inputs done before the kill were skipped, not redone: their rows are untouched.
+        let doneBefore = before.values.filter { $0.status == "done" }
+        #expect(doneBefore.allSatisfy { after[$0.input]?.finishedAt == $0.finishedAt })
+        #expect(rerun.standardError.contains("\(doneBefore.count) skipped (already done)"))
+        // Every done input has its output.
+        for row in after.values where row.status == "done" {
+            let stem = (row.input as NSString).deletingPathExtension
+            #expect(FileManager.default.fileExists(atPath: out + "/" + stem + ".jsonl"), "\(row.input)")
+        }
+        // --force redoes them.
+        let forced = try CLI.run(arguments + ["--force"])
+        #expect(!forced.standardError.contains("skipped"))
+    }
+
+    @Test func fourShardsCoverEveryInputOnceAndMergeEqualsOneRun() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Self.makeBatch(in: folder)
+        var seen: [String: Int] = [:]
+        for k in 1...4 {
+            let result = try CLI.run(["run", "Pipelines/audio-basics.yaml", folder + "/batch", "-o", folder + "/sharded", "--shard", "\(k)/4"])
+            #expect(result.status == 1 || result.status == 0)
+            for input in try Self.rows(folder + "/sharded/emopipe-shard-\(k)-of-4.sqlite").keys { seen[input, default: 0] += 1 }
+        }
+        #expect(seen.count == 200 && seen.values.allSatisfy { $0 == 1 }, "each input in exactly one shard")
+        let shards = (1...4).map { folder + "/sharded/emopipe-shard-\($0)-of-4.sqlite" }
+        let merge = try CLI.run(["merge"] + shards + ["-o", folder + "/merged.sqlite"])
+        #expect(merge.status == 0, "\(merge.standardError)")
+        _ = try CLI.run(["run", "Pipelines/audio-basics.yaml", folder + "/batch", "-o", folder + "/whole"])
+        let merged = try Self.rows(folder + "/merged.sqlite"), whole = try Self.rows(folder + "/whole/emopipe.sqlite")
+        #expect(merged.count == 200)
+        #expect(merged.keys.sorted() == whole.keys.sorted())
+        #expect(merged.values.allSatisfy { row in whole[row.input].map { $0.status == row.status && $0.configHash == row.configHash } ?? false })
+    }
+
+    @Test func shardsComeFromSlurmAndKubernetesEnvironments() throws {
+        #expect(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "0"]) == Shard(index: 4, count: 4))
+        #expect(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1"]) == Shard(index: 1, count: 4))
+        #expect(try Shard.fromEnvironment(["JOB_COMPLETION_INDEX": "0"], count: 8) == Shard(index: 1, count: 8))
+        #expect(throws: ShardError.self) { try Shard.fromEnvironment(["JOB_COMPLETION_INDEX": "0"]) }
+        #expect(try Shard.fromEnvironment([:]) == nil)
+        #expect(throws: ShardError("--shard takes K/N, e.g. 2/8, not '5'")) { try Shard(parsing: "5") }
+    }
+}
