@@ -7,12 +7,20 @@ public struct PredictionRecords: Sendable {
         public var emotion: String?
         public var ah: Double
         public var ahLabel: Int
+        public var valence: Double = .nan
+        public var arousal: Double = .nan
     }
 
     public struct Recording: Sendable {
         public var emotion: String?
         public var ah: Double
         public var ahLabel: Int
+        public var duration: Double = .nan
+        public var emotionShare: Double = .nan
+        public var valenceMean: Double = .nan
+        public var arousalMean: Double = .nan
+        public var segments: [[Double]] = []
+        public var pipeline: String = ""
     }
 
     /// Per output file: its stem (the input's relative path without extension), frames, recording.
@@ -41,10 +49,16 @@ public struct PredictionRecords: Sendable {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
             let ah = (object["ah"] as? NSNumber)?.doubleValue ?? .nan
             let label = (object["ah_label"] as? NSNumber)?.intValue ?? 0
+            func number(_ key: String) -> Double { (object[key] as? NSNumber)?.doubleValue ?? .nan }
             if object["ah_segments"] != nil {
-                recording = Recording(emotion: object["emotion"] as? String, ah: ah, ahLabel: label)
+                recording = Recording(emotion: object["emotion"] as? String, ah: ah, ahLabel: label, duration: number("duration"),
+                                      emotionShare: number("emotion_share"), valenceMean: number("valence_mean"),
+                                      arousalMean: number("arousal_mean"),
+                                      segments: (object["ah_segments"] as? [[NSNumber]] ?? []).map { $0.map(\.doubleValue) },
+                                      pipeline: object["pipeline"] as? String ?? "")
             } else if object["probs"] != nil, let time = (object["t"] as? NSNumber)?.doubleValue {
-                frames.append(Frame(time: time, emotion: object["emotion"] as? String, ah: ah, ahLabel: label))
+                frames.append(Frame(time: time, emotion: object["emotion"] as? String, ah: ah, ahLabel: label,
+                                    valence: number("valence"), arousal: number("arousal")))
             }
         }
         files[key] = (frames, recording)

@@ -116,3 +116,22 @@ import Testing
         #expect(missing.status == 2 && missing.standardError.hasPrefix("error: \(folder)/labels.csv: no column 'mood'"))
     }
 }
+
+@Suite struct ReportCommandTests {
+    /// One self-contained file: a timeline per recording, the batch table, nothing fetched.
+    @Test func theReportIsOneSelfContainedHTMLFile() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = try CLI.run(["run", "Pipelines/face-affect.yaml", fixture("face.mp4"), fixture("clip.mp4"), "-o", folder + "/out"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let result = try CLI.run(["report", folder + "/out", "-o", folder + "/report.html"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let html = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.components(separatedBy: "<svg").count - 1 == 2, "a timeline per recording")
+        #expect(html.contains(">face</a>") && html.contains(">clip</a>"))
+        #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("src="), "nothing loaded from elsewhere")
+        let empty = try CLI.run(["report", folder + "/nothing-here", "-o", folder + "/r2.html"])
+        #expect(empty.status == 1 && empty.standardError.hasPrefix("error: \(folder)/nothing-here: not found"))
+    }
+}
