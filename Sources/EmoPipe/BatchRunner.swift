@@ -23,6 +23,8 @@ public struct InputResult: Sendable {
     public var seconds: Double
     /// Length of the decoded media (s).
     public var mediaSeconds: Double
+    /// Input-to-record latency of the run, when any record was written.
+    public var latency: LatencySummary?
 }
 
 /// Which pipeline a run uses.
@@ -118,7 +120,7 @@ public final class BatchRunner: Sendable {
             return InputResult(input: input.path, relativePath: input.relativePath, configHash: graph.configHash,
                                status: statistics.interrupted ? .interrupted : .done,
                                error: statistics.interrupted ? "interrupted" : nil, pipeline: graph.name,
-                               seconds: elapsed(), mediaSeconds: statistics.mediaDuration.seconds)
+                               seconds: elapsed(), mediaSeconds: statistics.mediaDuration.seconds, latency: statistics.latency)
         } catch {
             return InputResult(input: input.path, relativePath: input.relativePath, configHash: graph.configHash, status: .failed,
                                error: "\(error)", pipeline: graph.name, seconds: elapsed(), mediaSeconds: 0)

@@ -11,6 +11,15 @@ public struct RunStatistics: Sendable, Equatable {
     public var mediaDuration: Timestamp
     /// Whether the run stopped early on a cancellation request (SIGINT).
     public var interrupted: Bool
+    /// Input-to-record latency (ms) over the records the sinks received: median, 99th percentile, count.
+    public var latency: LatencySummary?
+}
+
+/// Percentiles of the input-to-record latency of a run.
+public struct LatencySummary: Sendable, Equatable {
+    public var p50Milliseconds: Int
+    public var p99Milliseconds: Int
+    public var records: Int
 }
 
 /// Runs a `PipelineGraph` on one input.
@@ -47,9 +56,11 @@ public final class GraphRunner: Sendable {
         let inboxes = graph.nodes.map { node in
             Inbox(capacities: Array(repeating: node.bufferCapacity, count: node.inputs.count))
         }
+        let latency = LatencyClock()
         let emitters = graph.nodes.indices.map { index in
             NodeEmitter(node: graph.nodes[index], formats: formats[index],
-                        consumers: graph.consumers(of: index).map { $0.map { (inboxes[$0.node], $0.input) } })
+                        consumers: graph.consumers(of: index).map { $0.map { (inboxes[$0.node], $0.input) } },
+                        clock: graph.nodes[index].descriptor.role == .source ? latency : nil)
         }
         // Sources stop when interrupted from outside or when any stage fails.
         let stopSources = CancellationFlag(parent: interruption)
@@ -68,8 +79,10 @@ public final class GraphRunner: Sendable {
                     case .source(let source):
                         try source.run(output: emitter, cancellation: stopSources)
                     case .stage(let stage):
+                        let isSink = node.descriptor.role == .sink
                         while let (packet, input) = inboxes[index].next() {
                             try stage.process(packet, input: input, output: emitter)
+                            if isSink { latency.recordWritten(packet.timestamp) }
                         }
                         if !failure.hasFailed { try stage.finish(output: emitter) }
                     }
@@ -96,7 +109,8 @@ public final class GraphRunner: Sendable {
             emitted[node.id] = emitters[index].packetCount
             if node.descriptor.role == .source { duration = max(duration, emitters[index].latestEnd) }
         }
-        return RunStatistics(packetsEmitted: emitted, mediaDuration: duration, interrupted: interruption.isCancelled)
+        return RunStatistics(packetsEmitted: emitted, mediaDuration: duration, interrupted: interruption.isCancelled,
+                             latency: latency.summary.map { LatencySummary(p50Milliseconds: $0.p50, p99Milliseconds: $0.p99, records: $0.count) })
     }
 
     /// A stage instance with the context it was prepared in.
@@ -185,9 +199,11 @@ private final class NodeEmitter: Emitter, @unchecked Sendable {
     private(set) var packetCount = 0
     private(set) var latestEnd = Timestamp.zero
     private var ended = false
+    private let clock: LatencyClock?
 
-    init(node: PipelineGraph.Node, formats: [StreamFormat], consumers: [[(inbox: Inbox, input: Int)]]) {
+    init(node: PipelineGraph.Node, formats: [StreamFormat], consumers: [[(inbox: Inbox, input: Int)]], clock: LatencyClock? = nil) {
         self.consumers = consumers
+        self.clock = clock
         contract = StreamContract(formats: formats, portNames: node.descriptor.outputs.map(\.name))
     }
 
@@ -195,6 +211,7 @@ private final class NodeEmitter: Emitter, @unchecked Sendable {
         try contract.check(packet, on: port)
         packetCount += 1
         latestEnd = max(latestEnd, packet.timestamp + packet.duration)
+        clock?.sourceEmitted(packet.timestamp)
         for consumer in consumers[port] { consumer.inbox.push(.packet(packet), input: consumer.input) }
     }
 

@@ -39,6 +39,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Number of shards when the shard index comes from JOB_COMPLETION_INDEX (Kubernetes indexed Jobs).")
     var shardCount: Int?
 
+    @Flag(help: "Report the input-to-record latency (median and 99th percentile) of each input at exit.")
+    var latency = false
+
     @Flag(name: .shortAndLong, help: "Also log informational messages.")
     var verbose = false
 
@@ -152,6 +155,13 @@ struct RunCommand: ParsableCommand {
         }
         progress.end()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        if latency {
+            for result in results {
+                guard let summary = result.latency else { continue }
+                StandardError.write("emopipe: latency \(result.relativePath.isEmpty ? result.input : result.relativePath): "
+                    + "p50 \(summary.p50Milliseconds) ms, p99 \(summary.p99Milliseconds) ms over \(summary.records) records\n")
+            }
+        }
         let failed = results.filter { $0.status == .failed }
         let interrupted = results.contains { $0.status == .interrupted }
         if results.count > 1 || interrupted || skipped > 0 {

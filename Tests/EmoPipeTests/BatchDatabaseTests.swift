@@ -95,3 +95,14 @@ import Testing
         #expect(throws: ShardError("--shard takes K/N, e.g. 2/8, not '5'")) { try Shard(parsing: "5") }
     }
 }
+
+@Suite struct LatencyTests {
+    /// A run from standard input reports its input-to-record latency at exit.
+    @Test func aPipedRunReportsLatencyPercentiles() throws {
+        let wav = try Data(contentsOf: URL(fileURLWithPath: fixture("speech.wav")))
+        let result = try CLI.run(["run", "Pipelines/audio-basics.yaml", "-", "--latency"], input: wav)
+        #expect(result.status == 0, "\(result.standardError)")
+        let line = try #require(result.errorLines.first { $0.hasPrefix("emopipe: latency stdin: p50 ") })
+        #expect(line.hasSuffix("over \(try jsonLines(result.output).count) records"), "\(line)")
+    }
+}
