@@ -25,6 +25,8 @@ public struct InputResult: Sendable {
     public var mediaSeconds: Double
     /// Input-to-record latency of the run, when any record was written.
     public var latency: LatencySummary?
+    /// Packets shed in real-time mode, per receiving stage id.
+    public var dropped: [String: Int] = [:]
 }
 
 /// Which pipeline a run uses.
@@ -45,9 +47,11 @@ public final class BatchRunner: Sendable {
     private let outputDirectory: String?
     private let logger: Logger
     private let interruption: CancellationFlag
+    private let realtime: Bool
 
     public init(registry: StageRegistry, pipeline: PipelineChoice, jobs: Int, outputDirectory: String?,
-                logger: Logger = Logger(label: "emopipe"), interruption: CancellationFlag = CancellationFlag()) {
+                logger: Logger = Logger(label: "emopipe"), interruption: CancellationFlag = CancellationFlag(), realtime: Bool = false) {
+        self.realtime = realtime
         self.registry = registry
         choice = pipeline
         self.jobs = max(1, jobs)
@@ -114,13 +118,14 @@ public final class BatchRunner: Sendable {
             plan = .standardOutput(tagInputs: tagInputs)
         }
         let runner = GraphRunner(graph: graph, input: input, output: OutputSession(plan: plan, input: input),
-                                 logger: logger, interruption: interruption)
+                                 logger: logger, interruption: interruption, realtime: realtime)
         do {
             let statistics = try runner.run()
             return InputResult(input: input.path, relativePath: input.relativePath, configHash: graph.configHash,
                                status: statistics.interrupted ? .interrupted : .done,
                                error: statistics.interrupted ? "interrupted" : nil, pipeline: graph.name,
-                               seconds: elapsed(), mediaSeconds: statistics.mediaDuration.seconds, latency: statistics.latency)
+                               seconds: elapsed(), mediaSeconds: statistics.mediaDuration.seconds, latency: statistics.latency,
+                               dropped: statistics.dropped)
         } catch {
             return InputResult(input: input.path, relativePath: input.relativePath, configHash: graph.configHash, status: .failed,
                                error: "\(error)", pipeline: graph.name, seconds: elapsed(), mediaSeconds: 0)

@@ -13,6 +13,8 @@ public struct RunStatistics: Sendable, Equatable {
     public var interrupted: Bool
     /// Input-to-record latency (ms) over the records the sinks received: median, 99th percentile, count.
     public var latency: LatencySummary?
+    /// Packets shed by real-time edges, per receiving stage id (empty unless real time).
+    public var dropped: [String: Int] = [:]
 }
 
 /// Percentiles of the input-to-record latency of a run.
@@ -31,6 +33,7 @@ public struct LatencySummary: Sendable, Equatable {
 /// any stage ends the run: sources stop, queues are closed, partial output files are removed.
 public final class GraphRunner: Sendable {
     private let graph: PipelineGraph
+    private let realtime: Bool
     private let input: InputLocation
     private let output: OutputSession
     private let logger: Logger
@@ -39,8 +42,14 @@ public final class GraphRunner: Sendable {
     /// - Parameters:
     ///   - interruption: set from outside (SIGINT) to stop sources; the graph then drains,
     ///     sinks flush, and the statistics say `interrupted`.
+    /// With `realtime`, edges carrying video frames, feature rows or predictions drop the newest
+    /// packet when full instead of blocking their producer, so a slow stage sheds frames rather
+    /// than falling behind a live source; audio and EEG edges still block (their stages need every
+    /// sample to keep time).
     public init(graph: PipelineGraph, input: InputLocation, output: OutputSession,
-                logger: Logger = Logger(label: "emopipe"), interruption: CancellationFlag = CancellationFlag()) {
+                logger: Logger = Logger(label: "emopipe"), interruption: CancellationFlag = CancellationFlag(),
+                realtime: Bool = false) {
+        self.realtime = realtime
         self.graph = graph
         self.input = input
         self.output = output
@@ -54,7 +63,11 @@ public final class GraphRunner: Sendable {
         let nodes = try instantiate()
         let formats = try prepare(nodes)
         let inboxes = graph.nodes.map { node in
-            Inbox(capacities: Array(repeating: node.bufferCapacity, count: node.inputs.count))
+            Inbox(capacities: Array(repeating: node.bufferCapacity, count: node.inputs.count),
+                  droppable: node.inputs.map { endpoint in
+                      guard realtime else { return false }
+                      return [.video, .features, .prediction].contains(formats[endpoint.node][endpoint.port].kind)
+                  })
         }
         let latency = LatencyClock()
         let emitters = graph.nodes.indices.map { index in
@@ -109,8 +122,11 @@ public final class GraphRunner: Sendable {
             emitted[node.id] = emitters[index].packetCount
             if node.descriptor.role == .source { duration = max(duration, emitters[index].latestEnd) }
         }
+        var dropped: [String: Int] = [:]
+        for (index, node) in graph.nodes.enumerated() where inboxes[index].droppedCount > 0 { dropped[node.id] = inboxes[index].droppedCount }
         return RunStatistics(packetsEmitted: emitted, mediaDuration: duration, interrupted: interruption.isCancelled,
-                             latency: latency.summary.map { LatencySummary(p50Milliseconds: $0.p50, p99Milliseconds: $0.p99, records: $0.count) })
+                             latency: latency.summary.map { LatencySummary(p50Milliseconds: $0.p50, p99Milliseconds: $0.p99, records: $0.count) },
+                             dropped: dropped)
     }
 
     /// A stage instance with the context it was prepared in.

@@ -13,10 +13,22 @@ final class Inbox: @unchecked Sendable {
     private let capacities: [Int]
     private var consumerStarved = false
     private var closed = false
+    /// Per input: shed packets instead of waiting when the edge is full (real-time mode).
+    private let droppable: [Bool]
+    /// Packets shed so far.
+    private(set) var dropped = 0
 
-    init(capacities: [Int]) {
+    init(capacities: [Int], droppable: [Bool]? = nil) {
         self.capacities = capacities
+        self.droppable = droppable ?? Array(repeating: false, count: capacities.count)
         merger = TimestampMerger(inputs: capacities.count)
+    }
+
+    /// Packets shed so far (thread-safe).
+    var droppedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return dropped
     }
 
     /// Appends `event` to input `input`, waiting while that edge is full. Returns at once, dropping
@@ -24,6 +36,11 @@ final class Inbox: @unchecked Sendable {
     func push(_ event: StreamEvent, input: Int) {
         condition.lock()
         defer { condition.unlock() }
+        if droppable[input], case .packet = event, !closed, !consumerStarved, merger.queuedCount(input) >= capacities[input] {
+            // Real time: a slow consumer sheds the newest packet rather than holding back the source.
+            dropped += 1
+            return
+        }
         while !closed && !consumerStarved && merger.queuedCount(input) >= capacities[input] {
             condition.wait()
         }

@@ -39,6 +39,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Number of shards when the shard index comes from JOB_COMPLETION_INDEX (Kubernetes indexed Jobs).")
     var shardCount: Int?
 
+    @Flag(help: "Live mode: edges carrying video, features or predictions drop packets when a stage falls behind (counted and reported) instead of holding back the source.")
+    var realtime = false
+
     @Flag(help: "Report the input-to-record latency (median and 99th percentile) of each input at exit.")
     var latency = false
 
@@ -109,7 +112,7 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let runner = BatchRunner(registry: registry, pipeline: choice, jobs: jobs, outputDirectory: output,
-                                 logger: Logger(label: "emopipe"), interruption: interruption)
+                                 logger: Logger(label: "emopipe"), interruption: interruption, realtime: realtime)
         // With -o: the results database, and the inputs it already has as done (resume).
         var database: ResultsDatabase?
         var skipped = 0
@@ -155,6 +158,14 @@ struct RunCommand: ParsableCommand {
         }
         progress.end()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        if realtime {
+            for result in results {
+                let total = result.dropped.values.reduce(0, +)
+                let detail = result.dropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                StandardError.write("emopipe: realtime \(result.relativePath.isEmpty ? result.input : result.relativePath): dropped \(total) packets"
+                    + (detail.isEmpty ? "" : " (\(detail))") + "\n")
+            }
+        }
         if latency {
             for result in results {
                 guard let summary = result.latency else { continue }

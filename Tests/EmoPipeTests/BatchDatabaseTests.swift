@@ -106,3 +106,43 @@ import Testing
         #expect(line.hasSuffix("over \(try jsonLines(result.output).count) records"), "\(line)")
     }
 }
+
+@Suite struct RealtimeTests {
+    /// A deliberately slow plug-in stage (50 ms per row) behind a video source: with --realtime its
+    /// edges shed rows (counted), so the run keeps pace; without it every row arrives.
+    @Test func aSlowStageShedsFramesInRealtimeMode() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            import json, sys, time
+            sys.stdin.readline()
+            print(json.dumps({"columns": ["mad"]}), flush=True)
+            for line in sys.stdin:
+                time.sleep(0.05)
+                print(json.dumps({"values": [json.loads(line)["values"][0]]}), flush=True)
+            """.write(toFile: folder + "/slow.py", atomically: true, encoding: .utf8)
+        try """
+            version: 1
+            stages:
+              - id: media
+                use: source.media
+              - id: motion
+                use: video.motion
+                in: media.video
+              - id: slow
+                use: exec
+                in: motion
+                buffer: 4
+                with: {command: python3 \(folder)/slow.py}
+            """.write(toFile: folder + "/slow.yaml", atomically: true, encoding: .utf8)
+        let live = try CLI.run(["run", folder + "/slow.yaml", fixture("clip.mp4"), "--realtime"])
+        #expect(live.status == 0, "\(live.standardError)")
+        let line = try #require(live.errorLines.first { $0.hasPrefix("emopipe: realtime clip.mp4: dropped ") })
+        let dropped = Int(line.split(separator: " ")[4]) ?? 0
+        let rows = try jsonLines(live.output).count
+        #expect(dropped > 20, "\(line)")
+        #expect(rows < 74 && rows > 0)
+        let blocking = try CLI.run(["run", folder + "/slow.yaml", fixture("clip.mp4")])
+        #expect(try jsonLines(blocking.output).count == 74, "without --realtime every frame after the first gets its row")
+    }
+}
