@@ -146,3 +146,37 @@ import Testing
         #expect(try jsonLines(blocking.output).count == 74, "without --realtime every frame after the first gets its row")
     }
 }
+
+@Suite struct LivePipeTests {
+    /// `ffmpeg -re` plays a 3 s clip into a pipe: records come out while it plays (the first well
+    /// before the end), and the p99 latency is reported.
+    @Test func recordsArriveWhileAPacedClipPlays() throws {
+        let binary = try CLI.binaryPath()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "ffmpeg -nostdin -loglevel error -re -i '\(fixture("face.mp4"))' -an -f nut - | '\(binary)' run Pipelines/face-affect.yaml - --latency"]
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let started = Date()
+        try process.run()
+        var firstRecord: TimeInterval?
+        var text = Data()
+        while true {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            if firstRecord == nil { firstRecord = Date().timeIntervalSince(started) }
+            text.append(chunk)
+        }
+        process.waitUntilExit()
+        let total = Date().timeIntervalSince(started)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        let first = try #require(firstRecord)
+        #expect(total >= 2.9, "the clip plays in real time (\(total) s)")
+        #expect(first < total - 1, "first record after \(first) s of a \(total) s run")
+        #expect(stderr.contains("emopipe: latency stdin: p50 ") && stderr.contains(" p99 "), "\(stderr)")
+        #expect(try jsonLines(String(decoding: text, as: UTF8.self)).count == 76)
+    }
+}
