@@ -4,15 +4,8 @@
 # CPU samples in the fusion stages (EmoPipeFusion: estimates, fusion, A/H, recording record), by perf.
 # Writes Benchmarks/results/<date>-affect.md. Environment: RUNS (default 3), BENCHMEDIA.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MEDIA="${BENCHMEDIA:-/tmp/benchmedia}"
-RUNS="${RUNS:-3}"
-cd "$ROOT"
-EMO="$ROOT/.build/release/emopipe"
-[[ -x "$EMO" ]] || swift build -c release >&2
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 V="$MEDIA/video.mp4"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$tmp/affect.json" \
   -n emopipe_av_affect "$EMO run Pipelines/av-affect.yaml $V -o $tmp/out" >&2
 rss=$(/usr/bin/time -f %M "$EMO" run Pipelines/av-affect.yaml "$V" -o "$tmp/rss" 2>&1 >/dev/null | tail -1)

@@ -4,15 +4,8 @@
 # default video pipeline, which already spreads one input over both cores). Writes
 # Benchmarks/results/<date>-batch.md. Environment: RUNS (default 3), BENCHMEDIA.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MEDIA="${BENCHMEDIA:-/tmp/benchmedia}"
-RUNS="${RUNS:-3}"
-cd "$ROOT"
-EMO="$ROOT/.build/release/emopipe"
-[[ -x "$EMO" ]] || swift build -c release >&2
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 B="$MEDIA/batch"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$tmp/batch.json" \
   -n basics_jobs1 "$EMO run Pipelines/av-basics.yaml $B -o $tmp/b1 --jobs 1 --force" \
   -n basics_jobs2 "$EMO run Pipelines/av-basics.yaml $B -o $tmp/b2 --jobs 2 --force" \

@@ -8,17 +8,8 @@
 # Quality: NME of the tracked landmarks against detection on every frame, for both.
 # Writes Benchmarks/results/<date>-face.md. Environment: RUNS (default 3), BENCHMEDIA, PEERVENV, SHARED.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${SHARED:-$ROOT/../shared}"
-MEDIA="${BENCHMEDIA:-/tmp/benchmedia}"
-RUNS="${RUNS:-3}"
-PY="${PEERVENV:-/tmp/peervenv}/bin/python"
-cd "$ROOT"
-EMO="$ROOT/.build/release/emopipe"
-[[ -x "$EMO" ]] || swift build -c release >&2
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 V="$MEDIA/video.mp4"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$tmp/face.json" \
   -n emopipe_face "$EMO run Benchmarks/face.yaml $V" \
   -n emopipe_face_1core "taskset -c 0 $EMO run Benchmarks/face.yaml $V" \

@@ -5,16 +5,8 @@
 #   emopipe Benchmarks/pitch.yaml     vs librosa.pyin                (its first 60 s)
 # Writes Benchmarks/results/<date>-voice.md. Environment: RUNS (default 3), BENCHMEDIA, PEERVENV.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MEDIA="${BENCHMEDIA:-/tmp/benchmedia}"
-RUNS="${RUNS:-3}"
-PY="${PEERVENV:-/tmp/peervenv}/bin/python"
-cd "$ROOT"
-EMO="$ROOT/.build/release/emopipe"
-[[ -x "$EMO" ]] || swift build -c release >&2
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SPEECH="$MEDIA/speech.wav"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 EXCERPT="$tmp/speech-60s.wav"
 ffmpeg -nostdin -loglevel error -i "$SPEECH" -t 60 -c copy "$EXCERPT"
 one="taskset -c 0"

@@ -86,3 +86,18 @@ import Testing
         #expect(correct == 40)
     }
 }
+
+@Suite struct EmbeddedModelFileTests {
+    /// The compiled-in models are the files in Models/ (scripts/embed-models.sh).
+    @Test func theEmbeddedModelsAreTheModelFiles() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Models")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+        #expect(Set(files.map { String($0.dropLast(5)) }) == Set(EmbeddedModelFiles.files.keys), "run scripts/embed-models.sh")
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            #expect(EmbeddedModelFiles.files[String(file.dropLast(5))] == text.trimmingCharacters(in: .newlines),
+                    "\(file) changed: run scripts/embed-models.sh")
+        }
+    }
+}
