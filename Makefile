@@ -12,7 +12,7 @@ release: deps
 	swift build -c release
 
 demo: release
-	.build/release/emopipe run Pipelines/av-basics.yaml Fixtures/clip.mp4
+	.build/release/emopipe run Pipelines/av-affect.yaml Fixtures/face.mp4
 
 test: deps
 	swift build
