@@ -41,6 +41,7 @@ public final class AmbivalenceStage: Stage {
     private let discordWindow: Timestamp
     private var gaps = Deque<(time: Timestamp, gap: Double, pair: String)>()
     private var columns: [CueColumns] = []
+    private var pending = Deque<(Packet, Prediction)>()
     // Latest face and voice state.
     private var gaze = 0.0, shake = 0.0, lipPress = 0.0, browLower = 0.0
     private var faceSeen: Timestamp?
@@ -73,17 +74,27 @@ public final class AmbivalenceStage: Stage {
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        // A frame is scored once every input has passed its time, so cue rows stamped at the same
+        // time (which arrive after it: ties go to the lower input) count for it.
+        try scorePending(before: packet.timestamp, output: output)
         switch packet.payload {
         case .features(let row) where input > 0:
             absorb(row, columns: columns[input - 1], at: packet.timestamp)
         case .prediction(let affect) where input == 0:
-            try output.emit(.prediction(score(affect, at: packet.timestamp)), at: packet.timestamp, duration: packet.duration)
+            pending.append((packet, affect))
         default:
             break
         }
     }
 
-    public func finish(output: Emitter) throws {}
+    public func finish(output: Emitter) throws { try scorePending(before: nil, output: output) }
+
+    private func scorePending(before time: Timestamp?, output: Emitter) throws {
+        while let (packet, affect) = pending.first, time.map({ packet.timestamp < $0 }) ?? true {
+            pending.removeFirst()
+            try output.emit(.prediction(score(affect, at: packet.timestamp)), at: packet.timestamp, duration: packet.duration)
+        }
+    }
 
     private func absorb(_ row: FeatureRow, columns c: CueColumns, at time: Timestamp) {
         func value(_ index: Int?) -> Double? {

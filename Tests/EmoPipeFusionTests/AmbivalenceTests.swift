@@ -28,6 +28,7 @@ import Testing
         for packet in affect {
             for result in try ah.push(packet) { if case .prediction(let p) = result.payload { out.append(p) } }
         }
+        for result in try ah.finish() { if case .prediction(let p) = result.payload { out.append(p) } }
         return out
     }
 
