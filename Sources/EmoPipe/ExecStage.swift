@@ -176,22 +176,26 @@ final class LineReader {
 final class ErrorTail: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
+    private let ended = DispatchSemaphore(value: 0)
 
     func follow(_ handle: FileHandle) {
         DispatchQueue.global(qos: .utility).async { [self] in
             while true {
                 let chunk = handle.availableData
-                if chunk.isEmpty { return }
+                if chunk.isEmpty { break }
                 lock.withLock {
                     data.append(chunk)
                     if data.count > 8192 { data = data.suffix(4096) }
                 }
             }
+            ended.signal()
         }
     }
 
+    /// What the program wrote; after it exited, everything up to its end (waits up to 0.5 s for
+    /// the reader to reach the end of the pipe).
     var text: String {
-        usleep(20_000)  // let the reader catch the last words of a program that just exited
+        if ended.wait(timeout: .now() + 0.5) == .success { ended.signal() }
         return lock.withLock { String(decoding: data, as: UTF8.self) }
     }
 }

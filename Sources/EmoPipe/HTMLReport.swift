@@ -83,11 +83,16 @@ public enum HTMLReport {
             svg += String(format: "<rect x=\"%.1f\" y=\"8\" width=\"%.1f\" height=\"200\" fill=\"#c62828\" opacity=\"0.12\"/>\n",
                           x(segment[0]), max(1, x(segment[1]) - x(segment[0])))
         }
-        // Emotion band.
-        for (index, frame) in frames.enumerated() {
-            let next = index + 1 < frames.count ? frames[index + 1].time : frame.time + (frame.time - (index > 0 ? frames[index - 1].time : frame.time))
-            let colour = frame.emotion.flatMap { emotionColours[$0] } ?? "#ffffff"
-            svg += String(format: "<rect x=\"%.1f\" y=\"8\" width=\"%.2f\" height=\"10\" fill=\"%@\"/>", x(frame.time), max(0.5, x(next) - x(frame.time)), colour)
+        // Emotion band: one rectangle per run of frames with the same top emotion.
+        var start = 0
+        while start < frames.count {
+            var end = start
+            while end + 1 < frames.count, frames[end + 1].emotion == frames[start].emotion { end += 1 }
+            let until = end + 1 < frames.count ? frames[end + 1].time : last
+            let colour = frames[start].emotion.flatMap { emotionColours[$0] } ?? "#ffffff"
+            svg += String(format: "<rect x=\"%.1f\" y=\"8\" width=\"%.2f\" height=\"10\" fill=\"%@\"/>",
+                          x(frames[start].time), max(0.5, x(until) - x(frames[start].time)), colour)
+            start = end + 1
         }
         svg += "\n<line x1=\"\(left)\" x2=\"\(width - 10)\" y1=\"73\" y2=\"73\" stroke=\"#bbb\"/>"
         svg += "<text x=\"4\" y=\"32\" font-size=\"10\">+1</text><text x=\"4\" y=\"76\" font-size=\"10\">0</text><text x=\"4\" y=\"122\" font-size=\"10\">-1</text>"

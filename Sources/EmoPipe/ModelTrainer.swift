@@ -90,11 +90,12 @@ public struct ModelTrainer {
         return (names, rows, errors)
     }
 
+    private static let fieldPattern = try! NSRegularExpression(pattern: #""((?:[^"\\]|\\.)*)":(-?[0-9][0-9.eE+-]*|null)(?=[,}])"#)
+
     /// The numeric (or null) fields of one JSON-lines record, in order.
     static func numericFields(_ line: String) -> [(String, Double)] {
         var fields: [(String, Double)] = []
-        let pattern = try! NSRegularExpression(pattern: #""((?:[^"\\]|\\.)*)":(-?[0-9][0-9.eE+-]*|null)(?=[,}])"#)
-        for match in pattern.matches(in: line, range: NSRange(line.startIndex..., in: line)) {
+        for match in fieldPattern.matches(in: line, range: NSRange(line.startIndex..., in: line)) {
             let name = String(line[Range(match.range(at: 1), in: line)!])
             let value = String(line[Range(match.range(at: 2), in: line)!])
             fields.append((name, Double(value) ?? .nan))

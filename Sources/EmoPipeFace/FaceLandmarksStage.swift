@@ -168,11 +168,15 @@ public final class FaceLandmarksStage: Stage {
         let detect = { [inlineDetector, threshold] in try inlineDetector!.detect(frame.image, scale: scale, threshold: threshold) }
         let faces: [TrackedFace]
         do {
-            let plan = searchPlan(frame: frame.index, width: frame.image.width, height: frame.image.height)
-            let inline = { [inlineDetector, threshold] in
-                try inlineDetector!.detect(frame.image, region: plan.region, scale: plan.scale, threshold: threshold)
+            var boxes: [FaceBox]?
+            if isKey {
+                if let job = frame.detection {
+                    boxes = try job.wait()
+                } else {
+                    let plan = searchPlan(frame: frame.index, width: frame.image.width, height: frame.image.height)
+                    boxes = try inlineDetector!.detect(frame.image, region: plan.region, scale: plan.scale, threshold: threshold)
+                }
             }
-            let boxes = isKey ? try frame.detection?.wait() ?? inline() : nil
             faces = try tracker!.update(frame.image, detections: boxes, redetect: detect)
             trackedBoxes = tracker!.boxes
         } catch let error as FaceModelError {
