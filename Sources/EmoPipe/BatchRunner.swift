@@ -27,6 +27,10 @@ public struct InputResult: Sendable {
     public var latency: LatencySummary?
     /// Packets shed in real-time mode, per receiving stage id.
     public var dropped: [String: Int] = [:]
+    /// The input's subject, when known (subject calibration), else empty.
+    public var subject: String = ""
+    /// `none`, `subject`, or `partial: KEY, ...` (`RecordingSummary.calibration`).
+    public var calibration: String = "none"
 }
 
 /// Which pipeline a run uses.
@@ -48,10 +52,15 @@ public final class BatchRunner: Sendable {
     private let logger: Logger
     private let interruption: CancellationFlag
     private let realtime: Bool
+    private let discardOutputs: Bool
 
+    /// - Parameter discardOutputs: write nothing (a calibration pass, which keeps only what the
+    ///   stages gather).
     public init(registry: StageRegistry, pipeline: PipelineChoice, jobs: Int, outputDirectory: String?,
-                logger: Logger = Logger(label: "emopipe"), interruption: CancellationFlag = CancellationFlag(), realtime: Bool = false) {
+                logger: Logger = Logger(label: "emopipe"), interruption: CancellationFlag = CancellationFlag(), realtime: Bool = false,
+                discardOutputs: Bool = false) {
         self.realtime = realtime
+        self.discardOutputs = discardOutputs
         self.registry = registry
         choice = pipeline
         self.jobs = max(1, jobs)
@@ -61,15 +70,18 @@ public final class BatchRunner: Sendable {
     }
 
     /// Runs every item; `completed` is called (from a worker thread) as each one ends.
-    public func run(_ items: [InputItem], memory: MemoryOutput? = nil,
+    /// `calibrations`, when given, holds each item's subject calibration (in item order).
+    public func run(_ items: [InputItem], memory: MemoryOutput? = nil, calibrations: [Calibration] = [],
                     completed: @escaping @Sendable (InputResult) -> Void = { _ in }) -> [InputResult] {
+        precondition(calibrations.isEmpty || calibrations.count == items.count, "one calibration per item")
         let results = ResultSlots(count: items.count)
         let tagInputs = items.count > 1
         let group = DispatchGroup()
         for worker in 0..<min(jobs, max(1, items.count)) {
             DispatchQueue(label: "emopipe.job\(worker)").async(group: group) { [self] in
                 while let index = results.claimNext() {
-                    let result = runOne(items[index], tagInputs: tagInputs, memory: memory)
+                    let result = runOne(items[index], tagInputs: tagInputs, memory: memory,
+                                        calibration: calibrations.isEmpty ? .none : calibrations[index])
                     results.store(result, at: index)
                     completed(result)
                 }
@@ -90,7 +102,16 @@ public final class BatchRunner: Sendable {
         }
     }
 
-    private func runOne(_ item: InputItem, tagInputs: Bool, memory: MemoryOutput?) -> InputResult {
+    private func runOne(_ item: InputItem, tagInputs: Bool, memory: MemoryOutput?, calibration: Calibration) -> InputResult {
+        var result = execute(item, tagInputs: tagInputs, memory: memory, calibration: calibration)
+        if let profile = calibration.profile {
+            result.subject = profile.subject
+            result.calibration = profile.omitted.isEmpty ? "subject" : "partial: " + profile.omitted.keys.sorted().joined(separator: ", ")
+        }
+        return result
+    }
+
+    private func execute(_ item: InputItem, tagInputs: Bool, memory: MemoryOutput?, calibration: Calibration) -> InputResult {
         let start = DispatchTime.now()
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
         guard case .input(let input) = item else {
@@ -110,7 +131,9 @@ public final class BatchRunner: Sendable {
                                seconds: elapsed(), mediaSeconds: 0)
         }
         let plan: OutputPlan
-        if let memory {
+        if discardOutputs {
+            plan = .discard
+        } else if let memory {
             plan = .memory(memory)
         } else if let outputDirectory {
             plan = .directory(outputDirectory)
@@ -118,16 +141,17 @@ public final class BatchRunner: Sendable {
             plan = .standardOutput(tagInputs: tagInputs)
         }
         let runner = GraphRunner(graph: graph, input: input, output: OutputSession(plan: plan, input: input),
-                                 logger: logger, interruption: interruption, realtime: realtime)
+                                 logger: logger, interruption: interruption, realtime: realtime, calibration: calibration)
+        let configHash = calibration.configHash(graph.configHash)
         do {
             let statistics = try runner.run()
-            return InputResult(input: input.path, relativePath: input.relativePath, configHash: graph.configHash,
+            return InputResult(input: input.path, relativePath: input.relativePath, configHash: configHash,
                                status: statistics.interrupted ? .interrupted : .done,
                                error: statistics.interrupted ? "interrupted" : nil, pipeline: graph.name,
                                seconds: elapsed(), mediaSeconds: statistics.mediaDuration.seconds, latency: statistics.latency,
                                dropped: statistics.dropped)
         } catch {
-            return InputResult(input: input.path, relativePath: input.relativePath, configHash: graph.configHash, status: .failed,
+            return InputResult(input: input.path, relativePath: input.relativePath, configHash: configHash, status: .failed,
                                error: "\(error)", pipeline: graph.name, seconds: elapsed(), mediaSeconds: 0)
         }
     }

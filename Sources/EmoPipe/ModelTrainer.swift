@@ -7,23 +7,39 @@ import Foundation
 /// stream, e.g. the eGeMAPS functionals over the whole input), standardises, and fits a
 /// class-weighted multinomial logistic regression. Grouped cross-validation (leave one speaker or
 /// subject out) scores it first: UAR over the classes, and binary arousal accuracy.
+///
+/// When every recording's subject is known, the model is trained calibrated: each feature is
+/// z-scored within its subject before fitting (as a calibrated run z-scores against the
+/// subject's profile), the model file says `calibrated: true`, and the cross-validation is run
+/// both ways, with and without the per-subject step, and both scores are recorded.
 public struct ModelTrainer {
     /// One labelled recording.
     public struct Example: Sendable {
         public var path: String
         public var label: String
+        /// The cross-validation group (held out together).
         public var group: String
-        public init(path: String, label: String, group: String) {
+        /// Who it records, when known: then features are calibrated per subject.
+        public var subject: String?
+        public init(path: String, label: String, group: String, subject: String? = nil) {
             self.path = path
             self.label = label
             self.group = group
+            self.subject = subject
         }
     }
 
+    /// A row for fitting: features, label, cross-validation group and subject.
+    typealias Labelled = (row: [Double], label: String, group: String, subject: String)
+
     public struct Report: Sendable {
         public var model: AffectModel
+        /// Cross-validation of the model as trained (calibrated when subjects are known).
         public var crossValidation: ClassificationMetrics?
         public var arousalAccuracy: Double?
+        /// With subjects known: the same cross-validation without the per-subject step.
+        public var uncalibratedCrossValidation: ClassificationMetrics?
+        public var uncalibratedArousalAccuracy: Double?
         public var failed: [String]
     }
 
@@ -32,26 +48,23 @@ public struct ModelTrainer {
     public var stream: String
     public var jobs: Int
     public var l2: Double
-    /// Z-score every feature within each group (speaker, subject) before fitting, and mark the
-    /// model to do the same per input at run time (`input_normalisation: running`): estimates
-    /// relative to the person's own baseline, which carry over to new people and corpora.
-    public var perGroupNormalisation: Bool
 
-    public init(registry: StageRegistry, graph: PipelineGraph, stream: String, jobs: Int, l2: Double = 0.01,
-                perGroupNormalisation: Bool = false) {
+    public init(registry: StageRegistry, graph: PipelineGraph, stream: String, jobs: Int, l2: Double = 0.01) {
         self.registry = registry
         self.graph = graph
         self.stream = stream
         self.jobs = jobs
         self.l2 = l2
-        self.perGroupNormalisation = perGroupNormalisation
     }
 
-    /// Rows z-scored within their group (population SD; a constant feature becomes 0).
-    static func normaliseWithinGroups(_ rows: [(row: [Double], label: String, group: String)]) -> [(row: [Double], label: String, group: String)] {
+    /// Whether `examples` train a calibrated model: every one has a subject.
+    static func calibrated(_ examples: [Example]) -> Bool { !examples.isEmpty && examples.allSatisfy { $0.subject != nil } }
+
+    /// Rows z-scored within their subject (population SD; a constant feature becomes 0).
+    static func normaliseWithinSubjects(_ rows: [Labelled]) -> [Labelled] {
         var result = rows
-        for group in Set(rows.map(\.group)) {
-            let members = rows.indices.filter { rows[$0].group == group }
+        for subject in Set(rows.map(\.subject)) {
+            let members = rows.indices.filter { rows[$0].subject == subject }
             let standardiser = Standardiser(fitting: members.map { rows[$0].row })
             for index in members { result[index].row = standardiser.apply(rows[index].row) }
         }
@@ -106,13 +119,14 @@ public struct ModelTrainer {
     /// Trains on `examples`: cross-validates by group (when there are several), then fits on all.
     public func train(_ examples: [Example], name: String, modality: Modality, data: String, classes requested: [String]? = nil) throws -> Report {
         let (names, extracted, errors) = try extract(examples)
-        var usable: [(row: [Double], label: String, group: String)] = []
+        let calibrated = Self.calibrated(examples)
+        var raw: [Labelled] = []
         for (example, row) in zip(examples, extracted) {
             guard let row else { continue }
             guard row.allSatisfy(\.isFinite) else { continue }
-            usable.append((row, example.label, example.group))
+            raw.append((row, example.label, example.group, example.subject ?? ""))
         }
-        if perGroupNormalisation { usable = Self.normaliseWithinGroups(usable) }
+        let usable = calibrated ? Self.normaliseWithinSubjects(raw) : raw
         let classes = requested ?? EmotionCategory.allCases.map(\.rawValue).filter { c in usable.contains { $0.label == c } }
         for label in Set(usable.map(\.label)) where !classes.contains(label) {
             throw StageError("label '\(label)' is not one of the classes (" + classes.joined(separator: ", ") + "); map it with --map")
@@ -120,61 +134,68 @@ public struct ModelTrainer {
         guard usable.count >= 2 * classes.count else {
             throw StageError("only \(usable.count) usable recordings for \(classes.count) classes" + (errors.isEmpty ? "" : "; first error: \(errors[0])"))
         }
-        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        // Leave-one-group-out cross-validation.
         let groups = Array(Set(usable.map(\.group))).sorted()
-        var metrics: ClassificationMetrics?
-        var arousal: Double?
-        var temperature = 1.0
-        if groups.count > 1 {
-            var truth: [String] = [], predicted: [String] = [], arousalHits = 0
-            var heldOut: [(logits: [Double], label: Int)] = []
-            for group in groups {
-                let train = usable.filter { $0.group != group }, test = usable.filter { $0.group == group }
-                let fitted = fit(train.map(\.row), train.map { index[$0.label]! }, classes: classes.count)
-                for example in test {
-                    let x = fitted.standardiser.apply(example.row)
-                    heldOut.append(((0..<classes.count).map { k in zip(fitted.model.coefficients[k], x).reduce(fitted.model.intercepts[k]) { $0 + $1.0 * $1.1 } },
-                                    index[example.label]!))
-                    let p = fitted.model.probabilities(x)
-                    let best = p.indices.max { p[$0] < p[$1] }!
-                    truth.append(example.label)
-                    predicted.append(classes[best])
-                    if Self.highArousal(probabilities: p, classes: classes) == Self.highArousal(label: example.label) { arousalHits += 1 }
-                }
-            }
-            metrics = ClassificationMetrics(truth: truth, predicted: predicted, classes: classes)
-            arousal = Double(arousalHits) / Double(truth.count)
-            temperature = Self.calibratedTemperature(heldOut)
-        }
-        var final = fit(usable.map(\.row), usable.map { index[$0.label]! }, classes: classes.count)
+        let validation = crossValidate(usable, classes: classes)
+        let uncalibrated = calibrated ? crossValidate(raw, classes: classes) : nil
+        let temperature = validation.map { Self.calibratedTemperature($0.heldOut) } ?? 1
+        var final = fit(usable.map(\.row), usable.map { classes.firstIndex(of: $0.label)! }, classes: classes.count)
         // Temperature scaling (Guo et al. 2017): divide the logits by the temperature that minimises
         // the held-out log loss, so the probabilities (and the confidence fusion uses) are not
         // overconfident on speakers the model has not heard. The predicted classes do not change.
         final.model.coefficients = final.model.coefficients.map { $0.map { $0 / temperature } }
         final.model.intercepts = final.model.intercepts.map { $0 / temperature }
         var scores: [String: Double] = [:]
-        if let metrics {
-            scores["cv_uar"] = metrics.unweightedAverageRecall
-            scores["cv_accuracy"] = metrics.accuracy
-            scores["cv_macro_f1"] = metrics.macroF1
+        for (suffix, result) in [("", validation), ("_uncalibrated", uncalibrated)] {
+            guard let result else { continue }
+            scores["cv_uar" + suffix] = result.metrics.unweightedAverageRecall
+            scores["cv_accuracy" + suffix] = result.metrics.accuracy
+            scores["cv_macro_f1" + suffix] = result.metrics.macroF1
+            scores["cv_binary_arousal_accuracy" + suffix] = result.arousal
         }
-        if let arousal { scores["cv_binary_arousal_accuracy"] = arousal }
         scores["temperature"] = temperature
         let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
+        let subjects = Set(usable.map(\.subject)).count
         let model = AffectModel(
             name: name, modality: modality, features: names, mean: final.standardiser.mean, scale: final.standardiser.scale,
-            inputNormalisation: perGroupNormalisation ? "running" : "none", classes: classes,
+            inputNormalisation: calibrated ? "running" : "none", classes: classes,
             classifier: classes.indices.map { AffectModel.Linear(coefficients: final.model.coefficients[$0], intercept: final.model.intercepts[$0]) },
-            weight: 1, calibrated: false,
+            weight: 1, calibrated: calibrated,
             provenance: AffectModel.Provenance(
                 data: data, date: String(date),
                 method: "multinomial logistic regression (L2 \(l2), balanced class weights) on standardised '\(stream)' features of pipeline '\(graph.name)'"
-                    + (perGroupNormalisation ? ", each feature first z-scored within its group (speaker/subject; at run time: against the input's running mean and SD)" : "")
-                    + "; cross-validation leaves one group out (\(groups.count) groups); logits divided by the temperature that minimised held-out log loss",
+                    + (calibrated ? ", each feature first z-scored within its subject (\(subjects) subjects; at run time: against the subject's profile, or the input's running mean and SD without one)" : "")
+                    + "; cross-validation leaves one group out (\(groups.count) groups)"
+                    + (calibrated ? ", with the per-subject step (cv_*) and without it (cv_*_uncalibrated)" : "")
+                    + "; logits divided by the temperature that minimised held-out log loss",
                 scores: scores,
                 notes: "\(usable.count) recordings used of \(examples.count); binary arousal: high for anger, disgust, fear, happiness, surprise, low for neutral and sadness (EmotionSpace arousal >= 0.25), predicted from the probability-weighted arousal"))
-        return Report(model: model, crossValidation: metrics, arousalAccuracy: arousal, failed: errors)
+        return Report(model: model, crossValidation: validation?.metrics, arousalAccuracy: validation?.arousal,
+                      uncalibratedCrossValidation: uncalibrated?.metrics, uncalibratedArousalAccuracy: uncalibrated?.arousal, failed: errors)
+    }
+
+    /// Leave-one-group-out cross-validation of the classifier on `rows` (nil with one group):
+    /// the metrics, the binary arousal accuracy, and the held-out logits for temperature scaling.
+    func crossValidate(_ rows: [Labelled], classes: [String]) -> (metrics: ClassificationMetrics, arousal: Double, heldOut: [(logits: [Double], label: Int)])? {
+        let groups = Array(Set(rows.map(\.group))).sorted()
+        guard groups.count > 1 else { return nil }
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        var truth: [String] = [], predicted: [String] = [], arousalHits = 0
+        var heldOut: [(logits: [Double], label: Int)] = []
+        for group in groups {
+            let train = rows.filter { $0.group != group }, test = rows.filter { $0.group == group }
+            let fitted = fit(train.map(\.row), train.map { index[$0.label]! }, classes: classes.count)
+            for example in test {
+                let x = fitted.standardiser.apply(example.row)
+                heldOut.append(((0..<classes.count).map { k in zip(fitted.model.coefficients[k], x).reduce(fitted.model.intercepts[k]) { $0 + $1.0 * $1.1 } },
+                                index[example.label]!))
+                let p = fitted.model.probabilities(x)
+                let best = p.indices.max { p[$0] < p[$1] }!
+                truth.append(example.label)
+                predicted.append(classes[best])
+                if Self.highArousal(probabilities: p, classes: classes) == Self.highArousal(label: example.label) { arousalHits += 1 }
+            }
+        }
+        return (ClassificationMetrics(truth: truth, predicted: predicted, classes: classes), Double(arousalHits) / Double(truth.count), heldOut)
     }
 
     /// The temperature in 1...20 that minimises the mean negative log-likelihood of held-out logits.
@@ -203,18 +224,19 @@ public struct ModelTrainer {
     public func trainRegression(_ examples: [Example], target: String, name: String, modality: Modality, data: String,
                                 lambda: Double = 10) throws -> (model: AffectModel, pearson: Double?, rmse: Double?, failed: [String]) {
         let (names, extracted, errors) = try extract(examples)
-        var usable: [(row: [Double], label: String, group: String)] = []
+        let calibrated = Self.calibrated(examples)
+        var usable: [Labelled] = []
         for (example, row) in zip(examples, extracted) {
             guard let row, row.allSatisfy(\.isFinite) else { continue }
             guard let value = Double(example.label), (-1...1).contains(value) else {
                 throw StageError("\(example.path): label '\(example.label)' is not a number in [-1, 1] (--target \(target))")
             }
-            usable.append((row, example.label, example.group))
+            usable.append((row, example.label, example.group, example.subject ?? ""))
         }
-        if perGroupNormalisation { usable = Self.normaliseWithinGroups(usable) }
+        if calibrated { usable = Self.normaliseWithinSubjects(usable) }
         guard usable.count >= 5 else { throw StageError("only \(usable.count) usable recordings") }
         func transformed(_ label: String) -> Double { atanh(max(-0.99, min(0.99, Double(label)!))) }
-        func fitRidge(_ rows: [(row: [Double], label: String, group: String)]) -> (Standardiser, RidgeRegression) {
+        func fitRidge(_ rows: [Labelled]) -> (Standardiser, RidgeRegression) {
             let standardiser = Standardiser(fitting: rows.map(\.row))
             return (standardiser, RidgeRegression.fit(x: rows.map { standardiser.apply($0.row) }, y: rows.map { transformed($0.label) }, lambda: lambda))
         }
@@ -242,11 +264,12 @@ public struct ModelTrainer {
         let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
         let model = AffectModel(
             name: name, modality: modality, features: names, mean: standardiser.mean, scale: standardiser.scale,
-            inputNormalisation: perGroupNormalisation ? "running" : "none", classes: [], classifier: [],
-            regression: [target: AffectModel.Linear(coefficients: ridge.coefficients, intercept: ridge.intercept)],
+            inputNormalisation: calibrated ? "running" : "none", classes: [], classifier: [],
+            regression: [target: AffectModel.Linear(coefficients: ridge.coefficients, intercept: ridge.intercept)], calibrated: calibrated,
             provenance: AffectModel.Provenance(
                 data: data, date: String(date),
-                method: "ridge regression (lambda \(lambda)) of atanh(\(target)) on standardised '\(stream)' features of pipeline '\(graph.name)'; leave-one-group-out cross-validation (\(groups.count) groups)",
+                method: "ridge regression (lambda \(lambda)) of atanh(\(target)) on standardised '\(stream)' features of pipeline '\(graph.name)'"
+                    + (calibrated ? ", each feature first z-scored within its subject" : "") + "; leave-one-group-out cross-validation (\(groups.count) groups)",
                 scores: scores, notes: "\(usable.count) recordings used of \(examples.count)"))
         return (model, pearson, rmse, errors)
     }

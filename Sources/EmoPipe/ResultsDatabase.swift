@@ -2,7 +2,7 @@ import CSQLite
 import Foundation
 
 /// The results database of a batch run (SQLite): one row per input with its status, error,
-/// timings, recording-level result and the configuration hash it ran with. A rerun skips the
+/// timings, recording-level result, subject and calibration, and the configuration hash it ran with. A rerun skips the
 /// inputs already done with the same configuration (resume); `emopipe merge` joins the
 /// databases of several shards.
 public final class ResultsDatabase: @unchecked Sendable {
@@ -19,9 +19,16 @@ public final class ResultsDatabase: @unchecked Sendable {
         /// The recording record (JSON), when the pipeline writes one.
         public var recording: String?
         public var finishedAt: String
+        /// The input's subject (subject calibration), when known.
+        public var subject: String?
+        /// `none`, `subject` or `partial: KEY, ...` (`RecordingSummary.calibration`).
+        public var calibration: String?
 
         public init(input: String, status: String, error: String?, pipeline: String, configHash: String, version: String,
-                    seconds: Double, mediaSeconds: Double, recording: String?, finishedAt: String) {
+                    seconds: Double, mediaSeconds: Double, recording: String?, finishedAt: String, subject: String? = nil,
+                    calibration: String? = nil) {
+            self.subject = subject
+            self.calibration = calibration
             self.input = input
             self.status = status
             self.error = error
@@ -53,8 +60,27 @@ public final class ResultsDatabase: @unchecked Sendable {
             PRAGMA synchronous=NORMAL;
             CREATE TABLE IF NOT EXISTS results (
                 input TEXT PRIMARY KEY, status TEXT NOT NULL, error TEXT, pipeline TEXT NOT NULL, config_hash TEXT NOT NULL,
-                version TEXT NOT NULL, seconds REAL NOT NULL, media_seconds REAL NOT NULL, recording TEXT, finished_at TEXT NOT NULL);
+                version TEXT NOT NULL, seconds REAL NOT NULL, media_seconds REAL NOT NULL, recording TEXT, finished_at TEXT NOT NULL,
+                subject TEXT, calibration TEXT);
             """)
+        // Databases written before subjects were recorded gain the two columns.
+        let existing = try columnNames()
+        for column in ["subject", "calibration"] where !existing.contains(column) {
+            try execute("ALTER TABLE results ADD COLUMN \(column) TEXT")
+        }
+    }
+
+    private static let columns = "input, status, error, pipeline, config_hash, version, seconds, media_seconds, recording, finished_at, subject, calibration"
+
+    private func columnNames() throws -> Set<String> {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, "PRAGMA table_info(results)", -1, &statement, nil) == SQLITE_OK else {
+            throw DatabaseError("\(path): not an EmoPipe results database")
+        }
+        defer { sqlite3_finalize(statement) }
+        var names: Set<String> = []
+        while sqlite3_step(statement) == SQLITE_ROW { names.insert(String(cString: sqlite3_column_text(statement, 1))) }
+        return names
     }
 
     deinit { sqlite3_close(handle) }
@@ -72,7 +98,7 @@ public final class ResultsDatabase: @unchecked Sendable {
     public func record(_ row: Row) throws {
         try lock.withLock {
             var statement: OpaquePointer?
-            let sql = "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?)"
+            let sql = "INSERT OR REPLACE INTO results (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
             guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw DatabaseError("\(path): cannot prepare") }
             defer { sqlite3_finalize(statement) }
             let transient = emopipe_sqlite_transient()
@@ -89,6 +115,8 @@ public final class ResultsDatabase: @unchecked Sendable {
             sqlite3_bind_double(statement, 8, row.mediaSeconds)
             text(9, row.recording)
             text(10, row.finishedAt)
+            text(11, row.subject)
+            text(12, row.calibration)
             guard sqlite3_step(statement) == SQLITE_DONE else {
                 throw DatabaseError("\(path): \(String(cString: sqlite3_errmsg(handle)))")
             }
@@ -99,7 +127,7 @@ public final class ResultsDatabase: @unchecked Sendable {
     public func rows() throws -> [Row] {
         try lock.withLock {
             var statement: OpaquePointer?
-            guard sqlite3_prepare_v2(handle, "SELECT * FROM results ORDER BY input", -1, &statement, nil) == SQLITE_OK else {
+            guard sqlite3_prepare_v2(handle, "SELECT \(Self.columns) FROM results ORDER BY input", -1, &statement, nil) == SQLITE_OK else {
                 throw DatabaseError("\(path): not an EmoPipe results database")
             }
             defer { sqlite3_finalize(statement) }
@@ -110,7 +138,8 @@ public final class ResultsDatabase: @unchecked Sendable {
             while sqlite3_step(statement) == SQLITE_ROW {
                 rows.append(Row(input: text(0)!, status: text(1)!, error: text(2), pipeline: text(3) ?? "", configHash: text(4) ?? "",
                                 version: text(5) ?? "", seconds: sqlite3_column_double(statement, 6),
-                                mediaSeconds: sqlite3_column_double(statement, 7), recording: text(8), finishedAt: text(9) ?? ""))
+                                mediaSeconds: sqlite3_column_double(statement, 7), recording: text(8), finishedAt: text(9) ?? "",
+                                subject: text(10), calibration: text(11)))
             }
             return rows
         }

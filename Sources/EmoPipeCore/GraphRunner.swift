@@ -38,6 +38,7 @@ public final class GraphRunner: Sendable {
     private let output: OutputSession
     private let logger: Logger
     private let interruption: CancellationFlag
+    private let calibration: Calibration
 
     /// - Parameters:
     ///   - interruption: set from outside (SIGINT) to stop sources; the graph then drains,
@@ -45,11 +46,12 @@ public final class GraphRunner: Sendable {
     /// With `realtime`, edges carrying video frames, feature rows or predictions drop the newest
     /// packet when full instead of blocking their producer, so a slow stage sheds frames rather
     /// than falling behind a live source; audio and EEG edges still block (their stages need every
-    /// sample to keep time).
+    /// sample to keep time). `calibration` is handed to every stage (`StageContext.calibration`).
     public init(graph: PipelineGraph, input: InputLocation, output: OutputSession,
                 logger: Logger = Logger(label: "emopipe"), interruption: CancellationFlag = CancellationFlag(),
-                realtime: Bool = false) {
+                realtime: Bool = false, calibration: Calibration = .none) {
         self.realtime = realtime
+        self.calibration = calibration
         self.graph = graph
         self.input = input
         self.output = output
@@ -153,7 +155,8 @@ public final class GraphRunner: Sendable {
             let context = StageContext(stageID: node.id, input: input, output: output,
                                        logger: stageLogger(node.id), inputNames: node.inputs.map(graph.streamName),
                                        connectedOutputs: graph.consumers(of: index).map { !$0.isEmpty },
-                                       pipelineName: graph.name, configHash: graph.configHash)
+                                       pipelineName: graph.name, configHash: calibration.configHash(graph.configHash),
+                                       calibration: calibration)
             let produced: [StreamFormat]
             do {
                 switch nodes[index].instance {

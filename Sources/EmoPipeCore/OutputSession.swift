@@ -10,6 +10,8 @@ public enum OutputPlan: Sendable {
     case directory(String)
     /// Kept in memory, for tests and embedding.
     case memory(MemoryOutput)
+    /// Written nowhere (a calibration pass, which keeps only what stages gather).
+    case discard
 }
 
 /// A text destination for one sink. Records are whole lines; `write` may be called many times
@@ -72,6 +74,8 @@ public final class OutputSession: @unchecked Sendable {
         switch plan {
         case .memory(let memory):
             return MemorySinkWriter(memory: memory, key: "\(input.relativePath)#\(sinkID)")
+        case .discard:
+            return DiscardingWriter()
         case .standardOutput(let tagInputs) where path == "-":
             return StandardOutputWriter(inputTag: tagInputs ? input.relativePath : nil)
         case .standardOutput:
@@ -200,6 +204,11 @@ final class FileSinkWriter: SinkWriter {
         try? handle.close()
         try? FileManager.default.removeItem(atPath: partialPath)
     }
+}
+
+final class DiscardingWriter: SinkWriter {
+    func write(_ text: String) throws {}
+    func endRecord() throws {}
 }
 
 final class MemorySinkWriter: SinkWriter {

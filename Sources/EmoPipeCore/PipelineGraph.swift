@@ -41,13 +41,7 @@ public struct PipelineGraph: Sendable {
             let inputs = node.inputs.map { "\($0.node).\($0.port)" }
             text += "\(node.id)|\(node.descriptor.name)|\(parameters.joined(separator: ","))|\(inputs.joined(separator: ","))\n"
         }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let digits = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        return FNV1a.hex(text)
     }
 
     /// Indices of the source nodes.

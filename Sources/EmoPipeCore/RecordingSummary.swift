@@ -36,6 +36,11 @@ public struct RecordingSummary: Sendable, Equatable {
     public var ambivalent: Bool
     /// A/H segments, [start, end] in seconds.
     public var ambivalenceSegments: [[Float]]
+    /// Who it records, when known (subject calibration), else empty.
+    public var subject: String = ""
+    /// `none`, `subject` (every per-person baseline came from the subject's profile), or
+    /// `partial: KEY, ...` (those baselines had too little data and stayed per input).
+    public var calibration: String = "none"
     /// What produced it.
     public var pipeline: String
     public var configHash: String

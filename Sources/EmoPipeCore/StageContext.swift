@@ -19,9 +19,13 @@ public struct StageContext: Sendable {
     /// stages that record what produced their results.
     public var pipelineName: String
     public var configHash: String
+    /// The subject calibration of this run (`none` unless a subject profile or a calibration
+    /// pass applies).
+    public var calibration: Calibration
 
     public init(stageID: String, input: InputLocation, output: OutputSession, logger: Logger,
-                inputNames: [String] = [], connectedOutputs: [Bool] = [], pipelineName: String = "", configHash: String = "") {
+                inputNames: [String] = [], connectedOutputs: [Bool] = [], pipelineName: String = "", configHash: String = "",
+                calibration: Calibration = .none) {
         self.stageID = stageID
         self.input = input
         self.output = output
@@ -30,6 +34,7 @@ public struct StageContext: Sendable {
         self.connectedOutputs = connectedOutputs
         self.pipelineName = pipelineName
         self.configHash = configHash
+        self.calibration = calibration
     }
 
     /// Whether output `port` has a consumer.

@@ -1,3 +1,5 @@
+import EmoPipeCore
+
 /// Action-unit intensities (OpenFace's 0-5 scale) from facial geometry, relative to the person's
 /// running neutral face, for one tracked face.
 ///
@@ -14,6 +16,9 @@
 /// Geometry sees movement, not texture: AU06 and AU07 (cheek raise, lid tightening) both narrow
 /// the eye and are told apart only by whether the lip corners rise; AU14 and AU20 both widen the
 /// mouth. These are estimates from 68 points, not OpenFace's appearance-based regressors.
+///
+/// With subject calibration the neutral is fixed instead: the calm-frame median over all of the
+/// person's inputs (`init(neutral:)`), so the first frame is already measured against it.
 public struct ActionUnitEstimator: Sendable {
     /// The AUs estimated, as OpenFace names their intensity columns.
     public static let names = ["AU01_r", "AU02_r", "AU04_r", "AU05_r", "AU06_r", "AU07_r", "AU09_r", "AU10_r", "AU12_r",
@@ -44,31 +49,54 @@ public struct ActionUnitEstimator: Sendable {
     /// Share of calm frames below which the median over all frames serves as the neutral.
     public static let calmShare = 0.2
 
-    private var calm: [RunningMedian]
-    private var every: [RunningMedian]
+    /// The calm frames' and every frame's measures so far (a calibration pass pools them over a
+    /// person's inputs).
+    public private(set) var calm: [RunningMedian]
+    public private(set) var every: [RunningMedian]
+    private let fixedNeutral: FacialMeasures?
 
+    /// An estimator whose neutral is learnt from the frames it sees.
     public init() {
-        func histograms() -> [RunningMedian] {
-            (0..<FacialMeasures.count).map { index in
-                index == FacialMeasures.eyeAspectIndex ? RunningMedian(lower: 0, upper: 1, bins: 500)
-                    : RunningMedian(lower: -50, upper: 150, bins: 2000)
-            }
-        }
-        calm = histograms()
-        every = histograms()
+        calm = Self.histograms()
+        every = Self.histograms()
+        fixedNeutral = nil
     }
 
-    /// The person's neutral measures so far (nil before the first face).
-    public var neutralMeasures: FacialMeasures? {
-        let source = Double(calm[0].count) >= Self.calmShare * Double(every[0].count) ? calm : every
+    /// An estimator measuring against a known neutral (a subject profile's).
+    public init(neutral: FacialMeasures) {
+        calm = Self.histograms()
+        every = Self.histograms()
+        fixedNeutral = neutral
+    }
+
+    /// Empty histograms for the measures, in `FacialMeasures.all` order.
+    public static func histograms() -> [RunningMedian] {
+        (0..<FacialMeasures.count).map { index in
+            index == FacialMeasures.eyeAspectIndex ? RunningMedian(lower: 0, upper: 1, bins: 500)
+                : RunningMedian(lower: -50, upper: 150, bins: 2000)
+        }
+    }
+
+    /// The neutral that calm and all-frame histograms give: the calm median, or the median over
+    /// every frame when fewer than `calmShare` of the frames were calm; nil before any frame.
+    public static func neutral(calm: [RunningMedian], every: [RunningMedian]) -> FacialMeasures? {
+        let source = Double(calm[0].count) >= calmShare * Double(every[0].count) ? calm : every
         let medians = source.compactMap(\.median)
         return medians.count == FacialMeasures.count ? FacialMeasures(all: medians) : nil
+    }
+
+    /// The person's neutral measures so far (nil before the first face), or the fixed neutral.
+    public var neutralMeasures: FacialMeasures? {
+        fixedNeutral ?? Self.neutral(calm: calm, every: every)
     }
 
     /// Returns the AU intensities in `names` order against the neutral so far (this frame included
     /// when it is calm, or the first), with the eye openness relative to the neutral (1 = as usual,
     /// 0 = shut).
     public mutating func update(_ measures: FacialMeasures) -> (intensities: [Double], eyeOpenness: Double) {
+        if let fixedNeutral {
+            return (Self.intensities(measures, neutral: fixedNeutral), measures.eyeAspect / max(fixedNeutral.eyeAspect, 1e-6))
+        }
         let values = measures.all
         for (index, value) in values.enumerated() { every[index].add(value) }
         let isCalm = neutralMeasures.map { Self.intensities(measures, neutral: $0).allSatisfy { $0 < Self.calmLevel } } ?? true

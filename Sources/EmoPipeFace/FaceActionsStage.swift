@@ -8,6 +8,11 @@ import EmoPipeCore
 /// ratio over the neutral's: 1 as usual, 0 shut), `blink` (1 while the eyes are shut),
 /// `mouth_open_mm` (inner lip gap) and `brow_raise_mm` (mean brow height over the neutral's, both in
 /// mean-face millimetres). The neutral starts afresh for every input, per face id.
+///
+/// Subject calibration: in a calibration pass the stage hands over its calm-frame and all-frame
+/// histograms (`face.neutral.calm`, `face.neutral.all`); with a subject profile every face is
+/// measured against the profile's neutral from the first frame (calibration assumes one person
+/// per input). A profile without a face neutral leaves the running neutral in place, with a warning.
 public final class FaceActionsStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "face.actions", role: .transform,
@@ -28,6 +33,12 @@ public final class FaceActionsStage: Stage {
     private var poseColumns: [Int] = []
     private var camera = CameraIntrinsics(fx: 1, fy: 1, cx: 0, cy: 0)
     private var estimators: [Int: ActionUnitEstimator] = [:]
+    /// The subject's neutral, when calibrated.
+    private var subjectNeutral: FacialMeasures?
+    private var collector: CalibrationCollector?
+
+    /// Profile keys of the face's neutral geometry.
+    public static let calmKey = "face.neutral.calm", allKey = "face.neutral.all"
 
     init(parameters: Parameters) { blinkRatio = parameters.number("blink_ratio") }
 
@@ -41,6 +52,20 @@ public final class FaceActionsStage: Stage {
             throw StageError("face.actions needs the camera that face.pose used (its input must come from face.pose)")
         }
         camera = CameraIntrinsics(fx: fx, fy: fy, cx: cx, cy: cy)
+        switch context.calibration {
+        case .none: break
+        case .collect(let collector): self.collector = collector
+        case .apply(let profile):
+            if let all = profile.baselines[Self.allKey], all.names == FacialMeasures.names {
+                // The calm frames' median, as the running neutral would take it, unless too few were calm.
+                let calm = profile.baselines[Self.calmKey].flatMap { $0.names == FacialMeasures.names ? $0 : nil }
+                let chosen = calm.map { Double($0.count) >= ActionUnitEstimator.calmShare * Double(all.count) ? $0 : all } ?? all
+                subjectNeutral = FacialMeasures(all: chosen.centre)
+            } else {
+                let reason = profile.omitted[Self.allKey] ?? "not in the profile"
+                context.logger.warning("subject '\(profile.subject)': no face neutral (\(reason)); AUs are measured against this input's running neutral")
+            }
+        }
         return [.features(FeatureSchema(schema.names + Self.columns, attributes: schema.attributes))]
     }
 
@@ -60,7 +85,7 @@ public final class FaceActionsStage: Stage {
         guard let frontal = FrontalFace(landmarks: landmarks, pose: pose, camera: camera) else { return nil }
         let measures = FacialMeasures(frontal)
         let id = layout.faceID(row)
-        var estimator = estimators[id] ?? ActionUnitEstimator()
+        var estimator = estimators[id] ?? subjectNeutral.map { ActionUnitEstimator(neutral: $0) } ?? ActionUnitEstimator()
         let (intensities, openness) = estimator.update(measures)
         let neutral = estimator.neutralMeasures!
         estimators[id] = estimator
@@ -68,5 +93,16 @@ public final class FaceActionsStage: Stage {
         return (intensities + [openness, openness < blinkRatio ? 1 : 0, measures.lipGap, browRaise]).map { Float($0) }
     }
 
-    public func finish(output: Emitter) throws {}
+    public func finish(output: Emitter) throws {
+        guard let collector, !estimators.isEmpty else { return }
+        var calm = ActionUnitEstimator.histograms(), every = ActionUnitEstimator.histograms()
+        for estimator in estimators.values {
+            for index in calm.indices {
+                calm[index].merge(estimator.calm[index])
+                every[index].merge(estimator.every[index])
+            }
+        }
+        collector.deposit(.medians(names: FacialMeasures.names, calm), key: Self.calmKey)
+        collector.deposit(.medians(names: FacialMeasures.names, every), key: Self.allKey)
+    }
 }

@@ -44,13 +44,18 @@ public struct FacialMeasures: Sendable, Equatable {
         noseLength = face.y(31, 35) - face.y(39, 42)
     }
 
-    /// The measures as an array, in `MeasureIndex` order.
-    var all: [Double] {
+    /// The measures' names, in `all` order (the keys of a subject profile's face neutral).
+    public static let names = ["inner_brow_height", "outer_brow_height", "brow_gap", "eye_opening", "eye_aspect", "mouth_width",
+                               "corner_drop", "upper_lip_drop", "lip_gap", "jaw_drop", "chin_to_lip", "lip_thickness", "nose_length"]
+
+    /// The measures as an array, in `names` order.
+    public var all: [Double] {
         [innerBrowHeight, outerBrowHeight, browGap, eyeOpening, eyeAspect, mouthWidth, cornerDrop, upperLipDrop,
          lipGap, jawDrop, chinToLip, lipThickness, noseLength]
     }
 
-    init(all v: [Double]) {
+    /// Measures from an array in `names` order.
+    public init(all v: [Double]) {
         (innerBrowHeight, outerBrowHeight, browGap, eyeOpening, eyeAspect, mouthWidth, cornerDrop) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6])
         (upperLipDrop, lipGap, jawDrop, chinToLip, lipThickness, noseLength) = (v[7], v[8], v[9], v[10], v[11], v[12])
     }

@@ -59,7 +59,10 @@ public struct AffectModel: Codable, Sendable, Equatable {
     public var regression: [String: Linear]
     /// How much fusion trusts this modality relative to the others (multiplies confidence).
     public var weight: Double
-    /// True when trained on subject-calibrated features.
+    /// True when trained on subject-calibrated features (each feature z-scored within its
+    /// subject): the model then z-scores per person at run time, against the subject's profile
+    /// when there is one, else against the input's running baseline. Requires
+    /// `input_normalisation: running`.
     public var calibrated: Bool
     public var provenance: Provenance
 
@@ -105,6 +108,9 @@ public struct AffectModel: Codable, Sendable, Equatable {
         guard mean.count == n, scale.count == n else { throw fail("mean and scale need one value per feature (\(n))") }
         guard scale.allSatisfy({ $0 > 0 }) else { throw fail("every scale must be positive") }
         guard ["none", "running"].contains(inputNormalisation) else { throw fail("input_normalisation must be none or running") }
+        guard !calibrated || inputNormalisation == "running" else {
+            throw fail("a calibrated model z-scores per person: input_normalisation must be running")
+        }
         guard classes.count == classifier.count else { throw fail("one classifier head per class") }
         for name in classes where EmotionCategory(rawValue: name) == nil {
             throw fail("unknown class '\(name)'; classes are " + EmotionCategory.allCases.map(\.rawValue).joined(separator: ", "))

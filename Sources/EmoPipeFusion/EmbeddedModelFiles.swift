@@ -40,11 +40,11 @@ enum EmbeddedModelFiles {
           }
          },
          "weight": 0.5,
-         "calibrated": false,
+         "calibrated": true,
          "provenance": {
           "data": "none: hand-set from the literature",
           "date": "2026-11-27",
-          "method": "valence = tanh(0.6 z(frontal alpha asymmetry, ln right - ln left alpha)); arousal = tanh(0.6 z(mean ln beta/alpha)); z against the input's own running mean and SD (per-input baseline)",
+          "method": "valence = tanh(0.6 z(frontal alpha asymmetry, ln right - ln left alpha)); arousal = tanh(0.6 z(mean ln beta/alpha)); z against the subject's baseline (its profile) when calibrated, else the input's own running mean and SD (per-input baseline)",
           "scores": {},
           "notes": "Greater left-frontal activity (higher right alpha) goes with approach/positive affect (Davidson 1992; Coan and Allen 2004); beta/alpha rises with arousal. Weight 0.5: weak, person-dependent markers."
          }
@@ -328,7 +328,7 @@ enum EmbeddedModelFiles {
         """#,
         "voice": #"""
         {
-          "calibrated" : false,
+          "calibrated" : true,
           "classes" : [
             "neutral",
             "anger",
@@ -1178,13 +1178,17 @@ enum EmbeddedModelFiles {
           "provenance" : {
             "data" : "192 recordings listed in labels.csv",
             "date" : "2026-11-27",
-            "method" : "multinomial logistic regression (L2 0.01, balanced class weights) on standardised 'functionals' features of pipeline 'voice-features', each feature first z-scored within its group (speaker\/subject; at run time: against the input's running mean and SD); cross-validation leaves one group out (24 groups); logits divided by the temperature that minimised held-out log loss",
+            "method" : "multinomial logistic regression (L2 0.01, balanced class weights) on standardised 'functionals' features of pipeline 'voice-features', each feature first z-scored within its subject (24 subjects; at run time: against the subject's profile, or the input's running mean and SD without one); cross-validation leaves one group out (24 groups), with the per-subject step (cv_*) and without it (cv_*_uncalibrated); logits divided by the temperature that minimised held-out log loss",
             "notes" : "192 recordings used of 192; binary arousal: high for anger, disgust, fear, happiness, surprise, low for neutral and sadness (EmotionSpace arousal >= 0.25), predicted from the probability-weighted arousal",
             "scores" : {
               "cv_accuracy" : 0.6875,
+              "cv_accuracy_uncalibrated" : 0.6145833333333334,
               "cv_binary_arousal_accuracy" : 0.890625,
+              "cv_binary_arousal_accuracy_uncalibrated" : 0.8125,
               "cv_macro_f1" : 0.6477997364953888,
+              "cv_macro_f1_uncalibrated" : 0.5878535118181162,
               "cv_uar" : 0.6458333333333334,
+              "cv_uar_uncalibrated" : 0.5863095238095237,
               "temperature" : 1.5
             }
           },

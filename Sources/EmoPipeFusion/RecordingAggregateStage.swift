@@ -28,6 +28,7 @@ public final class RecordingAggregateStage: Stage {
     private var lastTime = Timestamp.zero
     private var pipeline = ""
     private var configHash = ""
+    private var calibration = Calibration.none
 
     init(parameters: Parameters) {
         threshold = parameters.number("threshold")
@@ -38,6 +39,7 @@ public final class RecordingAggregateStage: Stage {
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
         pipeline = context.pipelineName
         configHash = context.configHash
+        calibration = context.calibration
         return [.recording]
     }
 
@@ -102,12 +104,17 @@ public final class RecordingAggregateStage: Stage {
                                      threshold: threshold, minDuration: minDuration, mergeGap: mergeGap)
         let top = scores.sorted(by: >).prefix(max(1, count / 10))
         let score = top.isEmpty ? 0 : top.reduce(0, +) / Double(top.count)
-        return RecordingSummary(
+        var summary = RecordingSummary(
             duration: Float(duration), frames: count, modalities: modalities,
             dominantEmotion: EmotionCategory.allCases[dominant], dominantShare: shares[dominant], emotionShares: shares,
             valenceMean: valence.0, valenceSpread: valence.1, arousalMean: arousal.0, arousalSpread: arousal.1,
             dominanceMean: dominance.0, ambivalence: Float(score), ambivalent: !segments.isEmpty,
             ambivalenceSegments: segments.map { $0.map { Float($0) } }, pipeline: pipeline, configHash: configHash,
             version: EmoPipeVersion.current)
+        if let profile = calibration.profile {
+            summary.subject = profile.subject
+            summary.calibration = profile.omitted.isEmpty ? "subject" : "partial: " + profile.omitted.keys.sorted().joined(separator: ", ")
+        }
+        return summary
     }
 }

@@ -114,6 +114,8 @@ public final class JSONLinesSink: Stage {
         let segments = summary.ambivalenceSegments.map { "[" + $0.map { JSONObjectBuilder.number($0) }.joined(separator: ",") + "]" }
         record.add("ah_segments", raw: "[" + segments.joined(separator: ",") + "]")
         record.add("modalities", raw: modalities.json)
+        if !summary.subject.isEmpty { record.add("subject", summary.subject) }
+        record.add("calibration", summary.calibration)
         record.add("pipeline", summary.pipeline)
         record.add("config_hash", summary.configHash)
         record.add("version", summary.version)

@@ -13,10 +13,13 @@ final class BatchProgress: @unchecked Sendable {
     private var finishedCount = 0
     private var failedCount = 0
     private var media = 0.0
+    private let label: String
 
-    init(total: Int, skipped: Int) {
+    /// `label` prefixes every line ("calibration pass" for the first pass of a calibrated batch).
+    init(total: Int, skipped: Int, label: String = "") {
         self.total = total
         self.skipped = skipped
+        self.label = label.isEmpty ? "" : label + " "
     }
 
     func finished(_ result: InputResult) {
@@ -27,11 +30,11 @@ final class BatchProgress: @unchecked Sendable {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             let eta = finishedCount > 0 ? elapsed / Double(finishedCount) * Double(total - finishedCount) : 0
             if terminal {
-                let line = String(format: "\r[%d/%d] %d failed, %.1fx real time, ETA %@   ", finishedCount, total, failedCount,
+                let line = String(format: "\r%@[%d/%d] %d failed, %.1fx real time, ETA %@   ", label, finishedCount, total, failedCount,
                                   elapsed > 0 ? media / elapsed : 0, Self.duration(eta))
                 StandardError.write(line)
             } else {
-                StandardError.write("emopipe: [\(finishedCount)/\(total)] \(result.status.rawValue) \(result.relativePath.isEmpty ? result.input : result.relativePath)"
+                StandardError.write("emopipe: \(label)[\(finishedCount)/\(total)] \(result.status.rawValue) \(result.relativePath.isEmpty ? result.input : result.relativePath)"
                     + String(format: " (%.1f s)\n", result.seconds))
             }
         }

@@ -45,53 +45,64 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Report the input-to-record latency (median and 99th percentile) of each input at exit.")
     var latency = false
 
+    @Option(help: ArgumentHelp("Subject calibration: each input's subject is the first capture group of this regex over its relative path (then its path), e.g. 'Actor_(\\d+)'. A first pass gathers every subject's baselines over its inputs; estimates are then made relative to them.", valueName: "regex"))
+    var subjectFrom: String?
+
+    @Option(help: ArgumentHelp("Subject calibration with subjects from a table: columns file (relative path, path or file name) and subject.", valueName: "file.csv"))
+    var subjects: String?
+
+    @Option(help: ArgumentHelp("Calibrate every input with this subject's profile (emopipe calibrate), e.g. a live session of a known person.", valueName: "subject.profile"))
+    var profile: String?
+
     @Flag(name: .shortAndLong, help: "Also log informational messages.")
     var verbose = false
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard !split().inputs.isEmpty else { throw ValidationError("give at least one INPUT (a file, a folder, or - for standard input)") }
-    }
-
-    /// The pipeline argument, if the first argument is one, and the inputs.
-    private func split() -> (pipeline: String?, inputs: [String]) {
-        guard let first = arguments.first else { return (nil, []) }
-        let isFile = FileManager.default.fileExists(atPath: first)
-        if first.hasSuffix(".yaml") || first.hasSuffix(".yml") || (!isFile && DefaultPipelines.text(named: first) != nil) {
-            return (first, Array(arguments.dropFirst()))
+        guard !PipelineArguments(arguments).inputs.isEmpty else { throw ValidationError("give at least one INPUT (a file, a folder, or - for standard input)") }
+        guard [subjectFrom != nil, subjects != nil, profile != nil].filter({ $0 }).count <= 1 else {
+            throw ValidationError("give one of --subject-from, --subjects and --profile")
         }
-        return (nil, arguments)
     }
 
     func run() throws {
         let logLevel: Logger.Level = verbose ? .info : .notice
         LoggingSystem.bootstrap { _ in StandardErrorLogHandler(logLevel: logLevel) }
-        let (pipelineArgument, inputArguments) = split()
+        let parsed = PipelineArguments(arguments)
+        let inputArguments = parsed.inputs
         let registry = BuiltinStages.registry
-        let choice: PipelineChoice
-        var extensions = Set(registry.descriptors.values.flatMap(\.fileExtensions))
-        do {
-            if let pipelineArgument {
-                let graph = pipelineArgument.hasSuffix(".yaml") || pipelineArgument.hasSuffix(".yml")
-                    ? try PipelineLoader(registry: registry).load(file: pipelineArgument, overrides: overrides)
-                    : try DefaultPipelines.load(pipelineArgument, registry: registry, overrides: overrides)
-                choice = .graph(graph)
-                extensions = Set(graph.fileExtensions)
-            } else {
-                // Check the overrides against the defaults once, before any input runs.
-                try DefaultPipelines.validate(overrides: overrides, registry: registry)
-                choice = .automatic(overrides: overrides)
-            }
-        } catch let error as PipelineError {
-            StandardError.write("error: \(error)\n")
-            throw ExitCode(2)
-        }
+        let (choice, extensions) = try parsed.choice(registry: registry, overrides: overrides)
 
         let interruption = CancellationFlag()
         let signals = SignalHandling.drainOnInterrupt(interruption)
         defer { signals.cancel() }
 
         var items = InputDiscovery.expand(inputArguments, extensions: extensions)
+        // Subject calibration: who each input records, or one profile for all.
+        var subjectOf: [String: String] = [:]
+        let givenProfile: SubjectProfile?
+        do {
+            givenProfile = try profile.map { try SubjectProfile.load(path: $0) }
+            if let assignment = try subjectFrom.map({ try SubjectAssignment(pattern: $0) }) ?? subjects.map({ try SubjectAssignment(table: $0) }) {
+                items = items.map { item in
+                    guard case .input(let location) = item else { return item }
+                    switch assignment.subject(of: location) {
+                    case .success(let subject):
+                        subjectOf[location.relativePath] = subject
+                        return item
+                    case .failure(let error):
+                        return .unusable(path: location.path, reason: "no subject: \(error)")
+                    }
+                }
+            }
+            if givenProfile != nil || subjectFrom != nil || subjects != nil { try checkCalibratable(choice, items: items, registry: registry) }
+        } catch let error as LabelError {
+            StandardError.write("error: \(error)\n")
+            throw ExitCode(2)
+        } catch let error as StageError {
+            StandardError.write("error: \(error)\n")
+            throw ExitCode(2)
+        }
         let selectedShard: Shard?
         do {
             selectedShard = try shard.map { try Shard(parsing: $0) } ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shardCount)
@@ -100,9 +111,10 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(2)
         }
         if let selectedShard {
+            // A subject's inputs stay in one shard, so its baselines pool all of them.
             items = items.filter { item in
                 switch item {
-                case .input(let location): return selectedShard.contains(location.relativePath)
+                case .input(let location): return selectedShard.contains(subjectOf[location.relativePath].map { "subject:" + $0 } ?? location.relativePath)
                 case .unusable(let path, _): return selectedShard.contains(path)
                 }
             }
@@ -113,6 +125,34 @@ struct RunCommand: ParsableCommand {
         }
         let runner = BatchRunner(registry: registry, pipeline: choice, jobs: jobs, outputDirectory: output,
                                  logger: Logger(label: "emopipe"), interruption: interruption, realtime: realtime)
+        // Each input's calibration: the given profile, or its subject's (a first pass gathers
+        // those, or finds them kept under OUT/subjects from an earlier run).
+        var calibrationOf: [String: Calibration] = [:]
+        if let givenProfile {
+            for case .input(let location) in items { calibrationOf[location.relativePath] = .apply(givenProfile) }
+        } else if !subjectOf.isEmpty {
+            var bySubject: [String: [InputLocation]] = [:]
+            for case .input(let location) in items { bySubject[subjectOf[location.relativePath]!, default: []].append(location) }
+            let calibration = SubjectCalibration(registry: registry, pipeline: choice, jobs: jobs, interruption: interruption)
+            let pending = bySubject.values.reduce(0) { $0 + $1.count }
+            let firstPass = BatchProgress(total: pending, skipped: 0, label: "calibration pass")
+            let profiles: [String: SubjectProfile]?
+            do {
+                profiles = try calibration.profiles(for: bySubject, cacheFolder: output.map { $0 + "/subjects" }) { firstPass.finished($0) }
+            } catch let error as StageError {
+                StandardError.write("error: \(error)\n")
+                throw ExitCode(1)
+            }
+            firstPass.end()
+            guard let profiles else {
+                StandardError.write("emopipe: interrupted in the calibration pass; nothing was written\n")
+                throw ExitCode(130)
+            }
+            for (subject, inputs) in bySubject {
+                for input in inputs { calibrationOf[input.relativePath] = .apply(profiles[subject]!) }
+            }
+            StandardError.write(CalibrationSummary(profiles: profiles, inputs: bySubject).text)
+        }
         // With -o: the results database, and the inputs it already has as done (resume).
         var database: ResultsDatabase?
         var skipped = 0
@@ -127,7 +167,8 @@ struct RunCommand: ParsableCommand {
                                           uniquingKeysWith: { $1 })
                     items = items.filter { item in
                         guard case .input(let location) = item, let hash = done[location.relativePath],
-                              let graph = try? runner.graph(for: location), graph.configHash == hash else { return true }
+                              let graph = try? runner.graph(for: location),
+                              (calibrationOf[location.relativePath] ?? .none).configHash(graph.configHash) == hash else { return true }
                         skipped += 1
                         return false
                     }
@@ -140,7 +181,11 @@ struct RunCommand: ParsableCommand {
         let progress = BatchProgress(total: items.count, skipped: skipped)
         let started = DispatchTime.now()
         let resultsDatabase = database, count = items.count, outputFolder = output
-        let results = runner.run(items) { result in
+        let calibrations = items.map { item -> Calibration in
+            guard case .input(let location) = item else { return .none }
+            return calibrationOf[location.relativePath] ?? .none
+        }
+        let results = runner.run(items, calibrations: calibrations) { result in
             if result.status == .failed, let error = result.error { StandardError.write("error: \(error)\n") }
             if let resultsDatabase, result.status != .interrupted {
                 do {
@@ -149,7 +194,8 @@ struct RunCommand: ParsableCommand {
                         error: result.error, pipeline: result.pipeline, configHash: result.configHash, version: EmoPipeVersion.current,
                         seconds: result.seconds, mediaSeconds: result.mediaSeconds,
                         recording: outputFolder.flatMap { RecordingLookup.recordingJSON(in: $0, relativePath: result.relativePath) },
-                        finishedAt: ISO8601DateFormatter().string(from: Date())))
+                        finishedAt: ISO8601DateFormatter().string(from: Date()),
+                        subject: result.subject.isEmpty ? nil : result.subject, calibration: result.calibration))
                 } catch {
                     StandardError.write("error: \(error)\n")
                 }
@@ -180,6 +226,33 @@ struct RunCommand: ParsableCommand {
         }
         if interrupted { throw ExitCode(130) }
         if !failed.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Subject calibration needs every per-person estimator to have been trained calibrated; this
+/// checks the pipeline(s) before anything runs, so a mismatch is one clear error.
+private func checkCalibratable(_ choice: PipelineChoice, items: [InputItem], registry: StageRegistry) throws {
+    let runner = BatchRunner(registry: registry, pipeline: choice, jobs: 1, outputDirectory: nil)
+    var checked: Set<String> = []
+    for case .input(let location) in items {
+        guard let graph = try? runner.graph(for: location), checked.insert(graph.configHash).inserted else { continue }
+        try CalibrationCheck.check(graph)
+    }
+}
+
+/// What the calibration pass found, one line per subject that fell back somewhere.
+struct CalibrationSummary {
+    let profiles: [String: SubjectProfile]
+    let inputs: [String: [InputLocation]]
+
+    var text: String {
+        var lines = ["emopipe: subject calibration: \(profiles.count) subject\(profiles.count == 1 ? "" : "s"), "
+            + "\(inputs.values.reduce(0) { $0 + $1.count }) inputs"]
+        for subject in profiles.keys.sorted() where !profiles[subject]!.omitted.isEmpty {
+            let reasons = profiles[subject]!.omitted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            lines.append("  subject \(subject) stays uncalibrated for \(reasons) (running per-input baselines instead)")
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }
 

@@ -14,9 +14,13 @@ struct TrainCommand: ParsableCommand {
             class-weighted multinomial logistic regression. With groups (--group-column or --group-from), it \
             first cross-validates leaving one group (speaker, subject) out and records UAR, accuracy, macro-F1 \
             and binary arousal accuracy in the model file.
+            With subjects (--subject-from, --subjects or --subject-column), the model is trained calibrated: \
+            every feature is z-scored within its subject first, the model file says calibrated: true (runs then \
+            z-score against the subject's profile), the subjects are the cross-validation groups unless given, \
+            and the cross-validation is scored both with and without the per-subject step.
             Example (RAVDESS, calm counted as neutral):
               emopipe train --labels ../shared/data/speech/ravdess/labels.csv --label-column emotion \\
-                --group-column actor --map calm=neutral,happy=happiness,sad=sadness,angry=anger,fearful=fear,surprised=surprise \\
+                --subject-from 'Actor_(\\d+)' --map calm=neutral,happy=happiness,sad=sadness,angry=anger,fearful=fear,surprised=surprise \\
                 -o Models/voice.json
             """)
 
@@ -53,8 +57,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The model's name.")
     var name = "voice-ravdess"
 
-    @Flag(help: "Z-score features within each group before fitting; the model then normalises each input against its own running baseline.")
-    var normalisePerGroup = false
+    @Option(help: ArgumentHelp("Subjects from the file path: the regex's first capture group (calibrated training).", valueName: "regex"))
+    var subjectFrom: String?
+
+    @Option(help: ArgumentHelp("Subjects from a table with columns file and subject (calibrated training).", valueName: "file.csv"))
+    var subjects: String?
+
+    @Option(help: ArgumentHelp("Subjects from this column of the label table (calibrated training).", valueName: "column"))
+    var subjectColumn: String?
 
     @Option(help: ArgumentHelp("Fit a regression head instead of classes: valence, arousal or dominance (labels are numbers in [-1, 1]); ridge regression.", valueName: "dimension"))
     var target: String?
@@ -75,6 +85,9 @@ struct TrainCommand: ParsableCommand {
         guard Modality(rawValue: modality) != nil else { throw ValidationError("--modality must be face, voice, eeg or text") }
         if let target, !["valence", "arousal", "dominance"].contains(target) { throw ValidationError("--target is valence, arousal or dominance") }
         guard groupColumn == nil || groupFrom == nil else { throw ValidationError("give --group-column or --group-from, not both") }
+        guard [subjectFrom, subjects, subjectColumn].compactMap({ $0 }).count <= 1 else {
+            throw ValidationError("give one of --subject-from, --subjects and --subject-column")
+        }
         for entry in map.flatMap({ $0.split(separator: ",") }) where entry.split(separator: "=").count != 2 {
             throw ValidationError("--map takes old=new pairs, not '\(entry)'")
         }
@@ -91,9 +104,18 @@ struct TrainCommand: ParsableCommand {
                 return (String(parts[0]), String(parts[1]))
             }, uniquingKeysWith: { $1 })
             let base = root ?? URL(fileURLWithPath: labels).deletingLastPathComponent().path
+            let subjectIndex = try subjectColumn.map { try table.column($0) }
+            let assignment = try subjectFrom.map { try SubjectAssignment(pattern: $0) } ?? subjects.map { try SubjectAssignment(table: $0) }
             let examples = try table.rows.map { row -> ModelTrainer.Example in
                 let file = row[fileIndex]
-                var group = groupIndex.map { row[$0] } ?? "all"
+                var subject = subjectIndex.map { row[$0] }
+                if let assignment {
+                    switch assignment.subject(of: InputLocation(path: file, relativePath: file)) {
+                    case .success(let found): subject = found
+                    case .failure(let error): throw error
+                    }
+                }
+                var group = groupIndex.map { row[$0] } ?? subject ?? "all"
                 if let regex {
                     guard let match = regex.firstMatch(in: file, range: NSRange(file.startIndex..., in: file)), match.numberOfRanges > 1,
                           let range = Range(match.range(at: 1), in: file) else {
@@ -102,14 +124,13 @@ struct TrainCommand: ParsableCommand {
                     group = String(file[range])
                 }
                 let path = file.hasPrefix("/") ? file : base + "/" + file
-                return ModelTrainer.Example(path: path, label: renames[row[labelIndex]] ?? row[labelIndex], group: group)
+                return ModelTrainer.Example(path: path, label: renames[row[labelIndex]] ?? row[labelIndex], group: group, subject: subject)
             }
             let registry = BuiltinStages.registry
             let graph = pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml")
                 ? try PipelineLoader(registry: registry).load(file: pipeline)
                 : try DefaultPipelines.load(pipeline, registry: registry)
-            let trainer = ModelTrainer(registry: registry, graph: graph, stream: stream, jobs: jobs, l2: l2,
-                                       perGroupNormalisation: normalisePerGroup)
+            let trainer = ModelTrainer(registry: registry, graph: graph, stream: stream, jobs: jobs, l2: l2)
             let data = "\(examples.count) recordings listed in \(URL(fileURLWithPath: labels).lastPathComponent)"
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -132,7 +153,12 @@ struct TrainCommand: ParsableCommand {
             if let cv = report.crossValidation {
                 text += String(format: "leave-one-group-out: UAR %.3f, accuracy %.3f, macro-F1 %.3f", cv.unweightedAverageRecall, cv.accuracy, cv.macroF1)
                 if let arousal = report.arousalAccuracy { text += String(format: ", binary arousal accuracy %.3f", arousal) }
+                if report.model.calibrated { text += " (calibrated per subject)" }
                 text += "\n" + MetricsTable.text(cv)
+            }
+            if let uncalibrated = report.uncalibratedCrossValidation, let arousal = report.uncalibratedArousalAccuracy {
+                text += String(format: "without calibration: UAR %.3f, accuracy %.3f, macro-F1 %.3f, binary arousal accuracy %.3f\n",
+                               uncalibrated.unweightedAverageRecall, uncalibrated.accuracy, uncalibrated.macroF1, arousal)
             }
             text += "wrote \(output)\n"
             print(text, terminator: "")

@@ -76,4 +76,19 @@ import Testing
         median.add(.nan)
         #expect(median.count == 5)
     }
+
+    /// With a subject's neutral (calibration), the very first frame is measured against it; the
+    /// running estimator takes its first frame as neutral and sees nothing.
+    @Test func aFixedNeutralMeasuresTheFirstFrame() {
+        let neutral = FacialMeasures(all: [20, 22, 18, 9, 0.3, 50, 30, 14, 0, 45, 25, 16, 30])
+        var smiling = neutral
+        smiling.mouthWidth += ActionUnitEstimator.FullScale.mouthWiden
+        smiling.cornerDrop -= ActionUnitEstimator.FullScale.cornerRaise
+        var calibrated = ActionUnitEstimator(neutral: neutral)
+        let au12 = ActionUnitEstimator.names.firstIndex(of: "AU12_r")!
+        #expect(calibrated.update(smiling).intensities[au12] == 5)
+        #expect(calibrated.neutralMeasures == neutral)
+        var running = ActionUnitEstimator()
+        #expect(running.update(smiling).intensities[au12] < 0.1, "its own first frame is its neutral (to within a histogram bin)")
+    }
 }

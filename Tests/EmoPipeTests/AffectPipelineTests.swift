@@ -112,6 +112,15 @@ import Testing
         // The written model runs in a pipeline.
         let run = try CLI.run(["run", "Pipelines/voice-affect.yaml", fixture("speech.wav"), "--set", "voice.model=" + folder + "/valence.json"])
         #expect(run.status == 0, "\(run.standardError)")
+        #expect(model["calibrated"] as? Bool == false)
+        // With subjects known, the model is trained calibrated and scored both ways.
+        let calibrated = try CLI.run(["train", "--labels", folder + "/labels.csv", "--root", Self.ravdess, "--subject-from", "Actor_(\\d+)",
+                                      "--jobs", "2", "--label-column", "emotion", "-o", folder + "/calibrated.json"])
+        #expect(calibrated.status == 0 && calibrated.output.contains("without calibration: UAR"), "\(calibrated.output)\(calibrated.standardError)")
+        let calibratedModel = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/calibrated.json"))) as? [String: Any])
+        #expect(calibratedModel["calibrated"] as? Bool == true && calibratedModel["input_normalisation"] as? String == "running")
+        let scores = ((calibratedModel["provenance"] as? [String: Any])?["scores"] as? [String: Double]) ?? [:]
+        #expect(Set(["cv_uar", "cv_uar_uncalibrated", "cv_binary_arousal_accuracy", "cv_binary_arousal_accuracy_uncalibrated"]).isSubset(of: scores.keys))
         let missing = try CLI.run(common + ["--label-column", "mood", "-o", folder + "/x.json"])
         #expect(missing.status == 2 && missing.standardError.hasPrefix("error: \(folder)/labels.csv: no column 'mood'"))
     }

@@ -1,3 +1,4 @@
+import CSQLite
 @testable import EmoPipe
 import Foundation
 import Testing
@@ -179,4 +180,36 @@ import Testing
         #expect(stderr.contains("emopipe: latency stdin: p50 ") && stderr.contains(" p99 "), "\(stderr)")
         #expect(try jsonLines(String(decoding: text, as: UTF8.self)).count == 76)
     }
+}
+
+/// Subjects in the results database, including one written before the subject columns existed.
+@Suite struct ResultsDatabaseSubjectTests {
+    @Test func subjectsAreRecordedAndAnOlderDatabaseGainsTheColumns() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/old.sqlite"
+        // The schema of EmoPipe 0.1 databases, without subject and calibration.
+        try runSQL("""
+            CREATE TABLE results (input TEXT PRIMARY KEY, status TEXT NOT NULL, error TEXT, pipeline TEXT NOT NULL,
+              config_hash TEXT NOT NULL, version TEXT NOT NULL, seconds REAL NOT NULL, media_seconds REAL NOT NULL,
+              recording TEXT, finished_at TEXT NOT NULL);
+            INSERT INTO results VALUES ('a.wav', 'done', NULL, 'voice-affect', '0123', '0.1.0', 1.5, 3.0, NULL, 'then');
+            """, database: path)
+        let database = try ResultsDatabase(path: path)
+        try database.record(ResultsDatabase.Row(input: "b.wav", status: "done", error: nil, pipeline: "voice-affect", configHash: "4567",
+                                                version: "0.1.0", seconds: 1, mediaSeconds: 2, recording: nil, finishedAt: "now",
+                                                subject: "p01", calibration: "subject"))
+        let rows = try database.rows()
+        #expect(rows.map(\.input) == ["a.wav", "b.wav"])
+        #expect(rows[0].subject == nil && rows[0].status == "done" && rows[0].seconds == 1.5)
+        #expect(rows[1].subject == "p01" && rows[1].calibration == "subject")
+    }
+}
+
+/// Runs SQL on a database file with SQLite directly (to build an older schema).
+private func runSQL(_ sql: String, database path: String) throws {
+    var handle: OpaquePointer?
+    guard sqlite3_open(path, &handle) == SQLITE_OK else { throw DatabaseError("cannot open \(path)") }
+    defer { sqlite3_close(handle) }
+    guard sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK else { throw DatabaseError(String(cString: sqlite3_errmsg(handle))) }
 }

@@ -1,6 +1,8 @@
 /// The median of every value seen so far, from a histogram of fixed bins (as OpenFace keeps its
 /// person-specific neutral): constant memory and time per value however long the input runs.
-public struct RunningMedian: Sendable {
+/// Two histograms with the same bins merge exactly (their counts add), in any order, which is
+/// how subject calibration pools a person's inputs.
+public struct RunningMedian: Sendable, Equatable {
     private var counts: [Int]
     private var total = 0
     private let lower: Double
@@ -21,6 +23,13 @@ public struct RunningMedian: Sendable {
         let bin = Int(((value - lower) / width).rounded(.down))
         counts[min(max(bin, 0), counts.count - 1)] += 1
         total += 1
+    }
+
+    /// Adds every value `other` has seen; both must have the same bins.
+    public mutating func merge(_ other: RunningMedian) {
+        precondition(other.counts.count == counts.count && other.lower == lower && other.width == width, "RunningMedian bins differ")
+        for index in counts.indices { counts[index] += other.counts[index] }
+        total += other.total
     }
 
     /// The median, to within half a bin; nil before any value.
