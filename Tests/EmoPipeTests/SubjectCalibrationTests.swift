@@ -95,6 +95,16 @@ import Testing
         let batchFrames = try Self.records(folder + "/out/Actor_01/03-01-05-02-01-01-01.jsonl", stream: "ah")
         #expect(liveFrames.count > 20 && liveFrames == batchFrames)
         #expect(live.output.contains("\"subject\":\"01\",\"calibration\":\"subject\""))
+        // Shards keep a subject's inputs together, so each subject is pooled whole, and the
+        // shards' outputs are the unsharded run's.
+        for shard in ["1/2", "2/2"] {
+            let part = try CLI.run(["run", "voice-affect", folder + "/in", "--subject-from", "Actor_(\\d+)", "-o", folder + "/shards", "--shard", shard])
+            #expect(part.status == 0, "\(part.standardError)")
+        }
+        let sharded = try Self.outputs(folder + "/shards")
+        let whole = try Self.outputs(folder + "/out")
+        #expect(sharded.keys.sorted() == whole.keys.sorted())
+        for key in whole.keys where key.hasSuffix(".jsonl") { #expect(sharded[key] == whole[key], "\(key)") }
     }
 
     /// The face's neutral comes from the profile: AUs are measured against it from the first frame.
