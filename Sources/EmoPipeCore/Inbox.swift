@@ -7,6 +7,10 @@ import Foundation
 /// from deadlocking: while the consumer is starved (waiting for another input to reach the next
 /// timestamp), producers are not held back, as MediaPipe grows a queue to break a deadlock. The
 /// queues then grow only by the skew between the inputs' timestamps.
+///
+/// A producer held back by a full edge is woken when the edge has drained to half its capacity,
+/// not on every packet taken: it then refills half an edge in one go, instead of trading one
+/// thread switch per packet with the consumer (a low watermark, as in pipe buffers).
 final class Inbox: @unchecked Sendable {
     private let condition = NSCondition()
     private var merger: TimestampMerger
@@ -62,7 +66,7 @@ final class Inbox: @unchecked Sendable {
             switch merger.next() {
             case .deliver(let packet, let input):
                 consumerStarved = false
-                condition.broadcast()
+                if merger.queuedCount(input) <= capacities[input] / 2 { condition.broadcast() }
                 return (packet, input)
             case .finished:
                 return nil
