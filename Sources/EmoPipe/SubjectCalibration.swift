@@ -56,11 +56,10 @@ public struct SubjectCalibration: Sendable {
         return SubjectProfile.pooling(finished, subject: subject, pipeline: configuration.name, configHash: configuration.hash)
     }
 
-    /// Profiles for every subject (`subjects`: subject to its inputs): from `cacheFolder` when a
-    /// kept profile pooled exactly these inputs with this configuration, else from a calibration
-    /// pass over the subjects that need one (written to `cacheFolder`). Nil when interrupted.
-    public func profiles(for subjects: [String: [InputLocation]], cacheFolder: String?,
-                         completed: @escaping @Sendable (InputResult) -> Void = { _ in }) throws -> [String: SubjectProfile]? {
+    /// The profiles `cacheFolder` keeps for `subjects` (subject to its inputs) that pooled exactly
+    /// these inputs with this configuration, and the subjects that need a calibration pass.
+    public func kept(for subjects: [String: [InputLocation]], cacheFolder: String?)
+        -> (profiles: [String: SubjectProfile], pending: [(subject: String, inputs: [InputLocation])]) {
         var profiles: [String: SubjectProfile] = [:]
         var pending: [(subject: String, inputs: [InputLocation])] = []
         for subject in subjects.keys.sorted() {
@@ -73,9 +72,16 @@ public struct SubjectCalibration: Sendable {
                 pending.append((subject, inputs))
             }
         }
+        return (profiles, pending)
+    }
+
+    /// Profiles for `pending` subjects from one calibration pass over all their inputs, each
+    /// written to `cacheFolder` when given. Nil when interrupted.
+    public func profiles(for pending: [(subject: String, inputs: [InputLocation])], cacheFolder: String?,
+                         completed: @escaping @Sendable (InputResult) -> Void = { _ in }) throws -> [String: SubjectProfile]? {
+        var profiles: [String: SubjectProfile] = [:]
         guard !pending.isEmpty else { return profiles }
-        let all = pending.flatMap(\.inputs)
-        let gathered = gather(all, completed: completed)
+        let gathered = gather(pending.flatMap(\.inputs), completed: completed)
         if interruption.isCancelled { return nil }
         var offset = 0
         for (subject, inputs) in pending {

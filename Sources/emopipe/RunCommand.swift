@@ -134,24 +134,25 @@ struct RunCommand: ParsableCommand {
             var bySubject: [String: [InputLocation]] = [:]
             for case .input(let location) in items { bySubject[subjectOf[location.relativePath]!, default: []].append(location) }
             let calibration = SubjectCalibration(registry: registry, pipeline: choice, jobs: jobs, interruption: interruption)
-            let pending = bySubject.values.reduce(0) { $0 + $1.count }
-            let firstPass = BatchProgress(total: pending, skipped: 0, label: "calibration pass")
-            let profiles: [String: SubjectProfile]?
+            let cacheFolder = output.map { $0 + "/subjects" }
+            let (kept, pending) = calibration.kept(for: bySubject, cacheFolder: cacheFolder)
+            let firstPass = BatchProgress(total: pending.reduce(0) { $0 + $1.inputs.count }, skipped: 0, label: "calibration pass")
+            let gathered: [String: SubjectProfile]?
             do {
-                profiles = try calibration.profiles(for: bySubject, cacheFolder: output.map { $0 + "/subjects" }) { firstPass.finished($0) }
+                gathered = try calibration.profiles(for: pending, cacheFolder: cacheFolder) { firstPass.finished($0) }
             } catch let error as StageError {
                 StandardError.write("error: \(error)\n")
                 throw ExitCode(1)
             }
             firstPass.end()
-            guard let profiles else {
+            guard let profiles = gathered?.merging(kept, uniquingKeysWith: { new, _ in new }) else {
                 StandardError.write("emopipe: interrupted in the calibration pass; nothing was written\n")
                 throw ExitCode(130)
             }
             for (subject, inputs) in bySubject {
                 for input in inputs { calibrationOf[input.relativePath] = .apply(profiles[subject]!) }
             }
-            StandardError.write(CalibrationSummary(profiles: profiles, inputs: bySubject).text)
+            StandardError.write(CalibrationSummary(profiles: profiles, inputs: bySubject, kept: kept.count).text)
         }
         // With -o: the results database, and the inputs it already has as done (resume).
         var database: ResultsDatabase?
@@ -244,10 +245,12 @@ private func checkCalibratable(_ choice: PipelineChoice, items: [InputItem], reg
 struct CalibrationSummary {
     let profiles: [String: SubjectProfile]
     let inputs: [String: [InputLocation]]
+    /// Subjects whose profile an earlier run kept.
+    let kept: Int
 
     var text: String {
         var lines = ["emopipe: subject calibration: \(profiles.count) subject\(profiles.count == 1 ? "" : "s"), "
-            + "\(inputs.values.reduce(0) { $0 + $1.count }) inputs"]
+            + "\(inputs.values.reduce(0) { $0 + $1.count }) inputs" + (kept > 0 ? ", \(kept) profile\(kept == 1 ? "" : "s") kept from an earlier run" : "")]
         for subject in profiles.keys.sorted() where !profiles[subject]!.omitted.isEmpty {
             let reasons = profiles[subject]!.omitted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
             lines.append("  subject \(subject) stays uncalibrated for \(reasons) (running per-input baselines instead)")
