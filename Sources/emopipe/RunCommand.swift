@@ -45,11 +45,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Report the input-to-record latency (median and 99th percentile) of each input at exit.")
     var latency = false
 
-    @Option(help: ArgumentHelp("Subject calibration: each input's subject is the first capture group of this regex over its relative path (then its path), e.g. 'Actor_(\\d+)'. A first pass gathers every subject's baselines over its inputs; estimates are then made relative to them.", valueName: "regex"))
-    var subjectFrom: String?
-
-    @Option(help: ArgumentHelp("Subject calibration with subjects from a table: columns file (relative path, path or file name) and subject.", valueName: "file.csv"))
-    var subjects: String?
+    @OptionGroup(title: "Subject calibration")
+    var subjectOptions: SubjectOptions
 
     @Option(help: ArgumentHelp("Calibrate every input with this subject's profile (emopipe calibrate), e.g. a live session of a known person.", valueName: "subject.profile"))
     var profile: String?
@@ -60,7 +57,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard !PipelineArguments(arguments).inputs.isEmpty else { throw ValidationError("give at least one INPUT (a file, a folder, or - for standard input)") }
-        guard [subjectFrom != nil, subjects != nil, profile != nil].filter({ $0 }).count <= 1 else {
+        guard !(subjectOptions.isGiven && profile != nil) else {
             throw ValidationError("give one of --subject-from, --subjects and --profile")
         }
     }
@@ -83,7 +80,7 @@ struct RunCommand: ParsableCommand {
         let givenProfile: SubjectProfile?
         do {
             givenProfile = try profile.map { try SubjectProfile.load(path: $0) }
-            if let assignment = try subjectFrom.map({ try SubjectAssignment(pattern: $0) }) ?? subjects.map({ try SubjectAssignment(table: $0) }) {
+            if let assignment = try subjectOptions.assignment() {
                 items = items.map { item in
                     guard case .input(let location) = item else { return item }
                     switch assignment.subject(of: location) {
@@ -95,7 +92,7 @@ struct RunCommand: ParsableCommand {
                     }
                 }
             }
-            if givenProfile != nil || subjectFrom != nil || subjects != nil { try checkCalibratable(choice, items: items, registry: registry) }
+            if givenProfile != nil || subjectOptions.isGiven { try checkCalibratable(choice, items: items, registry: registry) }
         } catch let error as LabelError {
             StandardError.write("error: \(error)\n")
             throw ExitCode(2)

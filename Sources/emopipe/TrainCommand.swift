@@ -57,11 +57,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The model's name.")
     var name = "voice-ravdess"
 
-    @Option(help: ArgumentHelp("Subjects from the file path: the regex's first capture group (calibrated training).", valueName: "regex"))
-    var subjectFrom: String?
-
-    @Option(help: ArgumentHelp("Subjects from a table with columns file and subject (calibrated training).", valueName: "file.csv"))
-    var subjects: String?
+    @OptionGroup(title: "Subjects (calibrated training)")
+    var subjectOptions: SubjectOptions
 
     @Option(help: ArgumentHelp("Subjects from this column of the label table (calibrated training).", valueName: "column"))
     var subjectColumn: String?
@@ -85,7 +82,7 @@ struct TrainCommand: ParsableCommand {
         guard Modality(rawValue: modality) != nil else { throw ValidationError("--modality must be face, voice, eeg or text") }
         if let target, !["valence", "arousal", "dominance"].contains(target) { throw ValidationError("--target is valence, arousal or dominance") }
         guard groupColumn == nil || groupFrom == nil else { throw ValidationError("give --group-column or --group-from, not both") }
-        guard [subjectFrom, subjects, subjectColumn].compactMap({ $0 }).count <= 1 else {
+        guard !(subjectOptions.isGiven && subjectColumn != nil) else {
             throw ValidationError("give one of --subject-from, --subjects and --subject-column")
         }
         for entry in map.flatMap({ $0.split(separator: ",") }) where entry.split(separator: "=").count != 2 {
@@ -105,7 +102,7 @@ struct TrainCommand: ParsableCommand {
             }, uniquingKeysWith: { $1 })
             let base = root ?? URL(fileURLWithPath: labels).deletingLastPathComponent().path
             let subjectIndex = try subjectColumn.map { try table.column($0) }
-            let assignment = try subjectFrom.map { try SubjectAssignment(pattern: $0) } ?? subjects.map { try SubjectAssignment(table: $0) }
+            let assignment = try subjectOptions.assignment()
             let examples = try table.rows.map { row -> ModelTrainer.Example in
                 let file = row[fileIndex]
                 var subject = subjectIndex.map { row[$0] }
