@@ -11,6 +11,8 @@ public enum HTMLReport {
 
     public static func render(_ records: PredictionRecords, title: String) -> String {
         let names = records.files.keys.sorted()
+        // A subject column when the run knew who each recording is (subject calibration).
+        let subjects = records.files.values.contains { !($0.recording?.subject ?? "").isEmpty }
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
@@ -23,13 +25,14 @@ public enum HTMLReport {
             </style></head><body>
             <h1>\(escape(title))</h1>
             <p>\(names.count) recording\(names.count == 1 ? "" : "s"). Click a column to sort.</p>
-            <table id="batch"><thead><tr><th>recording</th><th>duration (s)</th><th>emotion</th><th>share</th><th>valence</th><th>arousal</th><th>A/H</th><th>A/H label</th><th>A/H segments</th></tr></thead><tbody>
+            <table id="batch"><thead><tr><th>recording</th>\(subjects ? "<th>subject</th>" : "")<th>duration (s)</th><th>emotion</th><th>share</th><th>valence</th><th>arousal</th><th>A/H</th><th>A/H label</th><th>A/H segments</th></tr></thead><tbody>
 
             """
         for name in names {
             let recording = records.files[name]!.recording
             func cell(_ value: Double, _ digits: Int = 2) -> String { value.isFinite ? String(format: "%.\(digits)f", value) : "" }
-            html += "<tr><td><a href=\"#\(anchor(name))\">\(escape(name))</a></td><td>\(cell(recording?.duration ?? .nan, 1))</td>"
+            html += "<tr><td><a href=\"#\(anchor(name))\">\(escape(name))</a></td>"
+                + (subjects ? "<td>\(escape(recording?.subject ?? ""))</td>" : "") + "<td>\(cell(recording?.duration ?? .nan, 1))</td>"
                 + "<td>\(escape(recording?.emotion ?? ""))</td><td>\(cell(recording?.emotionShare ?? .nan))</td>"
                 + "<td>\(cell(recording?.valenceMean ?? .nan))</td><td>\(cell(recording?.arousalMean ?? .nan))</td>"
                 + "<td>\(cell(recording?.ah ?? .nan))</td><td>\(recording.map { String($0.ahLabel) } ?? "")</td>"

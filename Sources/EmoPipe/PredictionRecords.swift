@@ -21,6 +21,8 @@ public struct PredictionRecords: Sendable {
         public var arousalMean: Double = .nan
         public var segments: [[Double]] = []
         public var pipeline: String = ""
+        /// The recording's subject (subject calibration), empty when unknown.
+        public var subject: String = ""
     }
 
     /// Per output file: its stem (the input's relative path without extension), frames, recording.
@@ -55,7 +57,7 @@ public struct PredictionRecords: Sendable {
                                       emotionShare: number("emotion_share"), valenceMean: number("valence_mean"),
                                       arousalMean: number("arousal_mean"),
                                       segments: (object["ah_segments"] as? [[NSNumber]] ?? []).map { $0.map(\.doubleValue) },
-                                      pipeline: object["pipeline"] as? String ?? "")
+                                      pipeline: object["pipeline"] as? String ?? "", subject: object["subject"] as? String ?? "")
             } else if object["probs"] != nil, let time = (object["t"] as? NSNumber)?.doubleValue {
                 frames.append(Frame(time: time, emotion: object["emotion"] as? String, ah: ah, ahLabel: label,
                                     valence: number("valence"), arousal: number("arousal")))

@@ -63,6 +63,10 @@ import Testing
         // The database records the subject and the calibration.
         let database = try CLI.run(["merge", folder + "/one/emopipe.sqlite", "-o", folder + "/merged.sqlite"])
         #expect(database.status == 0, "\(database.standardError)")
+        // The report's table has a subject column.
+        let report = try CLI.run(["report", folder + "/one", "-o", folder + "/report.html"])
+        let html = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        #expect(report.status == 0 && html.contains("<th>subject</th>") && html.contains("<td>a</td>") && html.contains("<td>b</td>"))
         // Calibration changes the estimates: the uncalibrated run of the same clip differs.
         let plain = try CLI.run(["run", "voice-affect", files[2]])
         let calibratedFrames = try Self.records(folder + "/one/03-01-05-02-01-01-01.jsonl", stream: "ah")
