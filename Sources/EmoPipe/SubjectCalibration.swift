@@ -4,7 +4,7 @@ import Logging
 
 /// Subject calibration over a batch: a first pass runs the pipeline on every input of a subject
 /// and gathers what its stages keep per person (`Calibration.collect`); the statistics are pooled
-/// per subject in input-path order (`SubjectProfile.pooling`), so the profiles, and every result
+/// per subject as inputs finish (`SubjectPool`, merged in input-path order), so the profiles, and every result
 /// computed with them, are the same whatever order the inputs ran in and however many jobs ran
 /// them. The second pass is an ordinary batch run with `Calibration.apply(profile)` per input.
 ///
@@ -26,34 +26,35 @@ public struct SubjectCalibration: Sendable {
         self.interruption = interruption
     }
 
-    /// The calibration pass over `inputs`: each input's result and, when it finished, the
-    /// statistics its stages gathered (in input order). `completed` is called as each ends.
-    public func gather(_ inputs: [InputLocation], completed: @escaping @Sendable (InputResult) -> Void = { _ in })
-        -> [(result: InputResult, statistics: [String: CalibrationStatistic]?)] {
+    /// The calibration pass over `inputs`: each input's statistics go into its subject's pool as
+    /// soon as it finishes (a failed input adds nothing). Returns the results in input order;
+    /// `completed` is called as each ends.
+    public func gather(_ inputs: [(input: InputLocation, pool: SubjectPool)],
+                       completed: @escaping @Sendable (InputResult) -> Void = { _ in }) -> [InputResult] {
         let collectors = inputs.map { _ in CalibrationCollector() }
+        let index = Dictionary(inputs.enumerated().map { ($1.input.relativePath, $0) }, uniquingKeysWith: { first, _ in first })
         let runner = BatchRunner(registry: registry, pipeline: pipeline, jobs: jobs, outputDirectory: nil, logger: logger,
                                  interruption: interruption, discardOutputs: true)
-        let results = runner.run(inputs.map { .input($0) }, calibrations: collectors.map { .collect($0) }, completed: completed)
-        return zip(results, collectors).map { result, collector in
-            (result, result.status == .done ? collector.statistics : nil)
+        return runner.run(inputs.map { .input($0.input) }, calibrations: collectors.map { .collect($0) }) { result in
+            if let position = index[result.relativePath] {
+                let statistics = collectors[position].take()
+                if result.status == .done { inputs[position].pool.add(statistics, relativePath: result.relativePath) }
+            }
+            completed(result)
         }
     }
 
-    /// The pipeline's name and configuration hash for `input`.
-    func configuration(for input: InputLocation) -> (name: String, hash: String) {
+    /// The pipeline's name and configuration hash for `input` (empty when it has none).
+    public func configuration(for input: InputLocation) -> (name: String, hash: String) {
         let graph = try? BatchRunner(registry: registry, pipeline: pipeline, jobs: 1, outputDirectory: nil).graph(for: input)
         return (graph?.name ?? "", graph?.configHash ?? "")
     }
 
-    /// One subject's profile from the statistics of its inputs that finished.
-    public func pool(subject: String, _ gathered: [(result: InputResult, statistics: [String: CalibrationStatistic]?)],
-                     inputs: [InputLocation]) -> SubjectProfile {
-        let finished = zip(inputs, gathered).compactMap { input, item in
-            item.statistics.map { (relativePath: input.relativePath, statistics: $0) }
-        }
+    /// The profile `pool` amounts to, recording the pipeline of the first of `inputs`.
+    public func profile(of pool: SubjectPool, inputs: [InputLocation]) -> SubjectProfile {
         let first = inputs.min { $0.relativePath < $1.relativePath }
         let configuration = first.map(configuration(for:)) ?? (name: "", hash: "")
-        return SubjectProfile.pooling(finished, subject: subject, pipeline: configuration.name, configHash: configuration.hash)
+        return pool.profile(pipeline: configuration.name, configHash: configuration.hash)
     }
 
     /// The profiles `cacheFolder` keeps for `subjects` (subject to its inputs) that pooled exactly
@@ -81,12 +82,11 @@ public struct SubjectCalibration: Sendable {
                          completed: @escaping @Sendable (InputResult) -> Void = { _ in }) throws -> [String: SubjectProfile]? {
         var profiles: [String: SubjectProfile] = [:]
         guard !pending.isEmpty else { return profiles }
-        let gathered = gather(pending.flatMap(\.inputs), completed: completed)
+        let pools = pending.map { SubjectPool(subject: $0.subject) }
+        _ = gather(zip(pending, pools).flatMap { subject, pool in subject.inputs.map { (input: $0, pool: pool) } }, completed: completed)
         if interruption.isCancelled { return nil }
-        var offset = 0
-        for (subject, inputs) in pending {
-            let profile = pool(subject: subject, Array(gathered[offset..<(offset + inputs.count)]), inputs: inputs)
-            offset += inputs.count
+        for ((subject, inputs), pool) in zip(pending, pools) {
+            let profile = self.profile(of: pool, inputs: inputs)
             profiles[subject] = profile
             if let cacheFolder { try Self.write(profile, to: Self.profilePath(cacheFolder, subject: subject)) }
         }

@@ -68,30 +68,13 @@ public struct SubjectProfile: Codable, Sendable, Equatable {
         minimumCounts.first { key.hasPrefix($0.prefix) }.map { ($0.count, $0.unit) } ?? (1, "rows")
     }
 
-    /// Pools the statistics of a subject's inputs. They are merged in path order, so the profile
-    /// has the same bytes whatever order the inputs ran in.
+    /// Pools the statistics of a subject's inputs (`SubjectPool`): the profile has the same bytes
+    /// whatever order the inputs come in.
     public static func pooling(_ perInput: [(relativePath: String, statistics: [String: CalibrationStatistic])],
                                subject: String, pipeline: String, configHash: String) -> SubjectProfile {
-        let ordered = perInput.sorted { $0.relativePath < $1.relativePath }
-        var pooled: [String: CalibrationStatistic] = [:]
-        for (_, statistics) in ordered {
-            for key in statistics.keys.sorted() {
-                let statistic = statistics[key]!
-                pooled[key] = pooled[key].map { $0.merged(with: statistic) ?? $0 } ?? statistic
-            }
-        }
-        var baselines: [String: FeatureBaseline] = [:]
-        var omitted: [String: String] = [:]
-        for (key, statistic) in pooled {
-            let minimum = minimum(for: key)
-            if statistic.count >= minimum.count {
-                baselines[key] = statistic.baseline
-            } else {
-                omitted[key] = "\(statistic.count) \(minimum.unit) over \(ordered.count) input\(ordered.count == 1 ? "" : "s"), fewer than \(minimum.count)"
-            }
-        }
-        return SubjectProfile(subject: subject, pipeline: pipeline, configHash: configHash, inputs: ordered.map(\.relativePath),
-                              baselines: baselines, omitted: omitted)
+        let pool = SubjectPool(subject: subject)
+        for (relativePath, statistics) in perInput { pool.add(statistics, relativePath: relativePath) }
+        return pool.profile(pipeline: pipeline, configHash: configHash)
     }
 
     /// A hash of the baselines alone (not the subject's name or inputs): two runs calibrated

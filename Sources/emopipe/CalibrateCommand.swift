@@ -70,19 +70,20 @@ struct CalibrateCommand: ParsableCommand {
         let signals = SignalHandling.drainOnInterrupt(interruption)
         defer { signals.cancel() }
         let calibration = SubjectCalibration(registry: registry, pipeline: choice, jobs: jobs, interruption: interruption)
-        let gathered = calibration.gather(inputs)
+        let name = subject ?? URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
+        let pool = SubjectPool(subject: name)
+        let results = calibration.gather(inputs.map { (input: $0, pool: pool) })
         if interruption.isCancelled {
             StandardError.write("emopipe: interrupted; no profile written\n")
             throw ExitCode(130)
         }
-        failures += gathered.compactMap { $0.result.status == .done ? nil : $0.result.error }
+        failures += results.compactMap { $0.status == .done ? nil : $0.error }
         for failure in failures { StandardError.write("error: \(failure)\n") }
-        guard gathered.contains(where: { $0.statistics != nil }) else {
+        guard results.contains(where: { $0.status == .done }) else {
             StandardError.write("error: no input of the subject could be read; no profile written\n")
             throw ExitCode(1)
         }
-        let name = subject ?? URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
-        let profile = calibration.pool(subject: name, gathered, inputs: inputs)
+        let profile = calibration.profile(of: pool, inputs: inputs)
         do {
             try SubjectCalibration.write(profile, to: output)
         } catch {
