@@ -50,20 +50,46 @@ public enum InputDiscovery {
 
     private static func walk(folder: String, extensions: Set<String>) -> [InputItem] {
         let root = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-        guard let enumerator = FileManager.default.enumerator(atPath: root) else {
-            return [.unusable(path: folder, reason: "cannot list folder")]
-        }
         var relativePaths: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            if name.hasPrefix(".") {
-                if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeDirectory { enumerator.skipDescendants() }
-                continue
-            }
-            guard enumerator.fileAttributes?[.type] as? FileAttributeType == .typeRegular else { continue }
-            if extensions.contains((name as NSString).pathExtension.lowercased()) { relativePaths.append(relative) }
+        var visited: Set<String> = [URL(fileURLWithPath: root).resolvingSymlinksInPath().path]
+        guard collect(root, prefix: "", extensions: extensions, into: &relativePaths, visited: &visited) else {
+            return [.unusable(path: folder, reason: "cannot list folder")]
         }
         return relativePaths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             .map { .input(InputLocation(path: root + "/" + $0, relativePath: $0)) }
+    }
+
+    /// Adds the files under `directory` with a known extension, as `prefix` + their path below it.
+    /// Symbolic links are followed, as datasets are often trees of links: a link to a file counts
+    /// as that file, a link to a folder is walked once (`visited` holds the real paths of the
+    /// folders walked, so a link cycle ends); a dangling link is skipped.
+    private static func collect(_ directory: String, prefix: String, extensions: Set<String>, into paths: inout [String],
+                                visited: inout Set<String>) -> Bool {
+        // The enumerator lists a link to a folder as a link: list the folder it leads to.
+        let target = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        guard let enumerator = FileManager.default.enumerator(atPath: target) else { return false }
+        while let relative = enumerator.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            let type = enumerator.fileAttributes?[.type] as? FileAttributeType
+            if name.hasPrefix(".") {
+                if type == .typeDirectory { enumerator.skipDescendants() }
+                continue
+            }
+            var isRegularFile = type == .typeRegular
+            if type == .typeSymbolicLink {
+                let full = target + "/" + relative
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: full, isDirectory: &isFolder) else { continue }
+                if isFolder.boolValue {
+                    if visited.insert(URL(fileURLWithPath: full).resolvingSymlinksInPath().path).inserted {
+                        _ = collect(full, prefix: prefix + relative + "/", extensions: extensions, into: &paths, visited: &visited)
+                    }
+                    continue
+                }
+                isRegularFile = true
+            }
+            if isRegularFile, extensions.contains((name as NSString).pathExtension.lowercased()) { paths.append(prefix + relative) }
+        }
+        return true
     }
 }

@@ -144,6 +144,18 @@ public struct ModelTrainer {
         // overconfident on speakers the model has not heard. The predicted classes do not change.
         final.model.coefficients = final.model.coefficients.map { $0.map { $0 / temperature } }
         final.model.intercepts = final.model.intercepts.map { $0 / temperature }
+        // A calibrated model also carries the fit on raw features, for runs without subject information.
+        var uncalibratedHeads: AffectModel.Heads?
+        if calibrated {
+            let rawTemperature = uncalibrated.map { Self.calibratedTemperature($0.heldOut) } ?? 1
+            let rawFit = fit(raw.map(\.row), raw.map { classes.firstIndex(of: $0.label)! }, classes: classes.count)
+            uncalibratedHeads = AffectModel.Heads(
+                mean: rawFit.standardiser.mean, scale: rawFit.standardiser.scale,
+                classifier: classes.indices.map { k in
+                    AffectModel.Linear(coefficients: rawFit.model.coefficients[k].map { $0 / rawTemperature },
+                                       intercept: rawFit.model.intercepts[k] / rawTemperature)
+                })
+        }
         var scores: [String: Double] = [:]
         for (suffix, result) in [("", validation), ("_uncalibrated", uncalibrated)] {
             guard let result else { continue }
@@ -153,17 +165,18 @@ public struct ModelTrainer {
             scores["cv_binary_arousal_accuracy" + suffix] = result.arousal
         }
         scores["temperature"] = temperature
+        if calibrated, let uncalibrated { scores["temperature_uncalibrated"] = Self.calibratedTemperature(uncalibrated.heldOut) }
         let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
         let subjects = Set(usable.map(\.subject)).count
         let model = AffectModel(
             name: name, modality: modality, features: names, mean: final.standardiser.mean, scale: final.standardiser.scale,
             inputNormalisation: calibrated ? "running" : "none", classes: classes,
             classifier: classes.indices.map { AffectModel.Linear(coefficients: final.model.coefficients[$0], intercept: final.model.intercepts[$0]) },
-            weight: 1, calibrated: calibrated,
+            weight: 1, calibrated: calibrated, uncalibrated: uncalibratedHeads,
             provenance: AffectModel.Provenance(
                 data: data, date: String(date),
                 method: "multinomial logistic regression (L2 \(l2), balanced class weights) on standardised '\(stream)' features of pipeline '\(graph.name)'"
-                    + (calibrated ? ", each feature first z-scored within its subject (\(subjects) subjects; at run time: against the subject's profile, or the input's running mean and SD without one)" : "")
+                    + (calibrated ? ", each feature first z-scored within its subject (\(subjects) subjects; at run time: against the subject's profile); the uncalibrated heads are the same fit on the raw features, used without a subject profile" : "")
                     + "; cross-validation leaves one group out (\(groups.count) groups)"
                     + (calibrated ? ", with the per-subject step (cv_*) and without it (cv_*_uncalibrated)" : "")
                     + "; logits divided by the temperature that minimised held-out log loss",
@@ -258,6 +271,16 @@ public struct ModelTrainer {
             rmse = (zip(truth, predicted).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / n).squareRoot()
         }
         let (standardiser, ridge) = fitRidge(usable)
+        var uncalibratedHeads: AffectModel.Heads?
+        if calibrated {
+            let rows = zip(examples, extracted).compactMap { example, row -> Labelled? in
+                guard let row, row.allSatisfy(\.isFinite) else { return nil }
+                return (row, example.label, example.group, example.subject ?? "")
+            }
+            let (rawStandardiser, rawRidge) = fitRidge(rows)
+            uncalibratedHeads = AffectModel.Heads(mean: rawStandardiser.mean, scale: rawStandardiser.scale, classifier: [],
+                                                  regression: [target: AffectModel.Linear(coefficients: rawRidge.coefficients, intercept: rawRidge.intercept)])
+        }
         var scores: [String: Double] = [:]
         if let pearson { scores["cv_pearson_r"] = pearson }
         if let rmse { scores["cv_rmse"] = rmse }
@@ -266,6 +289,7 @@ public struct ModelTrainer {
             name: name, modality: modality, features: names, mean: standardiser.mean, scale: standardiser.scale,
             inputNormalisation: calibrated ? "running" : "none", classes: [], classifier: [],
             regression: [target: AffectModel.Linear(coefficients: ridge.coefficients, intercept: ridge.intercept)], calibrated: calibrated,
+            uncalibrated: uncalibratedHeads,
             provenance: AffectModel.Provenance(
                 data: data, date: String(date),
                 method: "ridge regression (lambda \(lambda)) of atanh(\(target)) on standardised '\(stream)' features of pipeline '\(graph.name)'"

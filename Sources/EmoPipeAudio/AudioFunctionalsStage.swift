@@ -21,7 +21,7 @@ public final class AudioFunctionalsStage: Stage {
             ParameterSpec("set", .choice(["egemaps", "generic"]), default: .string("egemaps"),
                           "Which functionals: eGeMAPS v02 (needs its LLDs) or generic statistics of every column."),
             ParameterSpec("window_s", .number, default: .number(0), unit: "s", range: 0...86_400,
-                          "Window length; 0 takes the whole input (one row at the end)."),
+                          "Window length; 0 takes the whole input (one row at the end). Sliding windows end with one full window ending at the input's last frame (or, for an input shorter than a window, one row over all of it)."),
             ParameterSpec("step_s", .number, default: .number(0), unit: "s", range: 0...86_400,
                           "Time between window starts; 0 is the window length."),
             ParameterSpec("segments_from", .string, default: .string(""),
@@ -43,6 +43,8 @@ public final class AudioFunctionalsStage: Stage {
     private var windowFrames: Int64 = 0
     private var stepFrames: Int64 = 0
     private var nextWindow: Int64 = 0
+    /// End (exclusive frame index) of the furthest span emitted so far.
+    private var emittedEnd: Int64 = .min
     private var segmentInput: Int?
     private var segments: [Range<Int64>] = []
 
@@ -113,10 +115,14 @@ public final class AudioFunctionalsStage: Stage {
         } else if windowFrames == 0 {
             try emit(first..<(lastIndex + 1), output: output)
         } else {
-            while nextWindow <= lastIndex {
+            // The windows that fit, then one window ending at the last frame (the whole input when
+            // it is shorter than a window): the tail is covered once by a full window, not by ever
+            // shorter windows of the last seconds (which on a 3 s clip outnumbered the full ones).
+            while nextWindow + windowFrames <= lastIndex + 1 {
                 try emit(nextWindow..<(nextWindow + windowFrames), output: output)
                 nextWindow += stepFrames
             }
+            if emittedEnd < lastIndex + 1 { try emit(max(first, lastIndex + 1 - windowFrames)..<(lastIndex + 1), output: output) }
         }
     }
 
@@ -134,11 +140,13 @@ public final class AudioFunctionalsStage: Stage {
                 try emit(nextWindow..<(nextWindow + windowFrames), output: output)
                 nextWindow += stepFrames
             }
-            if frames.count > 4 * Int(windowFrames) + 16 { frames = frames.filter { $0.key >= nextWindow } }
+            // Keep the last window's frames too: the final window at the end may start inside it.
+            if frames.count > 4 * Int(windowFrames) + 16 { frames = frames.filter { $0.key >= nextWindow - stepFrames } }
         }
     }
 
     private func emit(_ span: Range<Int64>, output: Emitter) throws {
+        emittedEnd = max(emittedEnd, span.upperBound)
         let present = span.filter { frames[$0] != nil }
         guard let firstPresent = present.first, let lastPresent = present.last else { return }
         // Dense over the frames the span holds data for; gaps count as zeros.

@@ -2,7 +2,8 @@
 /// per-person baseline (`estimate.affect` with a calibrated model, `face.actions`) read it from
 /// `StageContext.calibration`.
 public enum Calibration: Sendable {
-    /// No subject: stages use their per-input running baselines.
+    /// No subject: stages estimate uncalibrated (a model's uncalibrated heads, or per-input
+    /// running baselines).
     case none
     /// A calibration pass: stages run as uncalibrated and hand their statistics to the collector
     /// at the end of the input.

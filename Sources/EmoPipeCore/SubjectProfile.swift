@@ -25,7 +25,7 @@ public struct FeatureBaseline: Codable, Sendable, Equatable {
 /// A person's baselines (`emopipe calibrate`, or gathered per subject in a calibrated batch):
 /// the statistics of every calibrated estimator's input features and the face's neutral
 /// geometry over that person's inputs. Stages that find their baseline here estimate relative
-/// to it from the first frame; those that do not use their per-input running baseline and say so.
+/// to it from the first frame; those that do not estimate uncalibrated and say so.
 ///
 /// Stored as JSON (`*.profile`). Baselines are keyed by what they describe (`model:NAME` for an
 /// estimator's features, `face.neutral.calm` / `face.neutral.all` for the face), not by stage id,

@@ -10,8 +10,9 @@ import Foundation
 /// (`input_normalisation: running`; such models must say `calibrated: true`): in a calibration
 /// pass the stage hands over the moments of its input features (key `model:NAME`); with a
 /// subject profile it z-scores against the profile's baseline from the first row. Without one
-/// (an uncalibrated run, or a subject with too little data, which is logged) it z-scores
-/// against the input's own running mean and SD.
+/// (an uncalibrated run, or a subject with too little data, which is logged) it uses the
+/// model's uncalibrated heads (fitted on the raw features) when the model has them, else it
+/// z-scores against the input's own running mean and SD.
 public final class AffectEstimateStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "estimate.affect", role: .transform,
@@ -28,6 +29,8 @@ public final class AffectEstimateStage: Stage {
     private var selector: FeatureSelector?
     private var running: [RunningMoments]
     private var baseline: FeatureBaseline?
+    /// The uncalibrated heads, used when there is no subject baseline.
+    private let fallback: AffectModel?
     private var moments: FeatureMoments?
     private var collector: CalibrationCollector?
 
@@ -44,6 +47,7 @@ public final class AffectEstimateStage: Stage {
 
     init(parameters: Parameters) throws {
         model = try EmbeddedModels.resolve(parameters.string("model"))
+        fallback = model.uncalibratedModel
         running = [RunningMoments](repeating: RunningMoments(), count: model.features.count)
     }
 
@@ -69,7 +73,8 @@ public final class AffectEstimateStage: Stage {
             let key = Self.calibrationKey(model)
             guard let found = profile.baselines[key] else {
                 let reason = profile.omitted[key] ?? "not in the profile"
-                context.logger.warning("subject '\(profile.subject)': no baseline for model '\(model.name)' (\(reason)); features are z-scored against this input's running baseline")
+                let instead = fallback != nil ? "its uncalibrated heads estimate instead" : "features are z-scored against this input's running baseline"
+                context.logger.warning("subject '\(profile.subject)': no baseline for model '\(model.name)' (\(reason)); \(instead)")
                 return
             }
             guard found.names == model.features, found.spread != nil else {
@@ -94,6 +99,9 @@ public final class AffectEstimateStage: Stage {
         var x = values
         if let baseline {
             x = baseline.zScores(values)
+        } else if let fallback {
+            for index in x.indices { x[index] = (x[index] - fallback.mean[index]) / fallback.scale[index] }
+            return fallback.estimate(normalised: x)
         } else if model.inputNormalisation == "running" {
             for index in x.indices {
                 running[index].add(x[index])

@@ -4,7 +4,7 @@ import Foundation
 /// `fuse.affect`: the per-modality estimates on one clock, combined by confidence, smoothed.
 ///
 /// The clock is the first input's timestamps (`rate_hz: 0`, e.g. the face estimates of a video:
-/// one record per video frame) or a fixed rate. At each tick every modality whose latest estimate
+/// one record per video frame) or a fixed rate, which runs to the end of the last estimate's span. At each tick every modality whose latest estimate
 /// is still valid (within its span, or `hold_s` after it) contributes: valence, arousal and
 /// dominance are confidence-weighted means over the modalities that give them, and the category
 /// probabilities likewise. An exponential smoother (`smooth_s`) follows. A tick is emitted only
@@ -42,6 +42,8 @@ public final class AffectFusionStage: Stage {
     private var pendingTicks: [Timestamp] = []
     private var nextGridTick = 0
     private var lastSeen: Timestamp?
+    /// The end of the furthest estimate span seen: a fixed-rate clock runs until there.
+    private var lastEnd: Timestamp?
     private var smoothed: (time: Timestamp, values: [Double])?
 
     init(parameters: Parameters) {
@@ -82,11 +84,14 @@ public final class AffectFusionStage: Stage {
             latest[input] = nil
         }
         lastSeen = packet.timestamp
+        let end = packet.timestamp + max(packet.duration, .zero)
+        lastEnd = max(lastEnd ?? end, end)
     }
 
     public func finish(output: Emitter) throws {
-        if rate > 0, let lastSeen {
-            while Timestamp(seconds: Double(nextGridTick) / rate) <= lastSeen {
+        if rate > 0, let lastSeen, let lastEnd {
+            // Ticks up to the last estimate's time, and on through its span.
+            while Timestamp(seconds: Double(nextGridTick) / rate) <= lastSeen || Timestamp(seconds: Double(nextGridTick) / rate) < lastEnd {
                 pendingTicks.append(Timestamp(seconds: Double(nextGridTick) / rate))
                 nextGridTick += 1
             }

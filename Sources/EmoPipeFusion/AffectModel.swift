@@ -61,14 +61,47 @@ public struct AffectModel: Codable, Sendable, Equatable {
     public var weight: Double
     /// True when trained on subject-calibrated features (each feature z-scored within its
     /// subject): the model then z-scores per person at run time, against the subject's profile
-    /// when there is one, else against the input's running baseline. Requires
-    /// `input_normalisation: running`.
+    /// when there is one. Without one it uses its `uncalibrated` heads when it has them, else
+    /// the input's running baseline. Requires `input_normalisation: running`.
     public var calibrated: Bool
+    /// For a calibrated model, the same model fitted on the raw features (no per-subject step):
+    /// what runs without subject information, for a person nobody calibrated.
+    public var uncalibrated: Heads?
     public var provenance: Provenance
+
+    /// Standardisation and heads of an alternative fit over the same features and classes.
+    public struct Heads: Codable, Sendable, Equatable {
+        public var mean: [Double]
+        public var scale: [Double]
+        public var classifier: [Linear]
+        public var regression: [String: Linear]
+        public init(mean: [Double], scale: [Double], classifier: [Linear], regression: [String: Linear] = [:]) {
+            self.mean = mean
+            self.scale = scale
+            self.classifier = classifier
+            self.regression = regression
+        }
+    }
+
+    /// The model that estimates without subject information: the `uncalibrated` heads on the raw
+    /// features; nil when the model has none.
+    public var uncalibratedModel: AffectModel? {
+        guard let uncalibrated else { return nil }
+        var model = self
+        model.mean = uncalibrated.mean
+        model.scale = uncalibrated.scale
+        model.classifier = uncalibrated.classifier
+        model.regression = uncalibrated.regression
+        model.inputNormalisation = "none"
+        model.calibrated = false
+        model.uncalibrated = nil
+        return model
+    }
 
     public init(name: String, modality: Modality, features: [String], mean: [Double], scale: [Double],
                 inputNormalisation: String = "none", classes: [String], classifier: [Linear],
-                regression: [String: Linear] = [:], weight: Double = 1, calibrated: Bool = false, provenance: Provenance) {
+                regression: [String: Linear] = [:], weight: Double = 1, calibrated: Bool = false, uncalibrated: Heads? = nil,
+                provenance: Provenance) {
         format = Self.formatName
         self.name = name
         self.modality = modality
@@ -81,11 +114,12 @@ public struct AffectModel: Codable, Sendable, Equatable {
         self.regression = regression
         self.weight = weight
         self.calibrated = calibrated
+        self.uncalibrated = uncalibrated
         self.provenance = provenance
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, name, modality, features, mean, scale, classes, classifier, regression, weight, calibrated, provenance
+        case format, name, modality, features, mean, scale, classes, classifier, regression, weight, calibrated, uncalibrated, provenance
         case inputNormalisation = "input_normalisation"
     }
 
@@ -122,6 +156,17 @@ public struct AffectModel: Codable, Sendable, Equatable {
             throw fail("unknown regression head '\(key)'")
         }
         guard !classes.isEmpty || !regression.isEmpty else { throw fail("a model needs classes or regression heads") }
+        if let uncalibrated {
+            guard calibrated else { throw fail("uncalibrated heads belong to a calibrated model") }
+            guard uncalibrated.mean.count == n, uncalibrated.scale.count == n, uncalibrated.scale.allSatisfy({ $0 > 0 }) else {
+                throw fail("uncalibrated: mean and scale need one positive value per feature (\(n))")
+            }
+            guard uncalibrated.classifier.count == classes.count,
+                  Set(uncalibrated.regression.keys) == Set(regression.keys),
+                  (uncalibrated.classifier + uncalibrated.regression.values).allSatisfy({ $0.coefficients.count == n }) else {
+                throw fail("uncalibrated: the same heads as the model, with \(n) coefficients each")
+            }
+        }
     }
 
     static func describe(_ error: Error) -> String {

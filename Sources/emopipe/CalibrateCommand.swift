@@ -16,7 +16,7 @@ struct CalibrateCommand: ParsableCommand {
               emopipe calibrate Pipelines/av-affect.yaml p01/*.mp4 -o p01.profile
               ffmpeg -i /dev/video0 -f nut - | emopipe run Pipelines/av-affect.yaml - --profile p01.profile
             Baselines with too little data (under 10 feature rows, or 50 face frames) are left out and named; \
-            runs then use their running per-input baselines for them.
+            runs then estimate uncalibrated there (a model's uncalibrated heads, the face's running neutral).
             Exit status: 0 written, 1 some input failed (the profile pools the others) or none could be read, \
             2 the pipeline or the command line is wrong.
             """)

@@ -250,7 +250,7 @@ struct CalibrationSummary {
             + "\(inputs.values.reduce(0) { $0 + $1.count }) inputs" + (kept > 0 ? ", \(kept) profile\(kept == 1 ? "" : "s") kept from an earlier run" : "")]
         for subject in profiles.keys.sorted() where !profiles[subject]!.omitted.isEmpty {
             let reasons = profiles[subject]!.omitted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
-            lines.append("  subject \(subject) stays uncalibrated for \(reasons) (running per-input baselines instead)")
+            lines.append("  subject \(subject) stays uncalibrated for \(reasons) (estimated uncalibrated there)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

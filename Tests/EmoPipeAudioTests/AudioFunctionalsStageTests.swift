@@ -51,6 +51,19 @@ import Testing
         }
     }
 
+    /// Sliding windows: the ones that fit, then one full window ending at the input's end (not
+    /// ever shorter windows of the last seconds); an input shorter than a window gives one row.
+    @Test func slidingWindowsEndWithOneFullWindowAtTheEnd() throws {
+        let windows = ["set": ParameterValue.string("generic"), "window_s": .number(3), "step_s": .number(0.5)]
+        let clip = try feed(windows, rows: 375) { [Float($0), 1] }
+        #expect(clip.map(\.timestamp.microseconds) == [0, 500_000, 750_000])
+        #expect(clip.allSatisfy { $0.duration.microseconds == 3_000_000 })
+        guard case .features(let last) = clip.last?.payload else { Issue.record("not features"); return }
+        #expect(last.values[3] == 374, "the last window reaches the last frame")
+        let short = try feed(windows, rows: 120) { [Float($0), 1] }
+        #expect(short.map(\.timestamp.microseconds) == [0] && short[0].duration.microseconds == 1_200_000)
+    }
+
     @Test func eGeMAPSNeedsItsLLDsAndSaysWhichAreMissing() {
         do {
             _ = try feed([:], rows: 1) { _ in [0, 0] }

@@ -56,6 +56,53 @@ import Testing
     }
 }
 
+/// A calibrated model: z-scored against the subject's baseline when there is a profile; its
+/// uncalibrated heads (raw features) without one. The two heads here disagree on purpose, so the
+/// estimate shows which one ran.
+@Suite struct CalibratedModelTests {
+    static func model() throws -> String {
+        let json = """
+            {"format": "emopipe-affect-model/1", "name": "pitch-toy", "modality": "voice", "features": ["f0"],
+             "mean": [0], "scale": [1], "input_normalisation": "running", "calibrated": true,
+             "classes": ["neutral", "happiness"],
+             "classifier": [{"coefficients": [0], "intercept": 0}, {"coefficients": [4], "intercept": 0}], "regression": {},
+             "uncalibrated": {"mean": [200], "scale": [50], "regression": {},
+                              "classifier": [{"coefficients": [0], "intercept": 0}, {"coefficients": [-4], "intercept": 0}]},
+             "weight": 1, "provenance": {"data": "test", "date": "2026-11-27", "method": "by hand", "scores": {}}}
+            """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("emopipe-model-\(UUID()).json").path
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func happiness(_ harness: StageHarness, f0: Float) throws -> Float {
+        let out = try harness.push(Packet(timestamp: .zero, payload: .features(FeatureRow([f0]))))
+        guard case .features(let row) = out[0].payload else { return .nan }
+        return row.values[AffectEstimate.columns.firstIndex(of: "p_happiness")!]
+    }
+
+    @Test func aProfileSelectsTheCalibratedHeadsAndNoneTheUncalibratedOnes() throws {
+        let path = try Self.model()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let schema = StreamFormat.features(FeatureSchema(["f0"]))
+        // 250 Hz: above this speaker's usual 150 Hz (calibrated: happy), above the population's 200 Hz (uncalibrated heads: -4 z, not happy).
+        let plain = try StageHarness(AffectEstimateStage.descriptor, parameters: ["model": .string(path)], inputs: [schema])
+        #expect(try Self.happiness(plain, f0: 250) < 0.1)
+        let profile = SubjectProfile(subject: "p", pipeline: "t", configHash: "0", inputs: ["a.wav"],
+                                     baselines: ["model:pitch-toy": FeatureBaseline(names: ["f0"], count: 40, centre: [150], spread: [50])])
+        let calibrated = try StageHarness(AffectEstimateStage.descriptor, parameters: ["model": .string(path)], inputs: [schema],
+                                          calibration: .apply(profile))
+        #expect(try Self.happiness(calibrated, f0: 250) > 0.9)
+        // A profile for another feature set is a clear error.
+        let other = SubjectProfile(subject: "p", pipeline: "t", configHash: "0", inputs: [],
+                                   baselines: ["model:pitch-toy": FeatureBaseline(names: ["f1"], count: 40, centre: [1], spread: [1])])
+        let error = try #require(throws: StageError.self) {
+            _ = try StageHarness(AffectEstimateStage.descriptor, parameters: ["model": .string(path)], inputs: [schema], calibration: .apply(other))
+        }
+        #expect(error.message.hasPrefix("the profile of subject 'p' has a baseline for model 'pitch-toy' over other features"))
+    }
+}
+
 @Suite struct RegressionTests {
     /// y = 2 x1 - x2 + 0.5 exactly: a tiny penalty gives the coefficients back.
     @Test func ridgeRecoversALinearFunction() {

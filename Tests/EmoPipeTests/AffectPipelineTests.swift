@@ -58,7 +58,7 @@ import Testing
     @Test func aSidecarTranscriptAddsTheWords() throws {
         let records = try Self.run("av-affect.yaml", fixture("speech.wav"))
         let frames = records.filter { $0["stream"] as? String == "ah" }
-        #expect(frames.count == 51, "10 per second without video")
+        #expect(frames.count == 54, "10 per second without video, over the 5.36 s of speech")
         #expect(frames.contains { $0["text"] as? Bool == true })
         let cues = frames.flatMap { ($0["cues"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
         #expect(cues.contains("hedges"))
