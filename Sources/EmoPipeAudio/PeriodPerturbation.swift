@@ -11,6 +11,25 @@ struct PeriodPerturbation {
     var searchRange = 0.1
     var minCorrelation = 0.5
 
+    /// The dot product of `count` samples from offsets `a` and `b`, eight lanes at a time.
+    @inline(__always)
+    static func dot(_ base: UnsafePointer<Float>, _ a: Int, _ b: Int, _ count: Int) -> Float {
+        let raw = UnsafeRawPointer(base), stride = MemoryLayout<Float>.stride
+        var lanes = SIMD8<Float>(repeating: 0)
+        var index = 0
+        while index + 8 <= count {
+            lanes += raw.loadUnaligned(fromByteOffset: (a + index) * stride, as: SIMD8<Float>.self)
+                * raw.loadUnaligned(fromByteOffset: (b + index) * stride, as: SIMD8<Float>.self)
+            index += 8
+        }
+        var sum = lanes.sum()
+        while index < count {
+            sum += base[a + index] * base[b + index]
+            index += 1
+        }
+        return sum
+    }
+
     /// Jitter and shimmer of `samples` at fundamental `frequency` Hz, nil with fewer than two
     /// periods found.
     func measure(_ samples: UnsafeBufferPointer<Float>, sampleRate: Double, frequency: Double) -> (jitter: Double, shimmerDB: Double)? {
@@ -28,15 +47,12 @@ struct PeriodPerturbation {
             let here = Int(position.rounded())
             guard here + longest + length + 1 < samples.count else { break }
             // Normalised cross-correlation at each lag; the lagged window's energy slides.
-            var energyA: Float = 0, energyB: Float = 0
-            for index in 0..<length {
-                energyA += samples[here + index] * samples[here + index]
-                energyB += samples[here + shortest - 1 + index] * samples[here + shortest - 1 + index]
-            }
+            let base = samples.baseAddress!
+            let energyA = Self.dot(base, here, here, length)
+            var energyB = Self.dot(base, here + shortest - 1, here + shortest - 1, length)
             var best = -1
             for lag in (shortest - 1)...(longest + 1) {
-                var product: Float = 0
-                for index in 0..<length { product += samples[here + index] * samples[here + lag + index] }
+                let product = Self.dot(base, here, here + lag, length)
                 let norm = (Double(energyA) * Double(energyB)).squareRoot()
                 scores[lag] = norm > 0 ? Double(product) / norm : 0
                 if lag >= shortest, lag <= longest, best < 0 || scores[lag] > scores[best] { best = lag }
