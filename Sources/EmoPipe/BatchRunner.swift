@@ -106,7 +106,7 @@ public final class BatchRunner: Sendable {
         var result = execute(item, tagInputs: tagInputs, memory: memory, calibration: calibration)
         if let profile = calibration.profile {
             result.subject = profile.subject
-            result.calibration = profile.omitted.isEmpty ? "subject" : "partial: " + profile.omitted.keys.sorted().joined(separator: ", ")
+            result.calibration = profile.calibrationLabel
         }
         return result
     }

@@ -138,23 +138,14 @@ public struct ModelTrainer {
         let validation = crossValidate(usable, classes: classes)
         let uncalibrated = calibrated ? crossValidate(raw, classes: classes) : nil
         let temperature = validation.map { Self.calibratedTemperature($0.heldOut) } ?? 1
-        var final = fit(usable.map(\.row), usable.map { classes.firstIndex(of: $0.label)! }, classes: classes.count)
-        // Temperature scaling (Guo et al. 2017): divide the logits by the temperature that minimises
-        // the held-out log loss, so the probabilities (and the confidence fusion uses) are not
-        // overconfident on speakers the model has not heard. The predicted classes do not change.
-        final.model.coefficients = final.model.coefficients.map { $0.map { $0 / temperature } }
-        final.model.intercepts = final.model.intercepts.map { $0 / temperature }
+        let final = fit(usable.map(\.row), usable.map { classes.firstIndex(of: $0.label)! }, classes: classes.count)
         // A calibrated model also carries the fit on raw features, for runs without subject information.
+        let rawTemperature = uncalibrated.map { Self.calibratedTemperature($0.heldOut) }
         var uncalibratedHeads: AffectModel.Heads?
         if calibrated {
-            let rawTemperature = uncalibrated.map { Self.calibratedTemperature($0.heldOut) } ?? 1
             let rawFit = fit(raw.map(\.row), raw.map { classes.firstIndex(of: $0.label)! }, classes: classes.count)
-            uncalibratedHeads = AffectModel.Heads(
-                mean: rawFit.standardiser.mean, scale: rawFit.standardiser.scale,
-                classifier: classes.indices.map { k in
-                    AffectModel.Linear(coefficients: rawFit.model.coefficients[k].map { $0 / rawTemperature },
-                                       intercept: rawFit.model.intercepts[k] / rawTemperature)
-                })
+            uncalibratedHeads = AffectModel.Heads(mean: rawFit.standardiser.mean, scale: rawFit.standardiser.scale,
+                                                  classifier: Self.heads(rawFit.model, temperature: rawTemperature ?? 1))
         }
         var scores: [String: Double] = [:]
         for (suffix, result) in [("", validation), ("_uncalibrated", uncalibrated)] {
@@ -165,13 +156,13 @@ public struct ModelTrainer {
             scores["cv_binary_arousal_accuracy" + suffix] = result.arousal
         }
         scores["temperature"] = temperature
-        if calibrated, let uncalibrated { scores["temperature_uncalibrated"] = Self.calibratedTemperature(uncalibrated.heldOut) }
+        if let rawTemperature { scores["temperature_uncalibrated"] = rawTemperature }
         let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
         let subjects = Set(usable.map(\.subject)).count
         let model = AffectModel(
             name: name, modality: modality, features: names, mean: final.standardiser.mean, scale: final.standardiser.scale,
             inputNormalisation: calibrated ? "running" : "none", classes: classes,
-            classifier: classes.indices.map { AffectModel.Linear(coefficients: final.model.coefficients[$0], intercept: final.model.intercepts[$0]) },
+            classifier: Self.heads(final.model, temperature: temperature),
             weight: 1, calibrated: calibrated, uncalibrated: uncalibratedHeads,
             provenance: AffectModel.Provenance(
                 data: data, date: String(date),
@@ -211,6 +202,16 @@ public struct ModelTrainer {
         return (ClassificationMetrics(truth: truth, predicted: predicted, classes: classes), Double(arousalHits) / Double(truth.count), heldOut)
     }
 
+    /// The classifier heads of a fit with its logits divided by `temperature` (Guo et al. 2017's
+    /// temperature scaling, chosen on held-out log loss): the probabilities, and the confidence
+    /// fusion uses, are then not overconfident on people the model has not heard. The predicted
+    /// classes do not change.
+    static func heads(_ model: LogisticRegression, temperature: Double) -> [AffectModel.Linear] {
+        zip(model.coefficients, model.intercepts).map { coefficients, intercept in
+            AffectModel.Linear(coefficients: coefficients.map { $0 / temperature }, intercept: intercept / temperature)
+        }
+    }
+
     /// The temperature in 1...20 that minimises the mean negative log-likelihood of held-out logits.
     static func calibratedTemperature(_ heldOut: [(logits: [Double], label: Int)]) -> Double {
         func loss(_ t: Double) -> Double {
@@ -246,7 +247,8 @@ public struct ModelTrainer {
             }
             usable.append((row, example.label, example.group, example.subject ?? ""))
         }
-        if calibrated { usable = Self.normaliseWithinSubjects(usable) }
+        let raw = usable
+        if calibrated { usable = Self.normaliseWithinSubjects(raw) }
         guard usable.count >= 5 else { throw StageError("only \(usable.count) usable recordings") }
         func transformed(_ label: String) -> Double { atanh(max(-0.99, min(0.99, Double(label)!))) }
         func fitRidge(_ rows: [Labelled]) -> (Standardiser, RidgeRegression) {
@@ -273,11 +275,7 @@ public struct ModelTrainer {
         let (standardiser, ridge) = fitRidge(usable)
         var uncalibratedHeads: AffectModel.Heads?
         if calibrated {
-            let rows = zip(examples, extracted).compactMap { example, row -> Labelled? in
-                guard let row, row.allSatisfy(\.isFinite) else { return nil }
-                return (row, example.label, example.group, example.subject ?? "")
-            }
-            let (rawStandardiser, rawRidge) = fitRidge(rows)
+            let (rawStandardiser, rawRidge) = fitRidge(raw)
             uncalibratedHeads = AffectModel.Heads(mean: rawStandardiser.mean, scale: rawStandardiser.scale, classifier: [],
                                                   regression: [target: AffectModel.Linear(coefficients: rawRidge.coefficients, intercept: rawRidge.intercept)])
         }

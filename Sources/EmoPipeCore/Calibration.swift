@@ -17,12 +17,6 @@ public enum Calibration: Sendable {
         return nil
     }
 
-    /// The collector, in a calibration pass.
-    public var collector: CalibrationCollector? {
-        if case .collect(let collector) = self { return collector }
-        return nil
-    }
-
     /// The configuration hash of a run of `graphHash` under this calibration: the pipeline's hash
     /// alone when uncalibrated, else combined with the baselines' digest, so results calibrated
     /// with different baselines never pass for each other.

@@ -61,9 +61,6 @@ public final class CalibrationCollector: @unchecked Sendable {
         }
     }
 
-    /// Everything handed over so far.
-    public var statistics: [String: CalibrationStatistic] { lock.withLock { collected } }
-
     /// Everything handed over so far, emptying the collector (its memory goes with it).
     public func take() -> [String: CalibrationStatistic] {
         lock.withLock {

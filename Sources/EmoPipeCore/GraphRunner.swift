@@ -151,11 +151,12 @@ public final class GraphRunner: Sendable {
     /// formats, checked against the declared port kinds.
     private func prepare(_ nodes: [PreparedNode]) throws -> [[StreamFormat]] {
         var formats: [[StreamFormat]] = []
+        let configHash = calibration.configHash(graph.configHash)
         for (index, node) in graph.nodes.enumerated() {
             let context = StageContext(stageID: node.id, input: input, output: output,
                                        logger: stageLogger(node.id), inputNames: node.inputs.map(graph.streamName),
                                        connectedOutputs: graph.consumers(of: index).map { !$0.isEmpty },
-                                       pipelineName: graph.name, configHash: calibration.configHash(graph.configHash),
+                                       pipelineName: graph.name, configHash: configHash,
                                        calibration: calibration)
             let produced: [StreamFormat]
             do {

@@ -77,6 +77,12 @@ public struct SubjectProfile: Codable, Sendable, Equatable {
         return pool.profile(pipeline: pipeline, configHash: configHash)
     }
 
+    /// What a run calibrated with this profile records (`RecordingSummary.calibration`):
+    /// `subject`, or `partial: KEY, ...` naming the baselines left out.
+    public var calibrationLabel: String {
+        omitted.isEmpty ? "subject" : "partial: " + omitted.keys.sorted().joined(separator: ", ")
+    }
+
     /// A hash of the baselines alone (not the subject's name or inputs): two runs calibrated
     /// with equal numbers have equal configuration hashes.
     public var digest: String {

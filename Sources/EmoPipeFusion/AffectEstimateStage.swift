@@ -27,7 +27,8 @@ public final class AffectEstimateStage: Stage {
 
     public let model: AffectModel
     private var selector: FeatureSelector?
-    private var running: [RunningMoments]
+    /// The input's own running baseline (models without a subject baseline or uncalibrated heads).
+    private var running: FeatureMoments
     private var baseline: FeatureBaseline?
     /// The uncalibrated heads, used when there is no subject baseline.
     private let fallback: AffectModel?
@@ -48,7 +49,7 @@ public final class AffectEstimateStage: Stage {
     init(parameters: Parameters) throws {
         model = try EmbeddedModels.resolve(parameters.string("model"))
         fallback = model.uncalibratedModel
-        running = [RunningMoments](repeating: RunningMoments(), count: model.features.count)
+        running = FeatureMoments(names: model.features)
     }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
@@ -103,10 +104,8 @@ public final class AffectEstimateStage: Stage {
             for index in x.indices { x[index] = (x[index] - fallback.mean[index]) / fallback.scale[index] }
             return fallback.estimate(normalised: x)
         } else if model.inputNormalisation == "running" {
-            for index in x.indices {
-                running[index].add(x[index])
-                x[index] = running[index].zScore(x[index])
-            }
+            running.add(values)
+            x = CalibrationStatistic.moments(running).baseline.zScores(values)
         }
         for index in x.indices { x[index] = (x[index] - model.mean[index]) / model.scale[index] }
         return model.estimate(normalised: x)
@@ -114,27 +113,5 @@ public final class AffectEstimateStage: Stage {
 
     public func finish(output: Emitter) throws {
         if let collector, let moments { collector.deposit(.moments(moments), key: Self.calibrationKey(model)) }
-    }
-}
-
-/// Running mean and variance (Welford), for per-input baselines.
-struct RunningMoments: Sendable {
-    private(set) var count = 0
-    private(set) var mean = 0.0
-    private var squares = 0.0
-
-    mutating func add(_ value: Double) {
-        count += 1
-        let delta = value - mean
-        mean += delta / Double(count)
-        squares += delta * (value - mean)
-    }
-
-    var standardDeviation: Double { count > 1 ? (squares / Double(count - 1)).squareRoot() : 0 }
-
-    /// The z-score of `value` against what was seen (0 until there is a spread).
-    func zScore(_ value: Double) -> Double {
-        let sd = standardDeviation
-        return sd > 1e-12 ? (value - mean) / sd : 0
     }
 }

@@ -113,7 +113,7 @@ public final class RecordingAggregateStage: Stage {
             version: EmoPipeVersion.current)
         if let profile = calibration.profile {
             summary.subject = profile.subject
-            summary.calibration = profile.omitted.isEmpty ? "subject" : "partial: " + profile.omitted.keys.sorted().joined(separator: ", ")
+            summary.calibration = profile.calibrationLabel
         }
         return summary
     }

@@ -55,13 +55,8 @@ struct CalibrateCommand: ParsableCommand {
             case .unusable(let path, let reason): failures.append(RunError(input: path, message: reason).description)
             }
         }
-        let runner = BatchRunner(registry: registry, pipeline: choice, jobs: 1, outputDirectory: nil)
         do {
-            var checked: Set<String> = []
-            for input in inputs {
-                let graph = try runner.graph(for: input)
-                if checked.insert(graph.configHash).inserted { try CalibrationCheck.check(graph) }
-            }
+            try CalibrationCheck.check(choice, inputs: inputs, registry: registry)
         } catch {
             StandardError.write("error: \(error)\n")
             throw ExitCode(2)

@@ -92,7 +92,10 @@ struct RunCommand: ParsableCommand {
                     }
                 }
             }
-            if givenProfile != nil || subjectOptions.isGiven { try checkCalibratable(choice, items: items, registry: registry) }
+            if givenProfile != nil || subjectOptions.isGiven {
+                try CalibrationCheck.check(choice, inputs: items.compactMap { if case .input(let location) = $0 { location } else { nil } },
+                                           registry: registry)
+            }
         } catch let error as LabelError {
             StandardError.write("error: \(error)\n")
             throw ExitCode(2)
@@ -224,17 +227,6 @@ struct RunCommand: ParsableCommand {
         }
         if interrupted { throw ExitCode(130) }
         if !failed.isEmpty { throw ExitCode(1) }
-    }
-}
-
-/// Subject calibration needs every per-person estimator to have been trained calibrated; this
-/// checks the pipeline(s) before anything runs, so a mismatch is one clear error.
-private func checkCalibratable(_ choice: PipelineChoice, items: [InputItem], registry: StageRegistry) throws {
-    let runner = BatchRunner(registry: registry, pipeline: choice, jobs: 1, outputDirectory: nil)
-    var checked: Set<String> = []
-    for case .input(let location) in items {
-        guard let graph = try? runner.graph(for: location), checked.insert(graph.configHash).inserted else { continue }
-        try CalibrationCheck.check(graph)
     }
 }
 

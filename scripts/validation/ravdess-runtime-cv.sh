@@ -5,7 +5,7 @@
 # model file: here every fold's model is trained by `emopipe train --subject-from` on 18 actors
 # and run on the 6 held-out actors' files, once calibrated per actor (--subject-from) and once
 # without subject information (the model's uncalibrated heads). Prints emopipe eval's scores of
-# both. Usage: scripts/validation/ravdess-runtime-cv.sh [SHARED]   (release build; about 4 min)
+# both. Usage: scripts/validation/ravdess-runtime-cv.sh [SHARED]   (release build; about 3 min)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SHARED="${1:-$ROOT/../shared}"
