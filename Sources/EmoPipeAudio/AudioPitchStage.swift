@@ -13,8 +13,9 @@ import Foundation
 /// - `voice`: jitter_local (fraction), shimmer_local_db, hnr_db (autocorrelation of the
 ///   Gaussian-windowed frame), h1_h2_db, h1_a3_db; 0 when unvoiced (openSMILE's convention).
 /// - `formants`: f1_hz, f1_bandwidth_hz, f1_amplitude_db (strongest harmonic near F1
-///   relative to H1; 0 when unvoiced), then F2 and F3 likewise; from LPC of a centred Hamming
-///   window of `formant_frame_ms`; 0 where fewer formants are found.
+///   relative to H1), then F2 and F3 likewise; from LPC of a centred Hamming window of
+///   `formant_frame_ms`; 0 where fewer formants are found, and all 0 when unvoiced (eGeMAPS
+///   gates its formants on voicing too: they are `_sma3nz` descriptors).
 ///
 /// Latency is `viterbi_lag_ms` plus half a frame: a frame's voicing and F0 are decided when
 /// the frame that many milliseconds later is in; at the end of the stream the rest is decided
@@ -27,7 +28,7 @@ public final class AudioPitchStage: Stage {
         outputs: [
             PortSpec("f0", [.features], "f0_hz, f0_semitone (from 27.5 Hz), voicing_prob, voiced."),
             PortSpec("voice", [.features], "jitter_local, shimmer_local_db, hnr_db, h1_h2_db, h1_a3_db (0 when unvoiced)."),
-            PortSpec("formants", [.features], "f1_hz, f1_bandwidth_hz, f1_amplitude_db, f2_..., f3_... (amplitudes relative to H1)."),
+            PortSpec("formants", [.features], "f1_hz, f1_bandwidth_hz, f1_amplitude_db, f2_..., f3_... (amplitudes relative to H1; all 0 when unvoiced, as eGeMAPS)."),
         ],
         parameters: [
             ParameterSpec("fmin_hz", .number, default: .number(55), unit: "Hz", range: 20...2000, "Lowest F0 searched."),
@@ -125,7 +126,8 @@ public final class AudioPitchStage: Stage {
         voiceSpan = (span - voiceFrame) / 2..<((span - voiceFrame) / 2 + voiceFrame)
         gaussian = Window.gaussian(length: voiceFrame, sigma: 0.4)
         harmonicFFT = RealFFT(size: Correlator.powerOfTwo(atLeast: voiceFrame))
-        correlator = Correlator(size: Correlator.powerOfTwo(atLeast: 2 * voiceFrame))
+        // HNR needs lags up to one period (+3 for the parabola) at the lowest F0.
+        correlator = Correlator(size: Correlator.minimumSize(count: voiceFrame, lags: min(voiceFrame, longest + 4)))
         let formantFrame = min(span, Int((parameters.number("formant_frame_ms") * Double(rate) / 1000).rounded()))
         hamming = Window.hamming(length: formantFrame)
         let formantSize = Correlator.powerOfTwo(atLeast: formantFrame)
@@ -195,9 +197,10 @@ public final class AudioPitchStage: Stage {
         try output.emit(.features(FeatureRow(formantRow)), at: time, duration: duration, on: 2)
     }
 
-    /// The `voice` and `formants` rows of a frame (voice-quality and amplitude columns 0 when
-    /// unvoiced, `f0` nil).
+    /// The `voice` and `formants` rows of a frame; both all 0 when unvoiced (`f0` nil), as
+    /// eGeMAPS gates its voice-quality and formant descriptors on voicing.
     private func voiceAndFormants(_ frame: [Float], f0: Double?) -> (voice: [Float], formants: [Float]) {
+        guard let f0 else { return ([Float](repeating: 0, count: 5), [Float](repeating: 0, count: 9)) }
         let samples = Array(frame[voiceSpan])
         // Spectra: the Gaussian-windowed frame (harmonics, HNR) and the centred Hamming window (formants).
         if scratch.count != samples.count { scratch = [Float](repeating: 0, count: samples.count) }
@@ -213,23 +216,21 @@ public final class AudioPitchStage: Stage {
             formantRow[3 * number] = Float(formant.frequency)
             formantRow[3 * number + 1] = Float(formant.bandwidth)
         }
-        if let f0 {
-            scratch.withUnsafeBufferPointer { harmonicFFT!.power(of: $0, into: &harmonicPower) }
-            scratch.withUnsafeBufferPointer { correlator!.autocorrelate($0, lags: min($0.count, Int((Double(rate) / f0).rounded()) + 3), into: &autocorrelation) }
-            let binHz = Double(rate) / Double(harmonicFFT!.size)
-            if let perturbation = samples.withUnsafeBufferPointer({ perturbation.measure($0, sampleRate: Double(rate), frequency: f0) }) {
-                voice[0] = Float(perturbation.jitter)
-                voice[1] = Float(perturbation.shimmerDB)
-            }
-            voice[2] = Float(HarmonicAnalysis.harmonicsToNoise(autocorrelation: autocorrelation, period: Double(rate) / f0))
-            let h1 = HarmonicAnalysis.harmonicPower(harmonicPower, binHz: binHz, f0: f0, number: 1)
-            let h2 = HarmonicAnalysis.harmonicPower(harmonicPower, binHz: binHz, f0: f0, number: 2)
-            voice[3] = Float(HarmonicAnalysis.ratioDB(h1, h2))
-            for (number, formant) in formants.prefix(3).enumerated() {
-                let amplitude = HarmonicAnalysis.formantPower(harmonicPower, binHz: binHz, f0: f0, formant: formant.frequency)
-                formantRow[3 * number + 2] = Float(HarmonicAnalysis.ratioDB(amplitude, h1))
-                if number == 2 { voice[4] = Float(HarmonicAnalysis.ratioDB(h1, amplitude)) }
-            }
+        scratch.withUnsafeBufferPointer { harmonicFFT!.power(of: $0, into: &harmonicPower) }
+        scratch.withUnsafeBufferPointer { correlator!.autocorrelate($0, lags: min($0.count, Int((Double(rate) / f0).rounded()) + 3), into: &autocorrelation) }
+        let binHz = Double(rate) / Double(harmonicFFT!.size)
+        if let perturbation = samples.withUnsafeBufferPointer({ perturbation.measure($0, sampleRate: Double(rate), frequency: f0) }) {
+            voice[0] = Float(perturbation.jitter)
+            voice[1] = Float(perturbation.shimmerDB)
+        }
+        voice[2] = Float(HarmonicAnalysis.harmonicsToNoise(autocorrelation: autocorrelation, period: Double(rate) / f0))
+        let h1 = HarmonicAnalysis.harmonicPower(harmonicPower, binHz: binHz, f0: f0, number: 1)
+        let h2 = HarmonicAnalysis.harmonicPower(harmonicPower, binHz: binHz, f0: f0, number: 2)
+        voice[3] = Float(HarmonicAnalysis.ratioDB(h1, h2))
+        for (number, formant) in formants.prefix(3).enumerated() {
+            let amplitude = HarmonicAnalysis.formantPower(harmonicPower, binHz: binHz, f0: f0, formant: formant.frequency)
+            formantRow[3 * number + 2] = Float(HarmonicAnalysis.ratioDB(amplitude, h1))
+            if number == 2 { voice[4] = Float(HarmonicAnalysis.ratioDB(h1, amplitude)) }
         }
         return (voice, formantRow)
     }

@@ -76,7 +76,7 @@ public final class AudioVADStage: Stage {
             hangoverFrames: Int((parameters.number("hangover_ms") / 1000 / hopSeconds).rounded()),
             minimumPauseFrames: Int((parameters.number("min_pause_ms") / 1000 / hopSeconds).rounded()))
         lagRange = max(1, rate / 500)...max(2, min(frame - 1, rate / 60))
-        correlator = Correlator(size: Correlator.powerOfTwo(atLeast: 2 * frame))
+        correlator = Correlator(size: Correlator.minimumSize(count: frame, lags: lagRange.upperBound + 1))
         voicingThreshold = Float(parameters.number("voicing_threshold"))
         window = SpeechRateWindow(length: max(1, Int((parameters.number("rate_window_s") / hopSeconds).rounded())))
         framer = CentredAudioFramer(frameLength: frame, hop: hop, rate: rate, channels: format.channels, centred: true)

@@ -7,6 +7,11 @@ import Foundation
 /// is decided once frame t + `lag` is in (the best path's ancestor then), and `flush()`
 /// backtracks the rest from the best final state, so a whole file decodes exactly as offline
 /// Viterbi when `lag` exceeds its length.
+///
+/// The forward pass keeps only scores (a max-plus convolution in SIMD lanes, no back pointers).
+/// Back pointers are recomputed, with the same arithmetic, for the few states the best path
+/// visits: each frame's best path is backtracked only until it joins the previous frame's,
+/// usually after one step.
 struct PitchViterbi {
     let bins: Int
     let binsPerSemitone: Int
@@ -23,16 +28,19 @@ struct PitchViterbi {
     /// Lanes per SIMD step; `bins` is rounded up to a multiple of it in the scratch buffers.
     private typealias Lanes = SIMD8<Float>
     private let paddedBins: Int
+    /// The scores of the newest frame, normalised so that the best is 0.
     private var delta: [Float]
     private var started = false
-    /// Back pointers of the frames not yet decided, oldest first.
-    private var backPointers: [[Int32]] = []
-    private var recycled: [[Int32]] = []
+    /// The scores of the frames not yet decided, oldest first (the newest is `delta`'s copy).
+    private var history: [[Float]] = []
+    private var recycled: [[Float]] = []
+    /// The best path's state at each frame of `history`.
+    private var path: [Int] = []
     private var observation: [Float]
     /// One voicing block's scores, normalised by row sums, with -inf margins of `halfWidth`.
     private var sources: [Float]
+    /// Per block: the best predecessor score of each bin within that block.
     private var bestScore: [[Float]]
-    private var bestOffset: [[Int32]]
     /// aliveCount[i]: live sources among bins 0..<i of the block being decoded.
     private var aliveCount: [Int]
     /// How far below the best state (nats) a state may fall and still be a predecessor.
@@ -62,7 +70,6 @@ struct PitchViterbi {
         observation = delta
         sources = [Float](repeating: -.infinity, count: paddedBins + 2 * halfWidth + Lanes.scalarCount)
         bestScore = [[Float]](repeating: [Float](repeating: 0, count: paddedBins), count: 2)
-        bestOffset = [[Int32]](repeating: [Int32](repeating: 0, count: paddedBins), count: 2)
         aliveCount = [Int](repeating: 0, count: bins + 1)
     }
 
@@ -85,50 +92,40 @@ struct PitchViterbi {
         for (bin, probability) in voiced { observation[bin] += Float(probability) }
         for state in 0..<bins { observation[state] = observation[state] > 0 ? log(observation[state]) : logNone }
         for state in bins..<(2 * bins) { observation[state] = logUnvoiced }
-        guard started else {
+        if !started {
             // Initial distribution: unvoiced, uniform over bins.
             for state in 0..<(2 * bins) { delta[state] = observation[state] + (state < bins ? logNone : -Float(log(Double(bins)))) }
             started = true
-            backPointers.append([Int32](repeating: -1, count: 2 * bins))
-            return decide()
-        }
-        for block in 0..<2 { bestPredecessors(block: block) }
-        var pointers = recycled.popLast() ?? [Int32](repeating: 0, count: 2 * bins)
-        let bins = self.bins, halfWidth = self.halfWidth, logStay = self.logStay, logSwitch = self.logSwitch
-        var peak = -Float.infinity
-        observation.withUnsafeMutableBufferPointer { observation in
-            pointers.withUnsafeMutableBufferPointer { pointers in
+        } else {
+            for block in 0..<2 { bestPredecessors(block: block) }
+            let bins = self.bins, logStay = self.logStay, logSwitch = self.logSwitch
+            var peak = -Float.infinity
+            observation.withUnsafeMutableBufferPointer { observation in
                 for target in 0..<2 {
                     bestScore[target].withUnsafeBufferPointer { same in
                         bestScore[1 - target].withUnsafeBufferPointer { other in
-                            bestOffset[target].withUnsafeBufferPointer { sameOffset in
-                                bestOffset[1 - target].withUnsafeBufferPointer { otherOffset in
-                                    for j in 0..<bins {
-                                        let stay = same[j] + logStay, move = other[j] + logSwitch
-                                        let state = target * bins + j
-                                        if stay >= move {
-                                            observation[state] += stay
-                                            pointers[state] = Int32(target * bins + j - halfWidth) + sameOffset[j]
-                                        } else {
-                                            observation[state] += move
-                                            pointers[state] = Int32((1 - target) * bins + j - halfWidth) + otherOffset[j]
-                                        }
-                                        peak = max(peak, observation[state])
-                                    }
-                                }
+                            for j in 0..<bins {
+                                let state = target * bins + j
+                                observation[state] += max(same[j] + logStay, other[j] + logSwitch)
+                                peak = max(peak, observation[state])
                             }
                         }
                     }
                 }
             }
+            for state in 0..<(2 * bins) { delta[state] = observation[state] - peak }
         }
-        for state in 0..<(2 * bins) { delta[state] = observation[state] - peak }
-        backPointers.append(pointers)
+        var scores = recycled.popLast() ?? []
+        scores.removeAll(keepingCapacity: true)
+        scores.append(contentsOf: delta)
+        history.append(scores)
+        path.append(bestState())
+        backtrack()
         return decide()
     }
 
     /// For every bin j of `block`: the best score over sources i = j - halfWidth ... j + halfWidth
-    /// of delta[i] + log transition(i -> j), and its offset (i - j + halfWidth), by SIMD lanes.
+    /// of delta[i] + log transition(i -> j), by SIMD lanes.
     private mutating func bestPredecessors(block: Int) {
         let bins = self.bins, halfWidth = self.halfWidth, width = self.width, paddedBins = self.paddedBins
         let base = block * bins
@@ -149,43 +146,70 @@ struct PitchViterbi {
                 }
             }
         }
+        let alive = aliveCount
         sources.withUnsafeBufferPointer { sources in
-            bestScore[block].withUnsafeMutableBufferPointer { best in
-                bestOffset[block].withUnsafeMutableBufferPointer { offsets in
+            logTriangle.withUnsafeBufferPointer { triangle in
+                bestScore[block].withUnsafeMutableBufferPointer { best in
                     let raw = UnsafeRawPointer(sources.baseAddress!)
-                    let bestLanes = UnsafeMutableRawPointer(best.baseAddress!), offsetLanes = UnsafeMutableRawPointer(offsets.baseAddress!)
+                    let bestLanes = UnsafeMutableRawPointer(best.baseAddress!)
                     let stride = MemoryLayout<Float>.stride, step = Lanes.scalarCount
                     for chunk in Swift.stride(from: 0, to: paddedBins, by: step) {
                         var top = Lanes(repeating: -.infinity)
-                        var at = SIMD8<Int32>(repeating: 0)
                         let first = max(0, chunk - halfWidth), last = min(bins, chunk + step + halfWidth)
-                        if first < last, aliveCount[last] - aliveCount[first] == 0 {
-                            bestLanes.storeBytes(of: top, toByteOffset: chunk * stride, as: Lanes.self)
-                            offsetLanes.storeBytes(of: SIMD8<Int32>(repeating: Int32(halfWidth)), toByteOffset: chunk * MemoryLayout<Int32>.stride, as: SIMD8<Int32>.self)
-                            continue
-                        }
-                        for offset in 0..<width {
-                            // Source bin j + offset - halfWidth sits at index j + offset of `sources`.
-                            let scores = raw.loadUnaligned(fromByteOffset: (chunk + offset) * stride, as: Lanes.self)
-                                + Lanes(repeating: logTriangle[offset])
-                            let better = scores .> top
-                            top.replace(with: scores, where: better)
-                            at.replace(with: SIMD8<Int32>(repeating: Int32(offset)), where: better)
+                        if first >= last || alive[last] - alive[first] > 0 {
+                            for offset in 0..<width {
+                                // Source bin j + offset - halfWidth sits at index j + offset of `sources`.
+                                let scores = raw.loadUnaligned(fromByteOffset: (chunk + offset) * stride, as: Lanes.self)
+                                    + Lanes(repeating: triangle[offset])
+                                top.replace(with: scores, where: scores .> top)
+                            }
                         }
                         bestLanes.storeBytes(of: top, toByteOffset: chunk * stride, as: Lanes.self)
-                        offsetLanes.storeBytes(of: at, toByteOffset: chunk * MemoryLayout<Int32>.stride, as: SIMD8<Int32>.self)
                     }
                 }
             }
         }
     }
 
+    /// The best predecessor of `state` among `previous` (a frame's scores), by the forward pass's
+    /// arithmetic and tie-breaking: within a block the lowest offset of the best score, and
+    /// staying in the block when staying scores as well as switching.
+    private func predecessor(of state: Int, previous: [Float]) -> Int {
+        let target = state / bins, j = state % bins
+        let chunk = j / Lanes.scalarCount * Lanes.scalarCount
+        let first = max(0, chunk - halfWidth), last = min(bins, chunk + Lanes.scalarCount + halfWidth)
+        func best(in block: Int) -> (score: Float, source: Int) {
+            let base = block * bins
+            var top = -Float.infinity, source = j
+            guard first >= last || (first..<last).contains(where: { previous[base + $0] > -Self.beam }) else { return (top, source) }
+            for offset in 0..<width {
+                let i = j + offset - halfWidth
+                guard i >= 0 && i < bins else { continue }
+                let score = (previous[base + i] - logRowSum[i]) + logTriangle[offset]
+                if score > top { top = score; source = i }
+            }
+            return (top, source)
+        }
+        let same = best(in: target), other = best(in: 1 - target)
+        return same.score + logStay >= other.score + logSwitch ? target * bins + same.source : (1 - target) * bins + other.source
+    }
+
+    /// Extends the best path to the newest frame: back from its best state until the path
+    /// joins the one found for the previous frame.
+    private mutating func backtrack() {
+        var frame = history.count - 1
+        while frame > 0 {
+            let state = predecessor(of: path[frame], previous: history[frame - 1])
+            if path[frame - 1] == state { break }
+            path[frame - 1] = state
+            frame -= 1
+        }
+    }
+
     private mutating func decide() -> Int? {
-        guard backPointers.count > lag else { return nil }
-        var state = Int32(bestState())
-        for index in stride(from: backPointers.count - 1, to: 0, by: -1) { state = backPointers[index][Int(state)] }
-        recycled.append(backPointers.removeFirst())
-        return Int(state)
+        guard history.count > lag else { return nil }
+        recycled.append(history.removeFirst())
+        return path.removeFirst()
     }
 
     private func bestState() -> Int {
@@ -196,15 +220,9 @@ struct PitchViterbi {
 
     /// The states of every frame not yet decided, oldest first.
     mutating func flush() -> [Int] {
-        guard !backPointers.isEmpty else { return [] }
-        var states = [Int](repeating: 0, count: backPointers.count)
-        var state = Int32(bestState())
-        states[states.count - 1] = Int(state)
-        for index in stride(from: backPointers.count - 1, to: 0, by: -1) {
-            state = backPointers[index][Int(state)]
-            states[index - 1] = Int(state)
-        }
-        backPointers.removeAll()
+        let states = path
+        history.removeAll()
+        path.removeAll()
         return states
     }
 }

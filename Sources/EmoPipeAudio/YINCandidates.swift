@@ -34,7 +34,8 @@ struct YINCandidates {
         windowLength = frameLength - longest - 1
         minPeriod = max(1, Int((sampleRate / fmax).rounded(.down)))
         maxPeriod = longest
-        correlator = Correlator(size: Correlator.powerOfTwo(atLeast: frameLength + windowLength))
+        correlator = Correlator(size: max(Correlator.fastSize(atLeast: frameLength),
+                                          Correlator.minimumSize(count: windowLength, lags: maxPeriod + 1)))
         let thresholds = (0...100).map { Double($0) / 100 }
         let cdf = thresholds.map { Self.betaCDF($0, a: betaA, b: betaB) }
         thresholdProbabilities = (1...100).map { cdf[$0] - cdf[$0 - 1] }

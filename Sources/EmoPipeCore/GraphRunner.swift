@@ -72,10 +72,14 @@ public final class GraphRunner: Sendable {
                   })
         }
         let latency = LatencyClock()
+        // Stages hand their consumers batches of packets per thread switch (see `Inbox`), except
+        // live: sources (whose reads may block for long) and live inputs wake consumers at once.
+        let batchWakes = !realtime && !input.isStandardInput
         let emitters = graph.nodes.indices.map { index in
             NodeEmitter(node: graph.nodes[index], formats: formats[index],
                         consumers: graph.consumers(of: index).map { $0.map { (inboxes[$0.node], $0.input) } },
-                        clock: graph.nodes[index].descriptor.role == .source ? latency : nil)
+                        clock: graph.nodes[index].descriptor.role == .source ? latency : nil,
+                        deferWakes: batchWakes && graph.nodes[index].descriptor.role != .source)
         }
         // Sources stop when interrupted from outside or when any stage fails.
         let stopSources = CancellationFlag(parent: interruption)
@@ -95,7 +99,7 @@ public final class GraphRunner: Sendable {
                         try source.run(output: emitter, cancellation: stopSources)
                     case .stage(let stage):
                         let isSink = node.descriptor.role == .sink
-                        while let (packet, input) = inboxes[index].next() {
+                        while let (packet, input) = inboxes[index].next(beforeWaiting: emitter.flushWakes) {
                             try stage.process(packet, input: input, output: emitter)
                             if isSink { latency.recordWritten(packet.timestamp) }
                         }
@@ -220,10 +224,16 @@ private final class NodeEmitter: Emitter, @unchecked Sendable {
     private(set) var latestEnd = Timestamp.zero
     private var ended = false
     private let clock: LatencyClock?
+    /// Whether pushes may leave a waiting consumer asleep until its edge fills or `flushWakes`.
+    private let deferWakes: Bool
+    /// Inboxes owed a wake by a deferred push (a handful at most: one per consumer).
+    private var pendingWakes: [Inbox] = []
 
-    init(node: PipelineGraph.Node, formats: [StreamFormat], consumers: [[(inbox: Inbox, input: Int)]], clock: LatencyClock? = nil) {
+    init(node: PipelineGraph.Node, formats: [StreamFormat], consumers: [[(inbox: Inbox, input: Int)]],
+         clock: LatencyClock? = nil, deferWakes: Bool = false) {
         self.consumers = consumers
         self.clock = clock
+        self.deferWakes = deferWakes
         contract = StreamContract(formats: formats, portNames: node.descriptor.outputs.map(\.name))
     }
 
@@ -232,18 +242,36 @@ private final class NodeEmitter: Emitter, @unchecked Sendable {
         packetCount += 1
         latestEnd = max(latestEnd, packet.timestamp + packet.duration)
         clock?.sourceEmitted(packet.timestamp)
-        for consumer in consumers[port] { consumer.inbox.push(.packet(packet), input: consumer.input) }
+        for consumer in consumers[port] { deliver(.packet(packet), to: consumer) }
     }
 
     func advance(_ port: Int, to bound: Timestamp) throws {
         try contract.checkBound(bound, on: port)
-        for consumer in consumers[port] { consumer.inbox.push(.bound(bound), input: consumer.input) }
+        for consumer in consumers[port] { deliver(.bound(bound), to: consumer) }
+    }
+
+    private func deliver(_ event: StreamEvent, to consumer: (inbox: Inbox, input: Int)) {
+        guard deferWakes else {
+            consumer.inbox.push(event, input: consumer.input)
+            return
+        }
+        let pending = consumer.inbox.push(event, input: consumer.input, deferWake: true, beforeWaiting: flushWakes)
+        if pending && !pendingWakes.contains(where: { $0 === consumer.inbox }) { pendingWakes.append(consumer.inbox) }
+    }
+
+    /// Wakes the consumers that deferred pushes left asleep; called before this node waits for
+    /// input or on a full edge, and at its end.
+    func flushWakes() {
+        guard !pendingWakes.isEmpty else { return }
+        for inbox in pendingWakes { inbox.flushWake() }
+        pendingWakes.removeAll(keepingCapacity: true)
     }
 
     /// Sends end of stream on every port, once.
     func endStreams() {
         guard !ended else { return }
         ended = true
+        flushWakes()
         for port in consumers { for consumer in port { consumer.inbox.push(.end, input: consumer.input) } }
     }
 }

@@ -8,15 +8,26 @@ import Foundation
 /// timestamp), producers are not held back, as MediaPipe grows a queue to break a deadlock. The
 /// queues then grow only by the skew between the inputs' timestamps.
 ///
-/// A producer held back by a full edge is woken when the edge has drained to half its capacity,
-/// not on every packet taken: it then refills half an edge in one go, instead of trading one
-/// thread switch per packet with the consumer (a low watermark, as in pipe buffers).
+/// Thread switches are batched both ways, as pipe buffers do with watermarks:
+/// - A producer held back by a full edge is woken when the edge has drained to half its
+///   capacity, not on every packet taken; it then refills half an edge in one go.
+/// - A push may defer waking a waiting consumer (`deferWake`) until its edge holds half its
+///   capacity, or until the producer flushes (`flushWake`) because it is about to wait itself or
+///   has ended. A stage emitting a packet per frame therefore hands its consumer a batch of
+///   frames per switch instead of trading one switch per packet, and yet never leaves a packet
+///   unannounced while it is idle, so live latency does not grow.
 final class Inbox: @unchecked Sendable {
     private let condition = NSCondition()
     private var merger: TimestampMerger
     private let capacities: [Int]
     private var consumerStarved = false
     private var closed = false
+    /// The consumer is blocked in `next`, waiting for a deliverable packet.
+    private var consumerWaiting = false
+    /// Producers blocked in `push` on a full edge.
+    private var producersWaiting = 0
+    /// A deferred push has not woken the waiting consumer yet.
+    private var wakePending = false
     /// Per input: shed packets instead of waiting when the edge is full (real-time mode).
     private let droppable: [Bool]
     /// Packets shed so far.
@@ -28,6 +39,13 @@ final class Inbox: @unchecked Sendable {
         merger = TimestampMerger(inputs: capacities.count)
     }
 
+    /// Whether the consumer is blocked in `next` (thread-safe; for tests).
+    var isConsumerWaiting: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return consumerWaiting
+    }
+
     /// Packets shed so far (thread-safe).
     var droppedCount: Int {
         condition.lock()
@@ -37,45 +55,91 @@ final class Inbox: @unchecked Sendable {
 
     /// Appends `event` to input `input`, waiting while that edge is full. Returns at once, dropping
     /// the event, once the inbox is closed (the run failed).
-    func push(_ event: StreamEvent, input: Int) {
+    ///
+    /// - Parameters:
+    ///   - deferWake: leave a waiting consumer asleep until the edge holds half its capacity or
+    ///     `flushWake` is called; the caller must call `flushWake` before it waits or ends.
+    ///   - beforeWaiting: called (with no lock held) before the push blocks on a full edge, so the
+    ///     producer can flush its other deferred wakes first.
+    /// - Returns: whether a wake is pending (the caller owes a `flushWake`).
+    @discardableResult
+    func push(_ event: StreamEvent, input: Int, deferWake: Bool = false, beforeWaiting: (() -> Void)? = nil) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         if droppable[input], case .packet = event, !closed, !consumerStarved, merger.queuedCount(input) >= capacities[input] {
             // Real time: a slow consumer sheds the newest packet rather than holding back the source.
             dropped += 1
-            return
+            return wakePending
         }
+        var flushed = beforeWaiting == nil
         while !closed && !consumerStarved && merger.queuedCount(input) >= capacities[input] {
+            if !flushed {
+                flushed = true
+                condition.unlock()
+                beforeWaiting?()
+                condition.lock()
+                continue
+            }
+            if consumerWaiting { condition.broadcast() }
+            producersWaiting += 1
             condition.wait()
+            producersWaiting -= 1
         }
-        guard !closed else { return }
+        guard !closed else { return false }
         merger.push(event, input: input)
         // The consumer has something to do again: hold producers back from now on, not from
         // whenever its thread gets to run.
         if consumerStarved && merger.hasDeliverable() { consumerStarved = false }
-        condition.broadcast()
+        guard consumerWaiting else { return false }
+        if deferWake, case .packet = event, merger.queuedCount(input) < max(1, capacities[input] / 2) {
+            wakePending = true
+        } else {
+            wakePending = false
+            condition.broadcast()
+        }
+        return wakePending
+    }
+
+    /// Wakes the consumer if a deferred push left it asleep.
+    func flushWake() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard wakePending else { return }
+        wakePending = false
+        if consumerWaiting { condition.broadcast() }
     }
 
     /// The next packet in merged order, waiting for one; nil once every input has ended or the
-    /// inbox was closed.
-    func next() -> (packet: Packet, input: Int)? {
+    /// inbox was closed. `beforeWaiting` is called (with no lock held) before the consumer blocks,
+    /// so it can flush the wakes its own pushes deferred.
+    func next(beforeWaiting: (() -> Void)? = nil) -> (packet: Packet, input: Int)? {
         condition.lock()
         defer { condition.unlock() }
+        var flushed = beforeWaiting == nil
         while true {
             if closed { return nil }
             switch merger.next() {
             case .deliver(let packet, let input):
                 consumerStarved = false
-                if merger.queuedCount(input) <= capacities[input] / 2 { condition.broadcast() }
+                if producersWaiting > 0 && merger.queuedCount(input) <= capacities[input] / 2 { condition.broadcast() }
                 return (packet, input)
             case .finished:
                 return nil
             case .waiting:
+                if !flushed {
+                    flushed = true
+                    condition.unlock()
+                    beforeWaiting?()
+                    condition.lock()
+                    continue
+                }
                 if !consumerStarved {
                     consumerStarved = true
-                    condition.broadcast()
+                    if producersWaiting > 0 { condition.broadcast() }
                 }
+                consumerWaiting = true
                 condition.wait()
+                consumerWaiting = false
             }
         }
     }

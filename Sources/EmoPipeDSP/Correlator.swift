@@ -2,8 +2,10 @@ import CFFTW
 import Foundation
 
 /// Cross- and autocorrelation through FFTW (a real forward and a real inverse transform of one
-/// size), planned once and reused. `size` must be at least the sum of the two input lengths so
-/// that the circular correlation equals the linear one for the lags asked for.
+/// size), planned once and reused. The transform is circular; `size` need only be large enough
+/// that no product wraps around for the lags asked for (`a.count + lags - 1` for a
+/// cross-correlation, `x.count + lags - 1` for an autocorrelation), not the sum of the lengths:
+/// see `minimumSize`.
 public final class Correlator {
     public let size: Int
     private let real: UnsafeMutablePointer<Float>
@@ -42,7 +44,7 @@ public final class Correlator {
     /// `a` the first W samples of a frame and `b` the frame, this is YIN's correlation term.
     public func crossCorrelate(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
                                lags: Int, into result: inout [Float]) {
-        precondition(a.count + b.count <= size && lags <= size)
+        precondition(b.count <= size && a.count + lags - 1 <= size && lags <= size)
         load(a)
         fftwf_execute(forwardA)
         load(b)
@@ -59,9 +61,9 @@ public final class Correlator {
         for lag in 0..<lags { result[lag] = real[lag] * scale }
     }
 
-    /// r[lag] = sum_j x[j] * x[j + lag] for lag = 0..<lags (`size` >= 2 x.count).
+    /// r[lag] = sum_j x[j] * x[j + lag] for lag = 0..<lags (`size` >= x.count + lags - 1).
     public func autocorrelate(_ x: UnsafeBufferPointer<Float>, lags: Int, into result: inout [Float]) {
-        precondition(2 * x.count <= size && lags <= size)
+        precondition(x.count + lags - 1 <= size && lags <= size)
         load(x)
         fftwf_execute(forwardA)
         for bin in 0...(size / 2) {
@@ -77,6 +79,24 @@ public final class Correlator {
     private func load(_ samples: UnsafeBufferPointer<Float>) {
         real.update(from: samples.baseAddress!, count: samples.count)
         if samples.count < size { (real + samples.count).update(repeating: 0, count: size - samples.count) }
+    }
+
+    /// The smallest size whose circular correlation of a `count`-sample signal (or first
+    /// operand) is exact at lags 0..<`lags`, rounded up to a size FFTW transforms fast.
+    public static func minimumSize(count: Int, lags: Int) -> Int {
+        fastSize(atLeast: count + lags - 1)
+    }
+
+    /// The smallest n >= `count` of the form 2^a 3^b 5^c, sizes FFTW's codelets transform
+    /// about as fast per sample as powers of two.
+    public static func fastSize(atLeast count: Int) -> Int {
+        var size = max(1, count)
+        while true {
+            var rest = size
+            for factor in [2, 3, 5] { while rest % factor == 0 { rest /= factor } }
+            if rest == 1 { return size }
+            size += 1
+        }
     }
 
     /// The smallest power of two >= `count`.

@@ -1,0 +1,75 @@
+@testable import EmoPipeCore
+import Foundation
+import Synchronization
+import Testing
+
+/// The inbox's batched wake-ups: deferred pushes wake a waiting consumer at half an edge or on
+/// the producer's flush, and never leave a packet unannounced when the producer blocks.
+@Suite struct InboxTests {
+    private func packet(_ milliseconds: Int64) -> StreamEvent {
+        .packet(Packet(timestamp: Timestamp(microseconds: milliseconds * 1000), payload: .features(FeatureRow([0]))))
+    }
+
+    /// Polls (1 ms steps, at most 5 s) until the consumer blocks in `next`.
+    private func untilConsumerWaits(_ inbox: Inbox) -> Bool {
+        for _ in 0..<5000 {
+            if inbox.isConsumerWaiting { return true }
+            usleep(1000)
+        }
+        return false
+    }
+
+    /// Polls (1 ms steps, at most 5 s) until the consumer has received `count` packets.
+    private func until(_ received: borrowing Mutex<[Int64]>, count: Int) -> [Int64] {
+        for _ in 0..<5000 {
+            let now = received.withLock { $0 }
+            if now.count >= count { return now }
+            usleep(1000)
+        }
+        return received.withLock { $0 }
+    }
+
+    @Test func deferredPushesWakeTheConsumerAtHalfAnEdgeOrOnFlush() {
+        let inbox = Inbox(capacities: [8])
+        let received = Mutex<[Int64]>([])
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            while let (packet, _) = inbox.next() { received.withLock { $0.append(packet.timestamp.microseconds / 1000) } }
+            finished.signal()
+        }
+        #expect(untilConsumerWaits(inbox))
+        // Below half the capacity (4) the consumer is owed a wake and left asleep ...
+        #expect(inbox.push(packet(1), input: 0, deferWake: true))
+        #expect(inbox.push(packet(2), input: 0, deferWake: true))
+        #expect(inbox.push(packet(3), input: 0, deferWake: true))
+        #expect(inbox.isConsumerWaiting)
+        #expect(received.withLock { $0.isEmpty })
+        // ... the fourth fills half the edge and wakes it: nothing is owed any more.
+        #expect(!inbox.push(packet(4), input: 0, deferWake: true))
+        #expect(until(received, count: 4) == [1, 2, 3, 4])
+        #expect(untilConsumerWaits(inbox))
+        // A flush hands over what a deferred push left.
+        #expect(inbox.push(packet(5), input: 0, deferWake: true))
+        inbox.flushWake()
+        #expect(until(received, count: 5) == [1, 2, 3, 4, 5])
+        #expect(untilConsumerWaits(inbox))
+        // Immediate pushes (sources, live inputs) wake at once.
+        #expect(!inbox.push(packet(6), input: 0))
+        inbox.push(.end, input: 0)
+        #expect(finished.wait(timeout: .now() + 5) == .success)
+        #expect(received.withLock { $0 } == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test func aProducerFlushesItsOtherWakesBeforeBlockingOnAFullEdge() {
+        let inbox = Inbox(capacities: [2])
+        inbox.push(packet(1), input: 0, deferWake: true)
+        inbox.push(packet(2), input: 0, deferWake: true)
+        let calls = Mutex(0)
+        // The edge is full and nobody consumes: the push must flush first, then wait (until closed).
+        inbox.push(packet(3), input: 0, deferWake: true, beforeWaiting: {
+            calls.withLock { $0 += 1 }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { inbox.close() }
+        })
+        #expect(calls.withLock { $0 } == 1)
+    }
+}
