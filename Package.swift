@@ -45,7 +45,9 @@ let package = Package(
         ]),
         .target(name: "EmoPipeMedia", dependencies: ["EmoPipeCore", "CFFmpeg", "CSndfile"]),
         .target(name: "EmoPipeDSP", dependencies: ["CFFTW"]),
-        .target(name: "EmoPipeAudio", dependencies: ["EmoPipeCore", "EmoPipeDSP"]),
+        .target(name: "EmoPipeAudio", dependencies: [
+            "EmoPipeCore", "EmoPipeDSP", .product(name: "DequeModule", package: "swift-collections"),
+        ]),
         .target(name: "EmoPipeVideo", dependencies: ["EmoPipeCore"]),
         .target(name: "EmoPipeFace", dependencies: [
             "EmoPipeCore", "CDlibShim", .product(name: "DequeModule", package: "swift-collections"),

@@ -1,3 +1,4 @@
+import DequeModule
 import EmoPipeCore
 import EmoPipeDSP
 import Foundation
@@ -69,7 +70,7 @@ public final class AudioPitchStage: Stage {
     private var framer: CentredAudioFramer?
     private var yin: YINCandidates?
     private var viterbi: PitchViterbi?
-    private var pending: [Pending] = []
+    private var pending = Deque<Pending>()
     private var rate = 0
     private var silence: Float = 0
     private var gaussian: [Float] = []

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 
 /// pYIN's hidden Markov model decoded online: 2 x `bins` states (voiced and unvoiced at each
@@ -32,11 +33,13 @@ struct PitchViterbi {
     private var delta: [Float]
     private var started = false
     /// The scores of the frames not yet decided, oldest first (the newest is `delta`'s copy).
-    private var history: [[Float]] = []
+    private var history = Deque<[Float]>()
     private var recycled: [[Float]] = []
     /// The best path's state at each frame of `history`.
-    private var path: [Int] = []
+    private var path = Deque<Int>()
     private var observation: [Float]
+    /// The summed voiced probability of each bin holding candidates (scratch).
+    private var candidateSums: [(bin: Int, sum: Float)] = []
     /// One voicing block's scores, normalised by row sums, with -inf margins of `halfWidth`.
     private var sources: [Float]
     /// Per block: the best predecessor score of each bin within that block.
@@ -87,39 +90,70 @@ struct PitchViterbi {
     mutating func push(voiced: [(bin: Int, probability: Double)], voicedProbability: Double) -> Int? {
         let tiny = 1e-300
         let logNone = Float(log(tiny)), logUnvoiced = Float(log(max(tiny, (1 - voicedProbability) / Double(bins))))
-        for state in 0..<bins { observation[state] = 0 }
-        // Candidates falling in one bin add up.
-        for (bin, probability) in voiced { observation[bin] += Float(probability) }
-        for state in 0..<bins { observation[state] = observation[state] > 0 ? log(observation[state]) : logNone }
-        for state in bins..<(2 * bins) { observation[state] = logUnvoiced }
+        let bins = self.bins, states = 2 * bins
+        // Candidates falling in one bin add up; bins without one get logNone (no log of 0 per bin).
+        candidateSums.removeAll(keepingCapacity: true)
+        for (bin, probability) in voiced {
+            if let index = candidateSums.firstIndex(where: { $0.bin == bin }) {
+                candidateSums[index].sum += Float(probability)
+            } else {
+                candidateSums.append((bin, Float(probability)))
+            }
+        }
+        observation.withUnsafeMutableBufferPointer { observation in
+            observation.baseAddress!.update(repeating: logNone, count: bins)
+            for (bin, sum) in candidateSums where sum > 0 { observation[bin] = log(sum) }
+            (observation.baseAddress! + bins).update(repeating: logUnvoiced, count: bins)
+        }
+        var best = 0
         if !started {
             // Initial distribution: unvoiced, uniform over bins.
-            for state in 0..<(2 * bins) { delta[state] = observation[state] + (state < bins ? logNone : -Float(log(Double(bins)))) }
+            let logUniform = -Float(log(Double(bins)))
+            for state in 0..<states { delta[state] = observation[state] + (state < bins ? logNone : logUniform) }
+            for state in 1..<states where delta[state] > delta[best] { best = state }
             started = true
         } else {
             for block in 0..<2 { bestPredecessors(block: block) }
-            let bins = self.bins, logStay = self.logStay, logSwitch = self.logSwitch
+            let logStay = self.logStay, logSwitch = self.logSwitch
             var peak = -Float.infinity
             observation.withUnsafeMutableBufferPointer { observation in
+                let step = Lanes.scalarCount, whole = bins / step * step
+                var peaks = Lanes(repeating: -.infinity)
                 for target in 0..<2 {
                     bestScore[target].withUnsafeBufferPointer { same in
                         bestScore[1 - target].withUnsafeBufferPointer { other in
-                            for j in 0..<bins {
-                                let state = target * bins + j
-                                observation[state] += max(same[j] + logStay, other[j] + logSwitch)
-                                peak = max(peak, observation[state])
+                            let row = UnsafeMutableRawPointer(observation.baseAddress! + target * bins)
+                            let sameLanes = UnsafeRawPointer(same.baseAddress!), otherLanes = UnsafeRawPointer(other.baseAddress!)
+                            let stride = MemoryLayout<Float>.stride
+                            for j in Swift.stride(from: 0, to: whole, by: step) {
+                                let stay = sameLanes.loadUnaligned(fromByteOffset: j * stride, as: Lanes.self) + logStay
+                                var move = otherLanes.loadUnaligned(fromByteOffset: j * stride, as: Lanes.self) + logSwitch
+                                move.replace(with: stay, where: stay .>= move)
+                                let scores = row.loadUnaligned(fromByteOffset: j * stride, as: Lanes.self) + move
+                                row.storeBytes(of: scores, toByteOffset: j * stride, as: Lanes.self)
+                                peaks.replace(with: scores, where: scores .> peaks)
+                            }
+                            let rowValues = observation.baseAddress! + target * bins
+                            for j in whole..<bins {
+                                rowValues[j] += max(same[j] + logStay, other[j] + logSwitch)
+                                peak = max(peak, rowValues[j])
                             }
                         }
                     }
                 }
+                peak = max(peak, peaks.max())
+                // Normalise so the best is 0; the best state is the first at the peak.
+                delta.withUnsafeMutableBufferPointer { delta in
+                    for state in 0..<states { delta[state] = observation[state] - peak }
+                }
+                while best < states - 1 && observation[best] != peak { best += 1 }
             }
-            for state in 0..<(2 * bins) { delta[state] = observation[state] - peak }
         }
         var scores = recycled.popLast() ?? []
         scores.removeAll(keepingCapacity: true)
         scores.append(contentsOf: delta)
         history.append(scores)
-        path.append(bestState())
+        path.append(best)
         backtrack()
         return decide()
     }
@@ -212,15 +246,9 @@ struct PitchViterbi {
         return path.removeFirst()
     }
 
-    private func bestState() -> Int {
-        var best = 0
-        for state in 1..<(2 * bins) where delta[state] > delta[best] { best = state }
-        return best
-    }
-
     /// The states of every frame not yet decided, oldest first.
     mutating func flush() -> [Int] {
-        let states = path
+        let states = Array(path)
         history.removeAll()
         path.removeAll()
         return states

@@ -16,6 +16,8 @@ struct YINCandidates {
     let maxPeriod: Int
     private let correlator: Correlator
     private let thresholdProbabilities: [Double]
+    /// thresholdMass[k]: the prior probability of thresholds 1/100 ... k/100 (0 at k = 0).
+    private let thresholdMass: [Double]
     private let boltzmann: Double
     private let noTroughProbability: Double
     private var correlation: [Float] = []
@@ -39,6 +41,7 @@ struct YINCandidates {
         let thresholds = (0...100).map { Double($0) / 100 }
         let cdf = thresholds.map { Self.betaCDF($0, a: betaA, b: betaB) }
         thresholdProbabilities = (1...100).map { cdf[$0] - cdf[$0 - 1] }
+        thresholdMass = thresholdProbabilities.reduce(into: [0]) { $0.append($0.last! + $1) }
         self.boltzmann = boltzmann
         self.noTroughProbability = noTroughProbability
     }
@@ -85,13 +88,18 @@ struct YINCandidates {
         }
         for k in 1...101 { belowCount[k] += belowCount[k - 1] }
         let normaliser = 1 - decay[1]
-        for (thresholdIndex, probability) in thresholdProbabilities.enumerated() {
-            let k = thresholdIndex + 1, below = belowCount[k]
-            guard below > 0 else { continue }
-            let share = probability * normaliser / (1 - decay[below])
+        // The troughs below some threshold, in lag order; between two consecutive values of
+        // `firstBelow` the same troughs are below every threshold, so each such run of
+        // thresholds shares out its summed prior probability at once.
+        let eligible = troughs.indices.filter { firstBelow[$0] <= 100 }
+        let runStarts = Set(eligible.map { firstBelow[$0] }).sorted()
+        for (position, start) in runStarts.enumerated() {
+            let end = position + 1 < runStarts.count ? runStarts[position + 1] : 101
+            let below = belowCount[start]
+            let share = (thresholdMass[end - 1] - thresholdMass[start - 1]) * normaliser / (1 - decay[below])
             var rank = 0
             // Ranks past `significantRanks` get e^(-2 x 24) of the first's share: nothing.
-            for index in troughs.indices where firstBelow[index] <= k {
+            for index in eligible where firstBelow[index] <= start {
                 probabilities[index] += share * decay[rank]
                 rank += 1
                 if rank == Self.significantRanks { break }
@@ -100,7 +108,7 @@ struct YINCandidates {
         // Thresholds below the global minimum give a little probability to it.
         let global = troughs.indices.min { yin[troughs[$0]] < yin[troughs[$1]] }!
         let thresholdsBelow = firstBelow[global] - 1
-        probabilities[global] += noTroughProbability * thresholdProbabilities.prefix(thresholdsBelow).reduce(0, +)
+        probabilities[global] += noTroughProbability * thresholdMass[thresholdsBelow]
         return troughs.indices.compactMap { position in
             guard probabilities[position] > 0 else { return nil }
             let index = troughs[position]
