@@ -130,7 +130,11 @@ public final class AudioSpectralStage: Stage {
     private func analyse(_ frame: ArraySlice<Float>, index: Int64, clock: FrameClock, output: Emitter) throws {
         guard let fft, let dct, let filterbank, loudness != nil else { return }
         frame.withUnsafeBufferPointer { samples in
-            for position in 0..<samples.count { windowed[position] = samples[position] * window[position] }
+            window.withUnsafeBufferPointer { window in
+                windowed.withUnsafeMutableBufferPointer { windowed in
+                    for position in 0..<samples.count { windowed[position] = samples[position] * window[position] }
+                }
+            }
         }
         windowed.withUnsafeBufferPointer { fft.power(of: $0, into: &power) }
         let time = clock.time(ofFrame: index), duration = clock.step
@@ -144,8 +148,11 @@ public final class AudioSpectralStage: Stage {
             }
         }
         guard wanted.descriptors else { return }
-        var meanSquare: Float = 0
-        for position in windowSpan { meanSquare += frame[frame.startIndex + position] * frame[frame.startIndex + position] }
+        var meanSquare: Float = frame.withUnsafeBufferPointer { samples in
+            var sum: Float = 0
+            for position in windowSpan { sum += samples[position] * samples[position] }
+            return sum
+        }
         meanSquare /= Float(max(1, windowSpan.count))
         let row = descriptors!.compute(power) + [loudness!.loudness(power), meanSquare]
         try output.emit(.features(FeatureRow(row)), at: time, duration: duration, on: 2)

@@ -35,26 +35,29 @@ struct SpectralDescriptors {
     /// The descriptors of `power` (bins 0...n/2), in the order of `names`.
     mutating func compute(_ power: [Float]) -> [Float] {
         var total = 0.0, weighted = 0.0
-        for (bin, value) in power.enumerated() {
-            total += Double(value)
-            weighted += Double(value) * Double(bin) * binHz
-        }
-        let centroid = total > 0 ? weighted / total : 0
+        var low = 0.0, high = 0.0, lowPeak = 0.0, highPeak = 0.0
         var rolloff = 0.0
-        if total > 0 {
-            var cumulative = 0.0
-            for (bin, value) in power.enumerated() {
-                cumulative += Double(value)
-                if cumulative >= rolloffFraction * total { rolloff = Double(bin) * binHz; break }
+        power.withUnsafeBufferPointer { power in
+            // One pass for the sums and the band energies and peaks up to 5 kHz ...
+            for bin in 0..<power.count {
+                let value = Double(power[bin]), frequency = Double(bin) * binHz
+                total += value
+                weighted += value * Double(bin) * binHz
+                if frequency <= 5000 {
+                    if frequency < 1000 { low += value } else { high += value }
+                    if frequency < 2000 { lowPeak = max(lowPeak, value) } else { highPeak = max(highPeak, value) }
+                }
+            }
+            // ... and one up to the roll-off point.
+            if total > 0 {
+                var cumulative = 0.0
+                for bin in 0..<power.count {
+                    cumulative += Double(power[bin])
+                    if cumulative >= rolloffFraction * total { rolloff = Double(bin) * binHz; break }
+                }
             }
         }
-        var low = 0.0, high = 0.0, lowPeak = 0.0, highPeak = 0.0
-        for (bin, value) in power.enumerated() {
-            let frequency = Double(bin) * binHz, value = Double(value)
-            if frequency > 5000 { break }
-            if frequency < 1000 { low += value } else { high += value }
-            if frequency < 2000 { lowPeak = max(lowPeak, value) } else { highPeak = max(highPeak, value) }
-        }
+        let centroid = total > 0 ? weighted / total : 0
         return [Float(centroid), Float(rolloff), flux(power), Float(slope(power, 0, 500)),
                 Float(slope(power, 500, 1500)), Float(ratioDB(high, low)), Float(ratioDB(lowPeak, highPeak))]
     }

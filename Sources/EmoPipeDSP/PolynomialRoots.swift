@@ -38,26 +38,50 @@ public enum PolynomialRoots {
                 return ComplexValue(radius * 0.5 * cos(angle), radius * 0.5 * sin(angle))
             }
         }
+        // Split into real and imaginary parts; reciprocals take one real division each.
+        var re = z.map(\.re), im = z.map(\.im)
+        let coefficients = Array(monic.dropFirst())
         for _ in 0..<maxIterations {
             var largestStep = 0.0
             for i in 0..<degree {
-                var value = ComplexValue(1, 0), derivative = ComplexValue(0, 0)
-                for coefficient in monic.dropFirst() {
-                    derivative = derivative * z[i] + value
-                    value = value * z[i] + ComplexValue(coefficient, 0)
+                let zr = re[i], zi = im[i]
+                // p(z) and p'(z) by Horner.
+                var valueRe = 1.0, valueIm = 0.0, derivativeRe = 0.0, derivativeIm = 0.0
+                for coefficient in coefficients {
+                    let dr = derivativeRe * zr - derivativeIm * zi + valueRe
+                    let di = derivativeRe * zi + derivativeIm * zr + valueIm
+                    derivativeRe = dr
+                    derivativeIm = di
+                    let vr = valueRe * zr - valueIm * zi + coefficient
+                    let vi = valueRe * zi + valueIm * zr
+                    valueRe = vr
+                    valueIm = vi
                 }
-                if value.magnitude == 0 { continue }
-                let ratio = value / derivative
-                var repulsion = ComplexValue(0, 0)
+                if valueRe == 0 && valueIm == 0 { continue }
+                // ratio = p / p'
+                let derivativeNorm = 1 / (derivativeRe * derivativeRe + derivativeIm * derivativeIm)
+                let ratioRe = (valueRe * derivativeRe + valueIm * derivativeIm) * derivativeNorm
+                let ratioIm = (valueIm * derivativeRe - valueRe * derivativeIm) * derivativeNorm
+                // repulsion = sum over j != i of 1 / (z_i - z_j)
+                var repulsionRe = 0.0, repulsionIm = 0.0
                 for j in 0..<degree where j != i {
-                    repulsion = repulsion + ComplexValue(1, 0) / (z[i] - z[j])
+                    let dr = zr - re[j], di = zi - im[j]
+                    let norm = 1 / (dr * dr + di * di)
+                    repulsionRe += dr * norm
+                    repulsionIm -= di * norm
                 }
-                let step = ratio / (ComplexValue(1, 0) - ratio * repulsion)
-                z[i] = z[i] - step
-                largestStep = max(largestStep, step.magnitude)
+                // step = ratio / (1 - ratio * repulsion)
+                let denominatorRe = 1 - (ratioRe * repulsionRe - ratioIm * repulsionIm)
+                let denominatorIm = -(ratioRe * repulsionIm + ratioIm * repulsionRe)
+                let denominatorNorm = 1 / (denominatorRe * denominatorRe + denominatorIm * denominatorIm)
+                let stepRe = (ratioRe * denominatorRe + ratioIm * denominatorIm) * denominatorNorm
+                let stepIm = (ratioIm * denominatorRe - ratioRe * denominatorIm) * denominatorNorm
+                re[i] = zr - stepRe
+                im[i] = zi - stepIm
+                largestStep = max(largestStep, (stepRe * stepRe + stepIm * stepIm).squareRoot())
             }
             if largestStep < tolerance { break }
         }
-        return z
+        return (0..<degree).map { ComplexValue(re[$0], im[$0]) }
     }
 }
