@@ -3,6 +3,7 @@
 #   emopipe Benchmarks/voice-lld.yaml vs openSMILE eGeMAPSv02 LLDs   (600 s, 16 kHz speech.wav)
 #   emopipe Benchmarks/logmel.yaml    vs librosa melspectrogram+mfcc (same file)
 #   emopipe Benchmarks/pitch.yaml     vs librosa.pyin                (its first 60 s)
+# and the LLD run's parts alone (decode-audio, voice-lld-spectral, voice-lld-f0, voice-lld-pitch).
 # Writes Benchmarks/results/<date>-voice.md. Environment: RUNS (default 3), BENCHMEDIA, PEERVENV.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -13,7 +14,11 @@ one="taskset -c 0"
 hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$tmp/voice.json" \
   -n emopipe_voice_lld "$one $EMO run Benchmarks/voice-lld.yaml $SPEECH" \
   -n emopipe_logmel "$one $EMO run Benchmarks/logmel.yaml $SPEECH" \
-  -n emopipe_pitch_60s "$one $EMO run Benchmarks/pitch.yaml $EXCERPT" >&2
+  -n emopipe_pitch_60s "$one $EMO run Benchmarks/pitch.yaml $EXCERPT" \
+  -n part_decode "$one $EMO run Benchmarks/decode-audio.yaml $SPEECH" \
+  -n part_spectral "$one $EMO run Benchmarks/voice-lld-spectral.yaml $SPEECH" \
+  -n part_f0 "$one $EMO run Benchmarks/voice-lld-f0.yaml $SPEECH" \
+  -n part_pitch "$one $EMO run Benchmarks/voice-lld-pitch.yaml $SPEECH" >&2
 $one "$PY" Benchmarks/voice_peers.py "$SPEECH" "$EXCERPT" "$RUNS" > "$tmp/peers.json"
 rss=$(/usr/bin/time -f %M $one "$EMO" run Benchmarks/voice-lld.yaml "$SPEECH" 2>&1 >/dev/null | tail -1)
 python3 - "$tmp/voice.json" "$tmp/peers.json" "$rss" "$ROOT/Benchmarks/results" <<'PY'
@@ -34,7 +39,14 @@ lines += [f"| {name} | {seconds:.2f} | {length / seconds:.0f} |" for name, secon
 lines += ["", f"- LLDs: EmoPipe / openSMILE speed ratio {peers['opensmile_egemaps_lld_s'] / ours['emopipe_voice_lld']:.1f}x",
           f"- log-mel + MFCC: EmoPipe / librosa {peers['librosa_logmel_mfcc_s'] / ours['emopipe_logmel']:.1f}x",
           f"- F0: EmoPipe / librosa.pyin {peers['librosa_pyin_excerpt_s'] / ours['emopipe_pitch_60s']:.1f}x",
-          f"- EmoPipe timings include decoding; peak RSS of the LLD run {rss / 1024:.0f} MiB"]
+          f"- EmoPipe timings include decoding; peak RSS of the LLD run {rss / 1024:.0f} MiB", "",
+          "Parts of the LLD run alone (one core, seconds; each includes decoding and start-up; its own cost is less decoding, or for voice quality and formants less the F0-only run):", "",
+          "| part | seconds | its own cost |", "|---|---:|---:|"]
+parts = [("decoding and start-up (`decode-audio.yaml`)", ours["part_decode"], ours["part_decode"]),
+         ("`audio.spectral` (`voice-lld-spectral.yaml`)", ours["part_spectral"], ours["part_spectral"] - ours["part_decode"]),
+         ("`audio.pitch`, F0 only (`voice-lld-f0.yaml`)", ours["part_f0"], ours["part_f0"] - ours["part_decode"]),
+         ("`audio.pitch` with voice quality and formants (`voice-lld-pitch.yaml`)", ours["part_pitch"], ours["part_pitch"] - ours["part_f0"])]
+lines += [f"| {name} | {seconds:.2f} | {extra:.2f} |" for name, seconds, extra in parts]
 text = "\n".join(lines) + "\n"
 open(f"{sys.argv[4]}/{datetime.date.today()}-voice.md", "w").write(text)
 print(text)
