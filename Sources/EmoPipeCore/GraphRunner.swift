@@ -59,6 +59,9 @@ public final class GraphRunner: Sendable {
         self.interruption = interruption
     }
 
+    /// A `process` call longer than this (1 ms) wakes its consumers at once instead of batching.
+    static let slowPacketNanoseconds: UInt64 = 1_000_000
+
     /// Runs to the end of the input; throws `RunError` naming the stage that failed.
     public func run() throws -> RunStatistics {
         let failure = FailureState(input: input.path)
@@ -100,8 +103,16 @@ public final class GraphRunner: Sendable {
                     case .stage(let stage):
                         let isSink = node.descriptor.role == .sink
                         while let (packet, input) = inboxes[index].next(beforeWaiting: emitter.flushWakes) {
+                            let started = DispatchTime.now().uptimeNanoseconds
                             try stage.process(packet, input: input, output: emitter)
                             if isSink { latency.recordWritten(packet.timestamp) }
+                            // Batching wakes pays for cheap packets only. A slow one (a video
+                            // frame's face fit, a plug-in's round trip, a stage waiting on its own
+                            // workers) hands its output over at once, so consumers on other
+                            // cores keep working alongside.
+                            if DispatchTime.now().uptimeNanoseconds - started > GraphRunner.slowPacketNanoseconds {
+                                emitter.flushWakes()
+                            }
                         }
                         if !failure.hasFailed { try stage.finish(output: emitter) }
                     }

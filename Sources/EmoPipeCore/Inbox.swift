@@ -12,8 +12,8 @@ import Foundation
 /// - A producer held back by a full edge is woken when the edge has drained to half its
 ///   capacity, not on every packet taken; it then refills half an edge in one go.
 /// - A push may defer waking a waiting consumer (`deferWake`) until its edge holds half its
-///   capacity, or until the producer flushes (`flushWake`) because it is about to wait itself or
-///   has ended. A stage emitting a packet per frame therefore hands its consumer a batch of
+///   capacity, or until the producer flushes (`flushWake`) because it is about to wait itself,
+///   has spent long on a packet, or has ended. A stage emitting a packet per frame therefore hands its consumer a batch of
 ///   frames per switch instead of trading one switch per packet, and yet never leaves a packet
 ///   unannounced while it is idle, so live latency does not grow.
 final class Inbox: @unchecked Sendable {
