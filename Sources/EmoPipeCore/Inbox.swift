@@ -71,15 +71,9 @@ final class Inbox: @unchecked Sendable {
             dropped += 1
             return wakePending
         }
-        var flushed = beforeWaiting == nil
+        var beforeWaiting = beforeWaiting
         while !closed && !consumerStarved && merger.queuedCount(input) >= capacities[input] {
-            if !flushed {
-                flushed = true
-                condition.unlock()
-                beforeWaiting?()
-                condition.lock()
-                continue
-            }
+            if runUnlocked(&beforeWaiting) { continue }
             if consumerWaiting { condition.broadcast() }
             producersWaiting += 1
             condition.wait()
@@ -115,7 +109,7 @@ final class Inbox: @unchecked Sendable {
     func next(beforeWaiting: (() -> Void)? = nil) -> (packet: Packet, input: Int)? {
         condition.lock()
         defer { condition.unlock() }
-        var flushed = beforeWaiting == nil
+        var beforeWaiting = beforeWaiting
         while true {
             if closed { return nil }
             switch merger.next() {
@@ -126,13 +120,7 @@ final class Inbox: @unchecked Sendable {
             case .finished:
                 return nil
             case .waiting:
-                if !flushed {
-                    flushed = true
-                    condition.unlock()
-                    beforeWaiting?()
-                    condition.lock()
-                    continue
-                }
+                if runUnlocked(&beforeWaiting) { continue }
                 if !consumerStarved {
                     consumerStarved = true
                     if producersWaiting > 0 { condition.broadcast() }
@@ -142,6 +130,17 @@ final class Inbox: @unchecked Sendable {
                 consumerWaiting = false
             }
         }
+    }
+
+    /// Runs `action` (then clears it, so it runs once per call) with the lock released; returns
+    /// whether it ran, in which case the caller must check its condition again.
+    private func runUnlocked(_ action: inout (() -> Void)?) -> Bool {
+        guard let pending = action else { return false }
+        action = nil
+        condition.unlock()
+        pending()
+        condition.lock()
+        return true
     }
 
     /// Wakes everyone and makes pushes no-ops and `next` return nil (the run is failing).
