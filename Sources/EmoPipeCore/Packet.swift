@@ -6,7 +6,8 @@ public enum Payload: Sendable, Equatable {
     case text(TextSegment)
     case features(FeatureRow)
     case prediction(Prediction)
-    case recording(RecordingSummary)
+    /// Boxed: a summary is large (160 bytes) and rare, and would otherwise size every packet.
+    indirect case recording(RecordingSummary)
 
     /// The kind of this payload.
     public var kind: PayloadKind {
