@@ -218,7 +218,10 @@ public final class AudioPitchStage: Stage {
             formantRow[3 * number + 1] = Float(formant.bandwidth)
         }
         scratch.withUnsafeBufferPointer { harmonicFFT!.power(of: $0, into: &harmonicPower) }
-        scratch.withUnsafeBufferPointer { correlator!.autocorrelate($0, lags: min($0.count, Int((Double(rate) / f0).rounded()) + 3), into: &autocorrelation) }
+        scratch.withUnsafeBufferPointer { samples in
+            let lags = min(samples.count, Int((Double(rate) / f0).rounded()) + 3, correlator!.size - samples.count + 1)
+            correlator!.autocorrelate(samples, lags: lags, into: &autocorrelation)
+        }
         let binHz = Double(rate) / Double(harmonicFFT!.size)
         if let perturbation = samples.withUnsafeBufferPointer({ perturbation.measure($0, sampleRate: Double(rate), frequency: f0) }) {
             voice[0] = Float(perturbation.jitter)

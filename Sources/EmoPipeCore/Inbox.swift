@@ -13,9 +13,9 @@ import Foundation
 ///   capacity, not on every packet taken; it then refills half an edge in one go.
 /// - A push may defer waking a waiting consumer (`deferWake`) until its edge holds half its
 ///   capacity, or until the producer flushes (`flushWake`) because it is about to wait itself,
-///   has spent long on a packet, or has ended. A stage emitting a packet per frame therefore hands its consumer a batch of
-///   frames per switch instead of trading one switch per packet, and yet never leaves a packet
-///   unannounced while it is idle, so live latency does not grow.
+///   has spent long on a packet, or has ended. A stage emitting a packet per frame therefore
+///   hands its consumer a batch of frames per switch instead of trading one switch per packet,
+///   and yet never leaves a packet unannounced while it is idle.
 final class Inbox: @unchecked Sendable {
     private let condition = NSCondition()
     private var merger: TimestampMerger
@@ -69,7 +69,7 @@ final class Inbox: @unchecked Sendable {
         if droppable[input], case .packet = event, !closed, !consumerStarved, merger.queuedCount(input) >= capacities[input] {
             // Real time: a slow consumer sheds the newest packet rather than holding back the source.
             dropped += 1
-            return wakePending
+            return false
         }
         var beforeWaiting = beforeWaiting
         while !closed && !consumerStarved && merger.queuedCount(input) >= capacities[input] {
