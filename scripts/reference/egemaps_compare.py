@@ -60,7 +60,9 @@ def emopipe_llds(binary, path, out_dir):
         summary = json.loads(f.readline())
     n = max(frames) + 1
     columns = {}
-    voiced = np.array([frames.get(k, {}).get("voiced", 0) > 0 for k in range(n)])
+    # Voicing from the pitch stream's F0 (audio.vad also writes a "voiced" column, by its own
+    # autocorrelation test, into the same frames).
+    voiced = np.array([frames.get(k, {}).get("f0_semitone", 0) > 0 for k in range(n)])
     for name, (ours, voiced_only, _) in LLDS.items():
         x = np.array([float(frames.get(k, {}).get(ours, 0)) for k in range(n)])
         if voiced_only:
