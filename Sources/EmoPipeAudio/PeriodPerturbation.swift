@@ -63,7 +63,11 @@ struct PeriodPerturbation {
             var refined = Double(best)
             let a = scores[best - 1], b = scores[best], c = scores[best + 1]
             let curvature = a - 2 * b + c
-            if curvature < 0 { refined += 0.5 * (a - c) / curvature }
+            // Only a local maximum is refined: its parabola's vertex lies within half a sample.
+            // At the edge of the search range the neighbour outside may score higher, and an
+            // almost straight line of scores would put the vertex anywhere (even a negative
+            // period).
+            if curvature < 0, b >= a, b >= c { refined += 0.5 * (a - c) / curvature }
             periods.append(refined)
             var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
             for index in here..<(here + best) { low = min(low, samples[index]); high = max(high, samples[index]) }
