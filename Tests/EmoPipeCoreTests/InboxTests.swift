@@ -65,11 +65,10 @@ import Testing
         inbox.push(packet(1), input: 0, deferWake: true)
         inbox.push(packet(2), input: 0, deferWake: true)
         let calls = Mutex(0)
-        // The edge is full and nobody consumes: the push must flush first, then wait (until closed).
-        inbox.push(packet(3), input: 0, deferWake: true, beforeWaiting: {
-            calls.withLock { $0 += 1 }
-            DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { inbox.close() }
-        })
+        // The edge is full and nobody consumes: the push must flush first, then wait (until the
+        // inbox is closed).
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { inbox.close() }
+        inbox.push(packet(3), input: 0, deferWake: true, beforeWaiting: { calls.withLock { $0 += 1 } })
         #expect(calls.withLock { $0 } == 1)
     }
 }
