@@ -41,7 +41,7 @@ import Testing
         // Noise, and tones whose true period lies just outside the +-10% searched around the
         // F0 given: the best lag then sits at the range's edge. Jitter is a mean absolute
         // period change over the mean period: never negative, and bounded by the search range.
-        var seeded = SplitMix(seed: 7)
+        var seeded = SeededGenerator(seed: 7)
         for trial in 0..<400 {
             let frequency = Double.random(in: 80...400, using: &seeded)
             let samples: [Float]
@@ -54,18 +54,5 @@ import Testing
             guard let result = samples.withUnsafeBufferPointer({ PeriodPerturbation().measure($0, sampleRate: 16000, frequency: frequency) }) else { continue }
             #expect(result.jitter >= 0 && result.jitter < 0.35, "trial \(trial), F0 \(frequency) Hz: jitter \(result.jitter)")
         }
-    }
-}
-
-/// A small seeded generator, so the noise trials are the same on every run.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
