@@ -26,7 +26,7 @@ public enum PolynomialRoots {
         let degree = c.count - 1
         guard degree >= 1, c[0] != 0 else { return [] }
         let monic = c.map { $0 / c[0] }
-        var z: [ComplexValue]
+        let z: [ComplexValue]
         if start.count == degree {
             let turn = ComplexValue(cos(0.01), sin(0.01))
             z = start.map { $0 * turn }
