@@ -103,14 +103,14 @@ public final class GraphRunner: Sendable {
                     case .stage(let stage):
                         let isSink = node.descriptor.role == .sink
                         while let (packet, input) = inboxes[index].next(beforeWaiting: emitter.flushWakes) {
-                            let started = DispatchTime.now().uptimeNanoseconds
-                            try stage.process(packet, input: input, output: emitter)
-                            if isSink { latency.recordWritten(packet.timestamp) }
                             // Batching wakes pays for cheap packets only. A slow one (a video
                             // frame's face fit, a plug-in's round trip, a stage waiting on its own
                             // workers) hands its output over at once, so consumers on other
-                            // cores keep working alongside.
-                            if DispatchTime.now().uptimeNanoseconds - started > GraphRunner.slowPacketNanoseconds {
+                            // cores keep working alongside. Only emitters that defer are timed.
+                            let started = emitter.defersWakes ? DispatchTime.now().uptimeNanoseconds : 0
+                            try stage.process(packet, input: input, output: emitter)
+                            if isSink { latency.recordWritten(packet.timestamp) }
+                            if emitter.defersWakes, DispatchTime.now().uptimeNanoseconds - started > GraphRunner.slowPacketNanoseconds {
                                 emitter.flushWakes()
                             }
                         }
@@ -235,8 +235,9 @@ private final class NodeEmitter: Emitter, @unchecked Sendable {
     private(set) var latestEnd = Timestamp.zero
     private var ended = false
     private let clock: LatencyClock?
-    /// Whether pushes may leave a waiting consumer asleep until its edge fills or `flushWakes`.
-    private let deferWakes: Bool
+    /// Whether pushes may leave a waiting consumer asleep until its edge fills or `flushWakes`
+    /// (never for sources, live runs, or a node with no consumers).
+    let defersWakes: Bool
     /// Inboxes owed a wake by a deferred push (a handful at most: one per consumer).
     private var pendingWakes: [Inbox] = []
 
@@ -244,7 +245,7 @@ private final class NodeEmitter: Emitter, @unchecked Sendable {
          clock: LatencyClock? = nil, deferWakes: Bool = false) {
         self.consumers = consumers
         self.clock = clock
-        self.deferWakes = deferWakes
+        defersWakes = deferWakes && consumers.contains { !$0.isEmpty }
         contract = StreamContract(formats: formats, portNames: node.descriptor.outputs.map(\.name))
     }
 
@@ -262,7 +263,7 @@ private final class NodeEmitter: Emitter, @unchecked Sendable {
     }
 
     private func deliver(_ event: StreamEvent, to consumer: (inbox: Inbox, input: Int)) {
-        guard deferWakes else {
+        guard defersWakes else {
             consumer.inbox.push(event, input: consumer.input)
             return
         }

@@ -96,10 +96,7 @@ struct RunCommand: ParsableCommand {
                 try CalibrationCheck.check(choice, inputs: items.compactMap { if case .input(let location) = $0 { location } else { nil } },
                                            registry: registry)
             }
-        } catch let error as LabelError {
-            StandardError.write("error: \(error)\n")
-            throw ExitCode(2)
-        } catch let error as StageError {
+        } catch let error where error is LabelError || error is StageError {
             StandardError.write("error: \(error)\n")
             throw ExitCode(2)
         }
