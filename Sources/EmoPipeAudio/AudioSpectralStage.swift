@@ -67,6 +67,9 @@ public final class AudioSpectralStage: Stage {
     private var lifter: [Float] = []
     private var descriptors: SpectralDescriptors?
     private var loudness: AuditoryLoudness?
+    /// Whether loudness's auditory bands are the mel filterbank (eGeMAPS's 26 HTK bands), so
+    /// its band energies are computed once.
+    private var loudnessSharesBands = false
     /// Window length in samples, and where it sits in the FFT frame.
     private var windowSpan = 0..<0
 
@@ -107,6 +110,7 @@ public final class AudioSpectralStage: Stage {
         windowSpan = offset..<(offset + frame)
         descriptors = SpectralDescriptors(sampleRate: Double(rate), fftSize: fftSize)
         loudness = AuditoryLoudness(sampleRate: Double(rate), fftSize: fftSize)
+        loudnessSharesBands = loudness!.filterbank == filterbank
         power = [Float](repeating: 0, count: fftSize / 2 + 1)
         windowed = [Float](repeating: 0, count: fftSize)
         let liftering = parameters.number("lifter")
@@ -138,8 +142,10 @@ public final class AudioSpectralStage: Stage {
         }
         windowed.withUnsafeBufferPointer { fft.power(of: $0, into: &power) }
         let time = clock.time(ofFrame: index), duration = clock.step
-        if wanted.logmel || wanted.mfcc {
+        if wanted.logmel || wanted.mfcc || (wanted.descriptors && loudnessSharesBands) {
             filterbank.apply(power, into: &melEnergies)
+        }
+        if wanted.logmel || wanted.mfcc {
             let logmel = melEnergies.map { 10 * log10(max($0, 1e-10)) }
             try output.emit(.features(FeatureRow(logmel)), at: time, duration: duration, on: 0)
             if wanted.mfcc {
@@ -154,7 +160,8 @@ public final class AudioSpectralStage: Stage {
             return sum
         }
         meanSquare /= Float(max(1, windowSpan.count))
-        let row = descriptors!.compute(power) + [loudness!.loudness(power), meanSquare]
+        let loud = loudnessSharesBands ? loudness!.loudness(bandEnergies: melEnergies) : loudness!.loudness(power)
+        let row = descriptors!.compute(power) + [loud, meanSquare]
         try output.emit(.features(FeatureRow(row)), at: time, duration: duration, on: 2)
     }
 }

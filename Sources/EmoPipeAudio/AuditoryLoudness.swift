@@ -5,8 +5,9 @@ import Foundation
 /// weighted by the equal-loudness curve of Hermansky's PLP at its centre frequency and
 /// compressed by the cube-root intensity-loudness law (exponent 0.33); loudness is their sum.
 struct AuditoryLoudness {
-    private let filterbank: MelFilterbank
-    private let equalLoudness: [Double]
+    /// The auditory bands; a stage whose mel filterbank equals it passes its own band energies.
+    let filterbank: MelFilterbank
+    private let equalLoudness: [Float]
     static let exponent = 0.33
 
     init(sampleRate: Double, fftSize: Int, bands: Int = 26, lowest: Double = 20, highest: Double = 8000) {
@@ -16,7 +17,7 @@ struct AuditoryLoudness {
         let low = MelFilterbank.mel(lowest, .htk), high = MelFilterbank.mel(top, .htk)
         equalLoudness = (0..<bands).map { band in
             let centre = MelFilterbank.hertz(low + (high - low) * Double(band + 1) / Double(bands + 1), .htk)
-            return Self.equalLoudnessWeight(centre)
+            return Float(Self.equalLoudnessWeight(centre))
         }
     }
 
@@ -32,10 +33,16 @@ struct AuditoryLoudness {
     /// The loudness of a power spectrum (bins 0...n/2), for samples in [-1, 1].
     mutating func loudness(_ power: [Float]) -> Float {
         filterbank.apply(power, into: &energies)
-        var total = 0.0
-        for (band, energy) in energies.enumerated() {
-            total += pow(max(0, Double(energy) * equalLoudness[band]), Self.exponent)
+        return loudness(bandEnergies: energies)
+    }
+
+    /// The loudness from the outputs of `filterbank` (one energy per band).
+    func loudness(bandEnergies: [Float]) -> Float {
+        precondition(bandEnergies.count == equalLoudness.count)
+        var total: Float = 0
+        for band in 0..<bandEnergies.count {
+            total += powf(max(0, bandEnergies[band] * equalLoudness[band]), Float(Self.exponent))
         }
-        return Float(total)
+        return total
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// Triangular mel filters over FFT bins, built as `librosa.filters.mel`: band edges evenly spaced
 /// on the Slaney (linear below 1 kHz, logarithmic above) or HTK mel scale, triangles over the
 /// FFT bin frequencies, and optionally Slaney's area normalisation (2 / bandwidth in Hz).
-struct MelFilterbank {
+struct MelFilterbank: Equatable {
     enum Scale { case slaney, htk }
 
     /// Filter m's gains on FFT bins `firstBins[m]...`: only the bins where it is not zero.

@@ -35,19 +35,22 @@ struct SpectralDescriptors {
     /// The descriptors of `power` (bins 0...n/2), in the order of `names`.
     mutating func compute(_ power: [Float]) -> [Float] {
         var total = 0.0, weighted = 0.0
-        var low = 0.0, high = 0.0, lowPeak = 0.0, highPeak = 0.0
+        var low = 0.0, high = 0.0, lowPeak: Float = 0, highPeak: Float = 0
         var rolloff = 0.0
+        // The last bins below 1 kHz and 2 kHz, and at or below 5 kHz.
+        let below1k = bins(below: 1000), below2k = bins(below: 2000), upTo5k = min(power.count, Int(5000 / binHz) + 1)
         power.withUnsafeBufferPointer { power in
-            // One pass for the sums and the band energies and peaks up to 5 kHz ...
+            // One pass for the sums ...
             for bin in 0..<power.count {
-                let value = Double(power[bin]), frequency = Double(bin) * binHz
+                let value = Double(power[bin])
                 total += value
-                weighted += value * Double(bin) * binHz
-                if frequency <= 5000 {
-                    if frequency < 1000 { low += value } else { high += value }
-                    if frequency < 2000 { lowPeak = max(lowPeak, value) } else { highPeak = max(highPeak, value) }
-                }
+                weighted += value * Double(bin)
             }
+            // ... the band energies and peaks up to 5 kHz ...
+            for bin in 0..<min(below1k, upTo5k) { low += Double(power[bin]) }
+            for bin in min(below1k, upTo5k)..<upTo5k { high += Double(power[bin]) }
+            for bin in 0..<min(below2k, upTo5k) { lowPeak = max(lowPeak, power[bin]) }
+            for bin in min(below2k, upTo5k)..<upTo5k { highPeak = max(highPeak, power[bin]) }
             // ... and one up to the roll-off point.
             if total > 0 {
                 var cumulative = 0.0
@@ -57,10 +60,13 @@ struct SpectralDescriptors {
                 }
             }
         }
-        let centroid = total > 0 ? weighted / total : 0
+        let centroid = total > 0 ? weighted * binHz / total : 0
         return [Float(centroid), Float(rolloff), flux(power), Float(slope(power, 0, 500)),
-                Float(slope(power, 500, 1500)), Float(ratioDB(high, low)), Float(ratioDB(lowPeak, highPeak))]
+                Float(slope(power, 500, 1500)), Float(ratioDB(high, low)), Float(ratioDB(Double(lowPeak), Double(highPeak)))]
     }
+
+    /// The number of bins whose frequency is below `hertz`.
+    private func bins(below hertz: Double) -> Int { Int((hertz / binHz).rounded(.up)) }
 
     private func ratioDB(_ numerator: Double, _ denominator: Double) -> Double {
         guard denominator > 0 else { return 0 }
@@ -75,7 +81,7 @@ struct SpectralDescriptors {
         if rightWeight == 0 { rightWeight = 1 }
         let first = Int(left.rounded(.down)), last = min(power.count - 1, Int(right.rounded(.down)))
         guard last > first else { return 0 }
-        func level(_ bin: Int) -> Double { 10 * log10(max(Double(power[bin]), Self.powerFloor)) }
+        func level(_ bin: Int) -> Double { Double(10 * log10f(max(power[bin], Float(Self.powerFloor)))) }
         var sumF = Double(first) * binHz * leftWeight
         var sumFF = sumF * sumF
         var sumFL = sumF * level(first), sumL = leftWeight * level(first)
@@ -95,14 +101,21 @@ struct SpectralDescriptors {
     private mutating func flux(_ power: [Float]) -> Float {
         let count = min(power.count, Int(fluxMaxHz / binHz) + 1)
         if current.count != count { current = [Float](repeating: 0, count: count) }
-        for bin in 0..<count { current[bin] = power[bin].squareRoot() }
         defer { swap(&previous, &current) }
-        guard previous.count == count else { return 0 }
+        let first = previous.count != count
         var sum: Float = 0
-        for bin in 0..<count {
-            let difference = current[bin] - previous[bin]
-            sum += difference * difference
+        power.withUnsafeBufferPointer { power in
+            current.withUnsafeMutableBufferPointer { current in
+                for bin in 0..<count { current[bin] = power[bin].squareRoot() }
+                guard !first else { return }
+                previous.withUnsafeBufferPointer { previous in
+                    for bin in 0..<count {
+                        let difference = current[bin] - previous[bin]
+                        sum += difference * difference
+                    }
+                }
+            }
         }
-        return (sum / Float(count)).squareRoot()
+        return first ? 0 : (sum / Float(count)).squareRoot()
     }
 }
