@@ -78,11 +78,13 @@ public final class AudioPitchStage: Stage {
     private var yinSpan = 0..<0
     private var voiceSpan = 0..<0
     private var hamming: [Float] = []
-    private var harmonicFFT: RealFFT?
     private var formantFFT: RealFFT?
     private var correlator: Correlator?
     private var formantEstimator: FormantEstimator?
+    /// Scratch: the Gaussian-windowed voice span, and the Hamming-windowed formant frame.
     private var scratch: [Float] = []
+    private var formantScratch: [Float] = []
+    /// The power spectrum of the Gaussian-windowed voice span, at the HNR correlator's size.
     private var harmonicPower: [Float] = []
     private var formantPower: [Float] = []
     private var autocorrelation: [Float] = []
@@ -126,8 +128,8 @@ public final class AudioPitchStage: Stage {
         yinSpan = (span - frame) / 2..<((span - frame) / 2 + frame)
         voiceSpan = (span - voiceFrame) / 2..<((span - voiceFrame) / 2 + voiceFrame)
         gaussian = Window.gaussian(length: voiceFrame, sigma: 0.4)
-        harmonicFFT = RealFFT(size: Correlator.powerOfTwo(atLeast: voiceFrame))
-        // HNR needs lags up to one period (+3 for the parabola) at the lowest F0.
+        // HNR needs lags up to one period (+3 for the parabola) at the lowest F0; the same
+        // transform gives the harmonics' power spectrum.
         correlator = Correlator(size: Correlator.minimumSize(count: voiceFrame, lags: min(voiceFrame, longest + 4)))
         let formantFrame = min(span, Int((parameters.number("formant_frame_ms") * Double(rate) / 1000).rounded()))
         hamming = Window.hamming(length: formantFrame)
@@ -136,7 +138,6 @@ public final class AudioPitchStage: Stage {
         formantEstimator = FormantEstimator(sampleRate: Double(rate), fftSize: formantSize,
                                             order: parameters.integer("lpc_order"),
                                             ceilingHz: parameters.number("formant_ceiling_hz"))
-        harmonicPower = [Float](repeating: 0, count: harmonicFFT!.size / 2 + 1)
         formantPower = [Float](repeating: 0, count: formantSize / 2 + 1)
         framer = CentredAudioFramer(frameLength: span, hop: hop, rate: rate, channels: format.channels,
                                     centred: parameters.boolean("center"))
@@ -201,31 +202,33 @@ public final class AudioPitchStage: Stage {
     /// The `voice` and `formants` rows of a frame; both all 0 when unvoiced (`f0` nil), as
     /// eGeMAPS gates its voice-quality and formant descriptors on voicing.
     private func voiceAndFormants(_ frame: [Float], f0: Double?) -> (voice: [Float], formants: [Float]) {
-        guard let f0 else { return ([Float](repeating: 0, count: 5), [Float](repeating: 0, count: 9)) }
-        let samples = Array(frame[voiceSpan])
-        // Spectra: the Gaussian-windowed frame (harmonics, HNR) and the centred Hamming window (formants).
-        if scratch.count != samples.count { scratch = [Float](repeating: 0, count: samples.count) }
-        for index in 0..<samples.count { scratch[index] = samples[index] * gaussian[index] }
+        guard let f0, let correlator, let formantFFT else { return ([Float](repeating: 0, count: 5), [Float](repeating: 0, count: 9)) }
+        // The centred Hamming window (formants) and the Gaussian-windowed voice span (HNR,
+        // harmonics); one transform of the latter gives its autocorrelation and power spectrum.
         let offset = (frame.count - hamming.count) / 2
-        var formantFrame = [Float](repeating: 0, count: hamming.count)
-        for index in 0..<hamming.count { formantFrame[index] = frame[offset + index] * hamming[index] }
-        formantFrame.withUnsafeBufferPointer { formantFFT!.power(of: $0, into: &formantPower) }
+        frame.withUnsafeBufferPointer { frame in
+            Self.multiply(UnsafeBufferPointer(rebasing: frame[offset..<(offset + hamming.count)]), by: hamming, into: &formantScratch)
+            Self.multiply(UnsafeBufferPointer(rebasing: frame[voiceSpan]), by: gaussian, into: &scratch)
+        }
+        formantScratch.withUnsafeBufferPointer { formantFFT.power(of: $0, into: &formantPower) }
         let formants = formantEstimator!.formants(formantPower)
+        scratch.withUnsafeBufferPointer { samples in
+            let lags = min(samples.count, Int((Double(rate) / f0).rounded()) + 3, correlator.size - samples.count + 1)
+            correlator.autocorrelate(samples, lags: lags, into: &autocorrelation, power: &harmonicPower)
+        }
         var voice = [Float](repeating: 0, count: 5)
         var formantRow = [Float](repeating: 0, count: 9)
         for (number, formant) in formants.prefix(3).enumerated() {
             formantRow[3 * number] = Float(formant.frequency)
             formantRow[3 * number + 1] = Float(formant.bandwidth)
         }
-        scratch.withUnsafeBufferPointer { harmonicFFT!.power(of: $0, into: &harmonicPower) }
-        scratch.withUnsafeBufferPointer { samples in
-            let lags = min(samples.count, Int((Double(rate) / f0).rounded()) + 3, correlator!.size - samples.count + 1)
-            correlator!.autocorrelate(samples, lags: lags, into: &autocorrelation)
+        let binHz = Double(rate) / Double(correlator.size)
+        let measured = frame.withUnsafeBufferPointer {
+            perturbation.measure(UnsafeBufferPointer(rebasing: $0[voiceSpan]), sampleRate: Double(rate), frequency: f0)
         }
-        let binHz = Double(rate) / Double(harmonicFFT!.size)
-        if let perturbation = samples.withUnsafeBufferPointer({ perturbation.measure($0, sampleRate: Double(rate), frequency: f0) }) {
-            voice[0] = Float(perturbation.jitter)
-            voice[1] = Float(perturbation.shimmerDB)
+        if let measured {
+            voice[0] = Float(measured.jitter)
+            voice[1] = Float(measured.shimmerDB)
         }
         voice[2] = Float(HarmonicAnalysis.harmonicsToNoise(autocorrelation: autocorrelation, period: Double(rate) / f0))
         let h1 = HarmonicAnalysis.harmonicPower(harmonicPower, binHz: binHz, f0: f0, number: 1)
@@ -237,5 +240,16 @@ public final class AudioPitchStage: Stage {
             if number == 2 { voice[4] = Float(HarmonicAnalysis.ratioDB(h1, amplitude)) }
         }
         return (voice, formantRow)
+    }
+
+    /// samples[i] x window[i] into `product` (resized to the window).
+    private static func multiply(_ samples: UnsafeBufferPointer<Float>, by window: [Float], into product: inout [Float]) {
+        precondition(samples.count == window.count)
+        if product.count != window.count { product = [Float](repeating: 0, count: window.count) }
+        window.withUnsafeBufferPointer { window in
+            product.withUnsafeMutableBufferPointer { product in
+                for index in 0..<window.count { product[index] = samples[index] * window[index] }
+            }
+        }
     }
 }

@@ -15,7 +15,9 @@ struct FormantEstimator {
     let minHz: Double
     private let bins: Int
     private let effectiveRate: Double
-    private let cosines: [[Double]]
+    /// cosines[lag x (bins + 1) + k]: the weighted cosine of bin k for autocorrelation lag `lag`.
+    private let cosines: [Double]
+    private var autocorrelation: [Double]
     /// The last frame's predictor roots, to seed the next frame's root finding.
     private var previousRoots: [ComplexValue] = []
 
@@ -27,22 +29,31 @@ struct FormantEstimator {
         effectiveRate = 2 * Double(bins) * binHz
         self.ceilingHz = effectiveRate / 2
         let bins = self.bins
-        cosines = (0...order).map { lag in
+        cosines = (0...order).flatMap { lag in
             (0...bins).map { k in
                 let weight = (k == 0 || k == bins) ? 0.5 : 1.0
                 return weight * cos(Double.pi * Double(k * lag) / Double(bins))
             }
         }
+        autocorrelation = [Double](repeating: 0, count: order + 1)
     }
 
     /// Formants of a power spectrum (bins 0...n/2), lowest first.
     mutating func formants(_ power: [Float]) -> [Formant] {
-        let r = cosines.map { row -> Double in
-            var sum = 0.0
-            for k in 0...bins { sum += row[k] * Double(power[k]) }
-            return sum
+        let width = bins + 1
+        cosines.withUnsafeBufferPointer { cosines in
+            power.withUnsafeBufferPointer { power in
+                autocorrelation.withUnsafeMutableBufferPointer { r in
+                    for lag in 0...order {
+                        let row = cosines.baseAddress! + lag * width
+                        var sum = 0.0
+                        for k in 0..<width { sum += row[k] * Double(power[k]) }
+                        r[lag] = sum
+                    }
+                }
+            }
         }
-        guard let (a, _) = LinearPrediction.coefficients(autocorrelation: r, order: order) else { return [] }
+        guard let (a, _) = LinearPrediction.coefficients(autocorrelation: autocorrelation, order: order) else { return [] }
         let roots = PolynomialRoots.roots(of: a, start: previousRoots)
         previousRoots = roots.allSatisfy { $0.re.isFinite && $0.im.isFinite } ? roots : []
         return roots

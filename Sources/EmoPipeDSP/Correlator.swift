@@ -63,6 +63,23 @@ public final class Correlator {
 
     /// r[lag] = sum_j x[j] * x[j + lag] for lag = 0..<lags (`size` >= x.count + lags - 1).
     public func autocorrelate(_ x: UnsafeBufferPointer<Float>, lags: Int, into result: inout [Float]) {
+        autocorrelate(x, lags: lags, into: &result) { _ in }
+    }
+
+    /// As `autocorrelate(_:lags:into:)`, and the power spectrum |X[k]|^2 (k = 0...size/2) of
+    /// `x` zero-padded to `size` into `power` (overwritten), which the transform computes anyway.
+    public func autocorrelate(_ x: UnsafeBufferPointer<Float>, lags: Int, into result: inout [Float], power: inout [Float]) {
+        if power.count != size / 2 + 1 { power = [Float](repeating: 0, count: size / 2 + 1) }
+        power.withUnsafeMutableBufferPointer { power in
+            autocorrelate(x, lags: lags, into: &result) { spectrum in
+                for bin in 0..<power.count { power[bin] = spectrum[bin].0 }
+            }
+        }
+    }
+
+    /// The autocorrelation; `spectrum` sees |X[k]|^2 in the real parts before the inverse transform.
+    private func autocorrelate(_ x: UnsafeBufferPointer<Float>, lags: Int, into result: inout [Float],
+                               spectrum: (UnsafePointer<fftwf_complex>) -> Void) {
         precondition(x.count + lags - 1 <= size && lags <= size)
         load(x)
         fftwf_execute(forwardA)
@@ -70,10 +87,13 @@ public final class Correlator {
             spectrumA[bin].0 = spectrumA[bin].0 * spectrumA[bin].0 + spectrumA[bin].1 * spectrumA[bin].1
             spectrumA[bin].1 = 0
         }
+        spectrum(spectrumA)
         fftwf_execute(inverse)
         let scale = 1 / Float(size)
         if result.count != lags { result = [Float](repeating: 0, count: lags) }
-        for lag in 0..<lags { result[lag] = real[lag] * scale }
+        result.withUnsafeMutableBufferPointer { result in
+            for lag in 0..<lags { result[lag] = real[lag] * scale }
+        }
     }
 
     private func load(_ samples: UnsafeBufferPointer<Float>) {

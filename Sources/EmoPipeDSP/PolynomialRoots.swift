@@ -38,12 +38,16 @@ public enum PolynomialRoots {
                 return ComplexValue(radius * 0.5 * cos(angle), radius * 0.5 * sin(angle))
             }
         }
-        // Split into real and imaginary parts; reciprocals take one real division each.
+        // Split into real and imaginary parts; reciprocals take one real division each. A root
+        // whose step fell below `tolerance` is settled: it stays put (its neighbours still feel
+        // it) and the iteration ends when every root is.
         var re = z.map(\.re), im = z.map(\.im)
+        var settled = [Bool](repeating: false, count: degree)
+        var unsettled = degree
         let coefficients = Array(monic.dropFirst())
         for _ in 0..<maxIterations {
-            var largestStep = 0.0
-            for i in 0..<degree {
+            guard unsettled > 0 else { break }
+            for i in 0..<degree where !settled[i] {
                 let zr = re[i], zi = im[i]
                 // p(z) and p'(z) by Horner.
                 var valueRe = 1.0, valueIm = 0.0, derivativeRe = 0.0, derivativeIm = 0.0
@@ -57,7 +61,11 @@ public enum PolynomialRoots {
                     valueRe = vr
                     valueIm = vi
                 }
-                if valueRe == 0 && valueIm == 0 { continue }
+                if valueRe == 0 && valueIm == 0 {
+                    settled[i] = true
+                    unsettled -= 1
+                    continue
+                }
                 // ratio = p / p'
                 let derivativeNorm = 1 / (derivativeRe * derivativeRe + derivativeIm * derivativeIm)
                 let ratioRe = (valueRe * derivativeRe + valueIm * derivativeIm) * derivativeNorm
@@ -78,9 +86,11 @@ public enum PolynomialRoots {
                 let stepIm = (ratioIm * denominatorRe - ratioRe * denominatorIm) * denominatorNorm
                 re[i] = zr - stepRe
                 im[i] = zi - stepIm
-                largestStep = max(largestStep, (stepRe * stepRe + stepIm * stepIm).squareRoot())
+                if (stepRe * stepRe + stepIm * stepIm).squareRoot() < tolerance {
+                    settled[i] = true
+                    unsettled -= 1
+                }
             }
-            if largestStep < tolerance { break }
         }
         return (0..<degree).map { ComplexValue(re[$0], im[$0]) }
     }
