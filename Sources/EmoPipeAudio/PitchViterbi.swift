@@ -187,16 +187,36 @@ struct PitchViterbi {
                     let raw = UnsafeRawPointer(sources.baseAddress!)
                     let bestLanes = UnsafeMutableRawPointer(best.baseAddress!)
                     let stride = MemoryLayout<Float>.stride, step = Lanes.scalarCount
+                    // Source bin j + offset - halfWidth sits at index j + offset of `sources`.
+                    @inline(__always) func score(_ chunk: Int, _ offset: Int) -> Lanes {
+                        raw.loadUnaligned(fromByteOffset: (chunk + offset) * stride, as: Lanes.self) + Lanes(repeating: triangle[offset])
+                    }
                     for chunk in Swift.stride(from: 0, to: paddedBins, by: step) {
                         var top = Lanes(repeating: -.infinity)
                         let first = max(0, chunk - halfWidth), last = min(bins, chunk + step + halfWidth)
                         if first >= last || alive[last] - alive[first] > 0 {
-                            for offset in 0..<width {
-                                // Source bin j + offset - halfWidth sits at index j + offset of `sources`.
-                                let scores = raw.loadUnaligned(fromByteOffset: (chunk + offset) * stride, as: Lanes.self)
-                                    + Lanes(repeating: triangle[offset])
-                                top.replace(with: scores, where: scores .> top)
+                            // Four running maxima over interleaved offsets, so that each max
+                            // need not wait for the one before (the maximum is exact in any order).
+                            var tops = (top, top, top, top)
+                            var offset = 0
+                            while offset + 4 <= width {
+                                let a = score(chunk, offset), b = score(chunk, offset + 1)
+                                let c = score(chunk, offset + 2), d = score(chunk, offset + 3)
+                                tops.0.replace(with: a, where: a .> tops.0)
+                                tops.1.replace(with: b, where: b .> tops.1)
+                                tops.2.replace(with: c, where: c .> tops.2)
+                                tops.3.replace(with: d, where: d .> tops.3)
+                                offset += 4
                             }
+                            while offset < width {
+                                let a = score(chunk, offset)
+                                tops.0.replace(with: a, where: a .> tops.0)
+                                offset += 1
+                            }
+                            tops.0.replace(with: tops.1, where: tops.1 .> tops.0)
+                            tops.2.replace(with: tops.3, where: tops.3 .> tops.2)
+                            top = tops.0
+                            top.replace(with: tops.2, where: tops.2 .> top)
                         }
                         bestLanes.storeBytes(of: top, toByteOffset: chunk * stride, as: Lanes.self)
                     }

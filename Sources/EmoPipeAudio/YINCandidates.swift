@@ -22,6 +22,20 @@ struct YINCandidates {
     private let noTroughProbability: Double
     private var correlation: [Float] = []
     private var difference: [Double] = []
+    /// The frame's d'(tau), tau = minPeriod...maxPeriod.
+    private var yin: [Double] = []
+    /// The frame's troughs: index into `yin`, first threshold index below which it lies (101:
+    /// none), probability.
+    private var troughs: [(index: Int, firstBelow: Int, probability: Double)] = []
+    /// belowCount[k]: how many troughs have k as their first threshold index (k = 1...101).
+    private var belowCount = [Int](repeating: 0, count: 102)
+    /// Counting-sort scratch: where each threshold's troughs start in `byThreshold` (k = 1...102).
+    private var bucketStart = [Int](repeating: 0, count: 103)
+    private var byThreshold: [Int] = []
+    /// The first troughs (positions in `troughs`, lag order) below the current threshold.
+    private var leading: [Int] = []
+    /// thresholds[k] = k / 100.
+    private let thresholds = (0...101).map { Double($0) / 100 }
     /// Troughs ranked past this many below a threshold get less than 1e-20 of its probability.
     static let significantRanks = 24
     /// e^(-boltzmann k) for k = 0, 1, ...
@@ -62,88 +76,122 @@ struct YINCandidates {
     /// The candidates of one frame of `frameLength` samples.
     mutating func candidates(_ frame: UnsafeBufferPointer<Float>) -> [Candidate] {
         precondition(frame.count == frameLength)
-        let yin = normalisedDifference(frame)
+        normaliseDifference(frame)
         let count = yin.count
         guard count >= 2 else { return [] }
-        var troughs: [Int] = []
-        if yin[0] < yin[1] { troughs.append(0) }
-        for index in 1..<count where yin[index] < yin[index - 1] && (index == count - 1 || yin[index] <= yin[index + 1]) {
-            troughs.append(index)
-        }
-        guard !troughs.isEmpty else { return [] }
-        var probabilities = [Double](repeating: 0, count: troughs.count)
-        // For each threshold k/100: the troughs below it share its probability, the r-th of n
-        // (in lag order) getting Boltzmann(r; lambda, n) = (1 - e^-lambda) e^(-lambda r) / (1 - e^(-lambda n)).
-        // firstBelow[t]: the first threshold index trough t is below; belowCount[k]: n at k.
-        while decay.count <= max(troughs.count, Self.significantRanks) { decay.append(exp(-boltzmann * Double(decay.count))) }
-        var firstBelow = [Int](repeating: 101, count: troughs.count)
-        var belowCount = [Int](repeating: 0, count: 102)
-        for (index, trough) in troughs.enumerated() {
-            // Not below any threshold (k = 101) at 1 and above (or NaN).
-            var k = yin[trough] < 1 ? max(1, Int(yin[trough] * 100)) : 101
-            while k <= 100, !(yin[trough] < Double(k) / 100) { k += 1 }
-            while k > 1, yin[trough] < Double(k - 1) / 100 { k -= 1 }
-            firstBelow[index] = k
-            belowCount[k] += 1
-        }
-        for k in 1...101 { belowCount[k] += belowCount[k - 1] }
-        let normaliser = 1 - decay[1]
-        // The troughs below some threshold, in lag order; between two consecutive values of
-        // `firstBelow` the same troughs are below every threshold, so each such run of
-        // thresholds shares out its summed prior probability at once.
-        let eligible = troughs.indices.filter { firstBelow[$0] <= 100 }
-        let runStarts = Set(eligible.map { firstBelow[$0] }).sorted()
-        for (position, start) in runStarts.enumerated() {
-            let end = position + 1 < runStarts.count ? runStarts[position + 1] : 101
-            let below = belowCount[start]
-            let share = (thresholdMass[end - 1] - thresholdMass[start - 1]) * normaliser / (1 - decay[below])
-            var rank = 0
-            // Ranks past `significantRanks` get e^(-2 x 24) of the first's share: nothing.
-            for index in eligible where firstBelow[index] <= start {
-                probabilities[index] += share * decay[rank]
-                rank += 1
-                if rank == Self.significantRanks { break }
+        while decay.count <= Self.significantRanks { decay.append(exp(-boltzmann * Double(decay.count))) }
+        troughs.removeAll(keepingCapacity: true)
+        belowCount.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        var global = -1
+        yin.withUnsafeBufferPointer { yin in
+            for index in 0..<count {
+                let isTrough = index == 0 ? yin[0] < yin[1]
+                    : yin[index] < yin[index - 1] && (index == count - 1 || yin[index] <= yin[index + 1])
+                guard isTrough else { continue }
+                // The first threshold k/100 the trough is below (101: none, at 1 and above or NaN).
+                let value = yin[index]
+                var k = value < 1 ? max(1, Int(value * 100)) : 101
+                while k <= 100, !(value < thresholds[k]) { k += 1 }
+                while k > 1, value < thresholds[k - 1] { k -= 1 }
+                troughs.append((index, k, 0))
+                belowCount[k] += 1
+                if global < 0 || value < yin[troughs[global].index] { global = troughs.count - 1 }
             }
         }
+        guard global >= 0 else { return [] }
+        if byThreshold.count < troughs.count { byThreshold = [Int](repeating: 0, count: troughs.count) }
+        // The troughs by first threshold (a counting sort, lag order within each threshold).
+        var offset = 0
+        for k in 1...101 {
+            bucketStart[k] = offset
+            offset += belowCount[k]
+        }
+        bucketStart[102] = offset
+        var fill = bucketStart
+        for position in troughs.indices {
+            let k = troughs[position].firstBelow
+            byThreshold[fill[k]] = position
+            fill[k] += 1
+        }
+        // For each threshold k/100 the troughs below it share its probability, the r-th of n
+        // (in lag order) getting Boltzmann(r; lambda, n) = (1 - e^-lambda) e^(-lambda r) / (1 - e^(-lambda n)).
+        // Between two thresholds where n grows the same troughs are below every threshold, so
+        // each such run of thresholds shares out its summed prior probability at once. Ranks
+        // past `significantRanks` get e^(-2 x 24) of the first's share, nothing: only the first
+        // troughs in lag order below a threshold are kept (`leading`), and a trough that falls
+        // behind them stays behind, as troughs only join as the threshold rises.
+        let normaliser = 1 - decay[1]
+        leading.removeAll(keepingCapacity: true)
+        var below = 0, start = 0
+        for k in 1...101 {
+            guard k == 101 || belowCount[k] > 0 else { continue }
+            if below > 0 {
+                // Thresholds start..<k: `below` troughs share them.
+                let share = (thresholdMass[k - 1] - thresholdMass[start - 1]) * normaliser / (1 - decayPower(below))
+                for (rank, position) in leading.enumerated() { troughs[position].probability += share * decay[rank] }
+            }
+            guard k <= 100 else { break }
+            for slot in bucketStart[k]..<bucketStart[k + 1] { admit(byThreshold[slot]) }
+            below += belowCount[k]
+            start = k
+        }
         // Thresholds below the global minimum give a little probability to it.
-        let global = troughs.indices.min { yin[troughs[$0]] < yin[troughs[$1]] }!
-        let thresholdsBelow = firstBelow[global] - 1
-        probabilities[global] += noTroughProbability * thresholdMass[thresholdsBelow]
-        return troughs.indices.compactMap { position in
-            guard probabilities[position] > 0 else { return nil }
-            let index = troughs[position]
+        troughs[global].probability += noTroughProbability * thresholdMass[troughs[global].firstBelow - 1]
+        var result: [Candidate] = []
+        result.reserveCapacity(troughs.count)
+        for trough in troughs where trough.probability > 0 {
+            let index = trough.index
             var shift = 0.0
             if index > 0, index < count - 1 {
                 let a = yin[index + 1] + yin[index - 1] - 2 * yin[index], b = (yin[index + 1] - yin[index - 1]) / 2
                 if abs(b) < abs(a) { shift = -b / a }
             }
-            return Candidate(frequency: sampleRate / (Double(minPeriod + index) + shift), probability: probabilities[position])
-        }
-    }
-
-    /// d'(tau) for tau = minPeriod...maxPeriod (index 0 is minPeriod).
-    private mutating func normalisedDifference(_ frame: UnsafeBufferPointer<Float>) -> [Double] {
-        let window = UnsafeBufferPointer(rebasing: frame[0..<windowLength])
-        correlator.crossCorrelate(window, frame, lags: maxPeriod + 1, into: &correlation)
-        // Energy of the window starting at each lag, by running sums.
-        var energy = 0.0
-        for index in 0..<windowLength { energy += Double(frame[index]) * Double(frame[index]) }
-        let first = energy
-        if difference.count != maxPeriod + 1 { difference = [Double](repeating: 0, count: maxPeriod + 1) }
-        for lag in 0...maxPeriod {
-            difference[lag] = max(0, first + energy - 2 * Double(correlation[lag]))
-            let leaving = Double(frame[lag]), entering = Double(frame[lag + windowLength])
-            energy += entering * entering - leaving * leaving
-        }
-        var cumulative = 0.0
-        var result = [Double](repeating: 1, count: maxPeriod - minPeriod + 1)
-        for lag in 1...maxPeriod {
-            cumulative += difference[lag]
-            if lag >= minPeriod {
-                let mean = cumulative / Double(lag)
-                result[lag - minPeriod] = difference[lag] / (mean + 1e-30)
-            }
+            result.append(Candidate(frequency: sampleRate / (Double(minPeriod + index) + shift), probability: trough.probability))
         }
         return result
+    }
+
+    /// Puts trough `position` into `leading` in lag order, keeping the first `significantRanks`.
+    private mutating func admit(_ position: Int) {
+        var slot = leading.count
+        while slot > 0 && leading[slot - 1] > position { slot -= 1 }
+        guard slot < Self.significantRanks else { return }
+        leading.insert(position, at: slot)
+        if leading.count > Self.significantRanks { leading.removeLast() }
+    }
+
+    /// e^(-boltzmann n), from the table when it holds n.
+    private func decayPower(_ n: Int) -> Double { n < decay.count ? decay[n] : exp(-boltzmann * Double(n)) }
+
+    /// d'(tau) for tau = minPeriod...maxPeriod into `yin` (index 0 is minPeriod).
+    private mutating func normaliseDifference(_ frame: UnsafeBufferPointer<Float>) {
+        let window = UnsafeBufferPointer(rebasing: frame[0..<windowLength])
+        correlator.crossCorrelate(window, frame, lags: maxPeriod + 1, into: &correlation)
+        if difference.count != maxPeriod + 1 { difference = [Double](repeating: 0, count: maxPeriod + 1) }
+        if yin.count != maxPeriod - minPeriod + 1 { yin = [Double](repeating: 1, count: maxPeriod - minPeriod + 1) }
+        let windowLength = self.windowLength, maxPeriod = self.maxPeriod, minPeriod = self.minPeriod
+        correlation.withUnsafeBufferPointer { correlation in
+            difference.withUnsafeMutableBufferPointer { difference in
+                // Energy of the window starting at each lag, by running sums.
+                var energy = 0.0
+                for index in 0..<windowLength { energy += Double(frame[index]) * Double(frame[index]) }
+                let first = energy
+                for lag in 0...maxPeriod {
+                    difference[lag] = max(0, first + energy - 2 * Double(correlation[lag]))
+                    let leaving = Double(frame[lag]), entering = Double(frame[lag + windowLength])
+                    energy += entering * entering - leaving * leaving
+                }
+                yin.withUnsafeMutableBufferPointer { yin in
+                    var cumulative = 0.0
+                    for lag in 1...maxPeriod {
+                        cumulative += difference[lag]
+                        if lag >= minPeriod {
+                            let mean = cumulative / Double(lag)
+                            yin[lag - minPeriod] = difference[lag] / (mean + 1e-30)
+                        }
+                    }
+                }
+            }
+        }
     }
 }
