@@ -79,15 +79,14 @@ public final class AudioPitchStage: Stage {
     private var voiceSpan = 0..<0
     private var hamming: [Float] = []
     private var formantFFT: RealFFT?
-    private var correlator: Correlator?
+    private var harmonicFFT: RealFFT?
     private var formantEstimator: FormantEstimator?
     /// Scratch: the Gaussian-windowed voice span, and the Hamming-windowed formant frame.
     private var scratch: [Float] = []
     private var formantScratch: [Float] = []
-    /// The power spectrum of the Gaussian-windowed voice span, at the HNR correlator's size.
+    /// The power spectrum of the Gaussian-windowed voice span.
     private var harmonicPower: [Float] = []
     private var formantPower: [Float] = []
-    private var autocorrelation: [Float] = []
     private let perturbation = PeriodPerturbation()
     /// Whether `voice` or `formants` has a consumer (else only F0 is computed).
     private var describesVoice = true
@@ -128,9 +127,8 @@ public final class AudioPitchStage: Stage {
         yinSpan = (span - frame) / 2..<((span - frame) / 2 + frame)
         voiceSpan = (span - voiceFrame) / 2..<((span - voiceFrame) / 2 + voiceFrame)
         gaussian = Window.gaussian(length: voiceFrame, sigma: 0.4)
-        // HNR needs lags up to one period (+3 for the parabola) at the lowest F0; the same
-        // transform gives the harmonics' power spectrum.
-        correlator = Correlator(size: Correlator.minimumSize(count: voiceFrame, lags: min(voiceFrame, longest + 4)))
+        harmonicFFT = RealFFT(size: Correlator.powerOfTwo(atLeast: voiceFrame))
+        harmonicPower = [Float](repeating: 0, count: harmonicFFT!.size / 2 + 1)
         let formantFrame = min(span, Int((parameters.number("formant_frame_ms") * Double(rate) / 1000).rounded()))
         hamming = Window.hamming(length: formantFrame)
         let formantSize = Correlator.powerOfTwo(atLeast: formantFrame)
@@ -202,9 +200,9 @@ public final class AudioPitchStage: Stage {
     /// The `voice` and `formants` rows of a frame; both all 0 when unvoiced (`f0` nil), as
     /// eGeMAPS gates its voice-quality and formant descriptors on voicing.
     private func voiceAndFormants(_ frame: [Float], f0: Double?) -> (voice: [Float], formants: [Float]) {
-        guard let f0, let correlator, let formantFFT else { return ([Float](repeating: 0, count: 5), [Float](repeating: 0, count: 9)) }
+        guard let f0, let harmonicFFT, let formantFFT else { return ([Float](repeating: 0, count: 5), [Float](repeating: 0, count: 9)) }
         // The centred Hamming window (formants) and the Gaussian-windowed voice span (HNR,
-        // harmonics); one transform of the latter gives its autocorrelation and power spectrum.
+        // harmonics).
         let offset = (frame.count - hamming.count) / 2
         frame.withUnsafeBufferPointer { frame in
             Self.multiply(UnsafeBufferPointer(rebasing: frame[offset..<(offset + hamming.count)]), by: hamming, into: &formantScratch)
@@ -212,17 +210,14 @@ public final class AudioPitchStage: Stage {
         }
         formantScratch.withUnsafeBufferPointer { formantFFT.power(of: $0, into: &formantPower) }
         let formants = formantEstimator!.formants(formantPower)
-        scratch.withUnsafeBufferPointer { samples in
-            let lags = min(samples.count, Int((Double(rate) / f0).rounded()) + 3, correlator.size - samples.count + 1)
-            correlator.autocorrelate(samples, lags: lags, into: &autocorrelation, power: &harmonicPower)
-        }
+        scratch.withUnsafeBufferPointer { harmonicFFT.power(of: $0, into: &harmonicPower) }
         var voice = [Float](repeating: 0, count: 5)
         var formantRow = [Float](repeating: 0, count: 9)
         for (number, formant) in formants.prefix(3).enumerated() {
             formantRow[3 * number] = Float(formant.frequency)
             formantRow[3 * number + 1] = Float(formant.bandwidth)
         }
-        let binHz = Double(rate) / Double(correlator.size)
+        let binHz = Double(rate) / Double(harmonicFFT.size)
         let measured = frame.withUnsafeBufferPointer {
             perturbation.measure(UnsafeBufferPointer(rebasing: $0[voiceSpan]), sampleRate: Double(rate), frequency: f0)
         }
@@ -230,7 +225,7 @@ public final class AudioPitchStage: Stage {
             voice[0] = Float(measured.jitter)
             voice[1] = Float(measured.shimmerDB)
         }
-        voice[2] = Float(HarmonicAnalysis.harmonicsToNoise(autocorrelation: autocorrelation, period: Double(rate) / f0))
+        voice[2] = Float(scratch.withUnsafeBufferPointer { HarmonicAnalysis.harmonicsToNoise($0, period: Double(rate) / f0) })
         let h1 = HarmonicAnalysis.harmonicPower(harmonicPower, binHz: binHz, f0: f0, number: 1)
         let h2 = HarmonicAnalysis.harmonicPower(harmonicPower, binHz: binHz, f0: f0, number: 2)
         voice[3] = Float(HarmonicAnalysis.ratioDB(h1, h2))

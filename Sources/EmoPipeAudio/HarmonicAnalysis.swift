@@ -1,3 +1,4 @@
+import EmoPipeDSP
 import Foundation
 
 /// Harmonic measures of one voiced frame from its power spectrum, as eGeMAPS (openSMILE's
@@ -10,14 +11,17 @@ import Foundation
 /// - Formant amplitude (dB, relative to H1): the stronger of the two harmonics that bracket
 ///   the formant frequency; H1-A3 is H1 over the third formant's.
 enum HarmonicAnalysis {
-    /// HNR in dB from an autocorrelation (index = lag) at a period of `period` samples.
-    static func harmonicsToNoise(autocorrelation r: [Float], period: Double) -> Double {
-        let centre = Int(period.rounded())
-        guard r.count > centre + 2, r[0] > 0 else { return 0 }
+    /// HNR in dB of (windowed) samples at a period of `period` samples; the autocorrelation is
+    /// evaluated directly at the six lags it needs (0 and the period +-2).
+    static func harmonicsToNoise(_ samples: UnsafeBufferPointer<Float>, period: Double) -> Double {
+        let centre = Int(period.rounded()), count = samples.count
+        guard count > centre + 2, let base = samples.baseAddress else { return 0 }
+        let energy = DotProduct.of(base, 0, 0, count: count)
+        guard energy > 0 else { return 0 }
         var peak = -Float.greatestFiniteMagnitude
-        for lag in max(1, centre - 2)...(centre + 2) { peak = max(peak, r[lag]) }
-        let floor = Double(r[0]) * 1e-10
-        let harmonic = max(Double(peak), floor), noise = max(Double(r[0]) - Double(peak), floor)
+        for lag in max(1, centre - 2)...(centre + 2) { peak = max(peak, DotProduct.of(base, 0, lag, count: count - lag)) }
+        let floor = Double(energy) * 1e-10
+        let harmonic = max(Double(peak), floor), noise = max(Double(energy) - Double(peak), floor)
         return 10 * log10(harmonic / noise)
     }
 

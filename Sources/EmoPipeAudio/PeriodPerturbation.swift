@@ -1,3 +1,4 @@
+import EmoPipeDSP
 import Foundation
 
 /// Cycle-to-cycle perturbation of a voiced frame, measured on the waveform as openSMILE's
@@ -11,31 +12,9 @@ struct PeriodPerturbation {
     var searchRange = 0.1
     var minCorrelation = 0.5
 
-    /// The dot product of `count` samples from offsets `a` and `b`, sixteen lanes at a time in
-    /// two independent sums (one would wait on its own additions).
     @inline(__always)
     static func dot(_ base: UnsafePointer<Float>, _ a: Int, _ b: Int, _ count: Int) -> Float {
-        let raw = UnsafeRawPointer(base), stride = MemoryLayout<Float>.stride
-        var even = SIMD8<Float>(repeating: 0), odd = SIMD8<Float>(repeating: 0)
-        var index = 0
-        while index + 16 <= count {
-            even += raw.loadUnaligned(fromByteOffset: (a + index) * stride, as: SIMD8<Float>.self)
-                * raw.loadUnaligned(fromByteOffset: (b + index) * stride, as: SIMD8<Float>.self)
-            odd += raw.loadUnaligned(fromByteOffset: (a + index + 8) * stride, as: SIMD8<Float>.self)
-                * raw.loadUnaligned(fromByteOffset: (b + index + 8) * stride, as: SIMD8<Float>.self)
-            index += 16
-        }
-        if index + 8 <= count {
-            even += raw.loadUnaligned(fromByteOffset: (a + index) * stride, as: SIMD8<Float>.self)
-                * raw.loadUnaligned(fromByteOffset: (b + index) * stride, as: SIMD8<Float>.self)
-            index += 8
-        }
-        var sum = (even + odd).sum()
-        while index < count {
-            sum += base[a + index] * base[b + index]
-            index += 1
-        }
-        return sum
+        DotProduct.of(base, a, b, count: count)
     }
 
     /// Jitter and shimmer of `samples` at fundamental `frequency` Hz, nil with fewer than two

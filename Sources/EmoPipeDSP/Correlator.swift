@@ -1,8 +1,10 @@
 import CFFTW
 import Foundation
 
-/// Cross- and autocorrelation through FFTW (a real forward and a real inverse transform of one
-/// size), planned once and reused. The transform is circular; `size` need only be large enough
+/// Cross- and autocorrelation through FFTW, planned once and reused: an autocorrelation is a
+/// real forward and a real inverse transform of one size; a cross-correlation transforms its two
+/// real operands at once, as the real and imaginary parts of one complex transform (which FFTW
+/// does faster than two real ones), then takes the real inverse. The transform is circular; `size` need only be large enough
 /// that no product wraps around for the lags asked for (`a.count + lags - 1` for a
 /// cross-correlation, `x.count + lags - 1` for an autocorrelation), not the sum of the lengths:
 /// see `minimumSize`.
@@ -10,21 +12,25 @@ public final class Correlator {
     public let size: Int
     private let real: UnsafeMutablePointer<Float>
     private let spectrumA: UnsafeMutablePointer<fftwf_complex>
-    private let spectrumB: UnsafeMutablePointer<fftwf_complex>
+    /// Two real signals as one complex one (real and imaginary parts), and its transform.
+    private let pair: UnsafeMutablePointer<fftwf_complex>
+    private let pairSpectrum: UnsafeMutablePointer<fftwf_complex>
     private let forwardA: fftwf_plan
-    private let forwardB: fftwf_plan
+    private let forwardPair: fftwf_plan
     private let inverse: fftwf_plan
 
     public init(size: Int) {
         self.size = size
         let real = fftwf_alloc_real(size)!
-        let spectrumA = fftwf_alloc_complex(size / 2 + 1)!, spectrumB = fftwf_alloc_complex(size / 2 + 1)!
+        let spectrumA = fftwf_alloc_complex(size / 2 + 1)!
+        let pair = fftwf_alloc_complex(size)!, pairSpectrum = fftwf_alloc_complex(size)!
         self.real = real
         self.spectrumA = spectrumA
-        self.spectrumB = spectrumB
-        (forwardA, forwardB, inverse) = FFTWPlanner.lock.withLock {
+        self.pair = pair
+        self.pairSpectrum = pairSpectrum
+        (forwardA, forwardPair, inverse) = FFTWPlanner.lock.withLock {
             (fftwf_plan_dft_r2c_1d(Int32(size), real, spectrumA, UInt32(FFTW_ESTIMATE))!,
-             fftwf_plan_dft_r2c_1d(Int32(size), real, spectrumB, UInt32(FFTW_ESTIMATE))!,
+             fftwf_plan_dft_1d(Int32(size), pair, pairSpectrum, FFTW_FORWARD, UInt32(FFTW_ESTIMATE))!,
              fftwf_plan_dft_c2r_1d(Int32(size), spectrumA, real, UInt32(FFTW_ESTIMATE))!)
         }
     }
@@ -32,12 +38,13 @@ public final class Correlator {
     deinit {
         FFTWPlanner.lock.withLock {
             fftwf_destroy_plan(forwardA)
-            fftwf_destroy_plan(forwardB)
+            fftwf_destroy_plan(forwardPair)
             fftwf_destroy_plan(inverse)
         }
         fftwf_free(real)
         fftwf_free(spectrumA)
-        fftwf_free(spectrumB)
+        fftwf_free(pair)
+        fftwf_free(pairSpectrum)
     }
 
     /// r[lag] = sum_j a[j] * b[j + lag] for lag = 0..<lags, into `result` (overwritten). With
@@ -45,41 +52,31 @@ public final class Correlator {
     public func crossCorrelate(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
                                lags: Int, into result: inout [Float]) {
         precondition(b.count <= size && a.count + lags - 1 <= size && lags <= size)
-        load(a)
-        fftwf_execute(forwardA)
-        load(b)
-        fftwf_execute(forwardB)
+        // z = a + i b, zero-padded; its transform Z gives A[k] = (Z[k] + conj Z[-k]) / 2 and
+        // B[k] = (Z[k] - conj Z[-k]) / 2i.
+        let raw = UnsafeMutableRawPointer(pair).assumingMemoryBound(to: Float.self)
+        raw.update(repeating: 0, count: 2 * size)
+        for index in 0..<a.count { raw[2 * index] = a[index] }
+        for index in 0..<b.count { raw[2 * index + 1] = b[index] }
+        fftwf_execute(forwardPair)
         // conj(A) * B, then the inverse transform gives the correlation at non-negative lags.
         for bin in 0...(size / 2) {
-            let ar = spectrumA[bin].0, ai = spectrumA[bin].1, br = spectrumB[bin].0, bi = spectrumB[bin].1
+            let z = pairSpectrum[bin], mirror = pairSpectrum[bin == 0 ? 0 : size - bin]
+            let ar = (z.0 + mirror.0) / 2, ai = (z.1 - mirror.1) / 2
+            let br = (z.1 + mirror.1) / 2, bi = (mirror.0 - z.0) / 2
             spectrumA[bin].0 = ar * br + ai * bi
             spectrumA[bin].1 = ar * bi - ai * br
         }
         fftwf_execute(inverse)
         let scale = 1 / Float(size)
         if result.count != lags { result = [Float](repeating: 0, count: lags) }
-        for lag in 0..<lags { result[lag] = real[lag] * scale }
+        result.withUnsafeMutableBufferPointer { result in
+            for lag in 0..<lags { result[lag] = real[lag] * scale }
+        }
     }
 
     /// r[lag] = sum_j x[j] * x[j + lag] for lag = 0..<lags (`size` >= x.count + lags - 1).
     public func autocorrelate(_ x: UnsafeBufferPointer<Float>, lags: Int, into result: inout [Float]) {
-        autocorrelate(x, lags: lags, into: &result) { _ in }
-    }
-
-    /// As `autocorrelate(_:lags:into:)`, and the power spectrum |X[k]|^2 (k = 0...size/2) of
-    /// `x` zero-padded to `size` into `power` (overwritten), which the transform computes anyway.
-    public func autocorrelate(_ x: UnsafeBufferPointer<Float>, lags: Int, into result: inout [Float], power: inout [Float]) {
-        if power.count != size / 2 + 1 { power = [Float](repeating: 0, count: size / 2 + 1) }
-        power.withUnsafeMutableBufferPointer { power in
-            autocorrelate(x, lags: lags, into: &result) { spectrum in
-                for bin in 0..<power.count { power[bin] = spectrum[bin].0 }
-            }
-        }
-    }
-
-    /// The autocorrelation; `spectrum` sees |X[k]|^2 in the real parts before the inverse transform.
-    private func autocorrelate(_ x: UnsafeBufferPointer<Float>, lags: Int, into result: inout [Float],
-                               spectrum: (UnsafePointer<fftwf_complex>) -> Void) {
         precondition(x.count + lags - 1 <= size && lags <= size)
         load(x)
         fftwf_execute(forwardA)
@@ -87,13 +84,10 @@ public final class Correlator {
             spectrumA[bin].0 = spectrumA[bin].0 * spectrumA[bin].0 + spectrumA[bin].1 * spectrumA[bin].1
             spectrumA[bin].1 = 0
         }
-        spectrum(spectrumA)
         fftwf_execute(inverse)
         let scale = 1 / Float(size)
         if result.count != lags { result = [Float](repeating: 0, count: lags) }
-        result.withUnsafeMutableBufferPointer { result in
-            for lag in 0..<lags { result[lag] = real[lag] * scale }
-        }
+        for lag in 0..<lags { result[lag] = real[lag] * scale }
     }
 
     private func load(_ samples: UnsafeBufferPointer<Float>) {
