@@ -67,17 +67,20 @@ public final class GraphRunner: Sendable {
         let failure = FailureState(input: input.path)
         let nodes = try instantiate()
         let formats = try prepare(nodes)
+        // Stages hand their consumers batches of packets per thread switch (see `Inbox`), except
+        // live: sources (whose reads may block for long) and live inputs wake consumers at once.
+        let batchWakes = !realtime && !input.isStandardInput
         let inboxes = graph.nodes.map { node in
-            Inbox(capacities: Array(repeating: node.bufferCapacity, count: node.inputs.count),
+            Inbox(capacities: node.inputs.map { endpoint in
+                      node.bufferCapacity ?? PipelineGraph.Node.defaultBufferCapacity(
+                          for: formats[endpoint.node][endpoint.port].kind, batchedWakes: batchWakes)
+                  },
                   droppable: node.inputs.map { endpoint in
                       guard realtime else { return false }
                       return [.video, .features, .prediction].contains(formats[endpoint.node][endpoint.port].kind)
                   })
         }
         let latency = LatencyClock()
-        // Stages hand their consumers batches of packets per thread switch (see `Inbox`), except
-        // live: sources (whose reads may block for long) and live inputs wake consumers at once.
-        let batchWakes = !realtime && !input.isStandardInput
         let emitters = graph.nodes.indices.map { index in
             NodeEmitter(node: graph.nodes[index], formats: formats[index],
                         consumers: graph.consumers(of: index).map { $0.map { (inboxes[$0.node], $0.input) } },

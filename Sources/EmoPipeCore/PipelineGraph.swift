@@ -16,10 +16,20 @@ public struct PipelineGraph: Sendable {
         public var inputs: [Endpoint]
         /// For each input, the index of the declared input port it feeds.
         public var inputPorts: [Int]
-        /// Capacity of each input edge, in packets.
-        public var bufferCapacity: Int
+        /// Capacity of each input edge, in packets (the stage's `buffer:`); nil: by the edge's
+        /// payload, `defaultBufferCapacity(for:)`.
+        public var bufferCapacity: Int?
         /// Where the stage is declared (or the file, for the implicit sink).
         public var location: SourceLocation
+
+        /// The capacity of an edge carrying `kind` when the stage sets no `buffer:`: 16 packets,
+        /// except on file runs, whose consumers wake once per half edge (see `Inbox`): there
+        /// edges of anything but decoded video frames (megabytes each) hold 64 packets
+        /// (kilobytes: 0.64 s of 10 ms feature rows), so a wake hands over 32 of them. Live runs
+        /// keep 16, which bounds how far a slow stage's input can lag behind.
+        public static func defaultBufferCapacity(for kind: PayloadKind, batchedWakes: Bool) -> Int {
+            batchedWakes && kind != .video ? 64 : 16
+        }
     }
 
     /// The pipeline's `name:`.
@@ -79,7 +89,7 @@ public struct PipelineGraph: Sendable {
             let parameters = node.parameters.values.keys.sorted()
                 .map { "\($0)=\(node.parameters.values[$0]!)" }.joined(separator: " ")
             let inputs = node.inputs.map { streamName($0) }.joined(separator: ",")
-            lines.append("\(node.id) \(node.descriptor.name) in=[\(inputs)] buffer=\(node.bufferCapacity) \(parameters)")
+            lines.append("\(node.id) \(node.descriptor.name) in=[\(inputs)] buffer=\(node.bufferCapacity.map(String.init) ?? "default") \(parameters)")
         }
         return lines.joined(separator: "\n")
     }

@@ -9,8 +9,9 @@ import Yams
 /// cycles, and include loops.
 public struct PipelineLoader: Sendable {
     public var registry: StageRegistry
-    /// Capacity of an edge when the stage does not set `buffer:`, in packets.
-    public var defaultBufferCapacity = 16
+    /// Capacity of every edge into a stage that does not set `buffer:`, in packets; nil leaves
+    /// it to each edge's payload (`PipelineGraph.Node.defaultBufferCapacity(for:)`).
+    public var defaultBufferCapacity: Int?
 
     public init(registry: StageRegistry) { self.registry = registry }
 
