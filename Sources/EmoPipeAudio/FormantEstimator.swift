@@ -18,6 +18,8 @@ struct FormantEstimator {
     /// cosines[lag x (bins + 1) + k]: the weighted cosine of bin k for autocorrelation lag `lag`.
     private let cosines: [Double]
     private var autocorrelation: [Double]
+    /// The power spectrum up to the ceiling, in Double (scratch).
+    private var spectrum: [Double] = []
     /// The last frame's predictor roots, to seed the next frame's root finding.
     private var previousRoots: [ComplexValue] = []
 
@@ -41,13 +43,28 @@ struct FormantEstimator {
     /// Formants of a power spectrum (bins 0...n/2), lowest first.
     mutating func formants(_ power: [Float]) -> [Formant] {
         let width = bins + 1
+        if spectrum.count != width { spectrum = [Double](repeating: 0, count: width) }
+        for k in 0..<width { spectrum[k] = Double(power[k]) }
         cosines.withUnsafeBufferPointer { cosines in
-            power.withUnsafeBufferPointer { power in
+            spectrum.withUnsafeBufferPointer { spectrum in
                 autocorrelation.withUnsafeMutableBufferPointer { r in
+                    let values = UnsafeRawPointer(spectrum.baseAddress!), stride = MemoryLayout<Double>.stride
                     for lag in 0...order {
-                        let row = cosines.baseAddress! + lag * width
-                        var sum = 0.0
-                        for k in 0..<width { sum += row[k] * Double(power[k]) }
+                        let row = UnsafeRawPointer(cosines.baseAddress! + lag * width)
+                        var even = SIMD4<Double>(repeating: 0), odd = even
+                        var k = 0
+                        while k + 8 <= width {
+                            even += row.loadUnaligned(fromByteOffset: k * stride, as: SIMD4<Double>.self)
+                                * values.loadUnaligned(fromByteOffset: k * stride, as: SIMD4<Double>.self)
+                            odd += row.loadUnaligned(fromByteOffset: (k + 4) * stride, as: SIMD4<Double>.self)
+                                * values.loadUnaligned(fromByteOffset: (k + 4) * stride, as: SIMD4<Double>.self)
+                            k += 8
+                        }
+                        var sum = (even + odd).sum()
+                        while k < width {
+                            sum += cosines[lag * width + k] * spectrum[k]
+                            k += 1
+                        }
                         r[lag] = sum
                     }
                 }

@@ -165,13 +165,22 @@ struct PitchViterbi {
         let base = block * bins
         // Sources more than `beam` below the best state are dead: chunks that only they reach
         // are skipped (most voiced states, which had no YIN candidate nearby).
-        var aliveBefore = 0
         delta.withUnsafeBufferPointer { delta in
             logRowSum.withUnsafeBufferPointer { rowSum in
                 sources.withUnsafeMutableBufferPointer { sources in
+                    var lowest = Float.infinity
+                    for i in 0..<bins {
+                        sources[halfWidth + i] = delta[base + i] - rowSum[i]
+                        lowest = min(lowest, delta[base + i])
+                    }
                     aliveCount.withUnsafeMutableBufferPointer { alive in
+                        if lowest > -Self.beam {
+                            // All alive (as unvoiced states mostly are): the counts are the indices.
+                            for i in 0...bins { alive[i] = i }
+                            return
+                        }
+                        var aliveBefore = 0
                         for i in 0..<bins {
-                            sources[halfWidth + i] = delta[base + i] - rowSum[i]
                             alive[i] = aliveBefore
                             if delta[base + i] > -Self.beam { aliveBefore += 1 }
                         }

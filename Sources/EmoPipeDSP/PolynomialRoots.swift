@@ -22,7 +22,7 @@ public enum PolynomialRoots {
     /// values (say the roots of a similar polynomial), seeds the iteration; it is turned a
     /// little off the real axis, where a real polynomial's iteration could not leave it.
     public static func roots(of c: [Double], start: [ComplexValue] = [], maxIterations: Int = 100,
-                             tolerance: Double = 1e-12) -> [ComplexValue] {
+                             tolerance: Double = 1e-10) -> [ComplexValue] {
         let degree = c.count - 1
         guard degree >= 1, c[0] != 0 else { return [] }
         let monic = c.map { $0 / c[0] }
