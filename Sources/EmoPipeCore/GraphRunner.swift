@@ -68,7 +68,8 @@ public final class GraphRunner: Sendable {
         let nodes = try instantiate()
         let formats = try prepare(nodes)
         // Stages hand their consumers batches of packets per thread switch (see `Inbox`), except
-        // live: sources (whose reads may block for long) and live inputs wake consumers at once.
+        // live inputs, which wake consumers at once. Sources, whose reads may block for long,
+        // also hand over what they hold once 1 ms has passed since their last hand-over.
         let batchWakes = !realtime && !input.isStandardInput
         let inboxes = graph.nodes.map { node in
             Inbox(capacities: node.inputs.map { endpoint in
@@ -85,7 +86,8 @@ public final class GraphRunner: Sendable {
             NodeEmitter(node: graph.nodes[index], formats: formats[index],
                         consumers: graph.consumers(of: index).map { $0.map { (inboxes[$0.node], $0.input) } },
                         clock: graph.nodes[index].descriptor.role == .source ? latency : nil,
-                        deferWakes: batchWakes && graph.nodes[index].descriptor.role != .source)
+                        deferWakes: batchWakes,
+                        flushInterval: graph.nodes[index].descriptor.role == .source ? GraphRunner.slowPacketNanoseconds : nil)
         }
         // Sources stop when interrupted from outside or when any stage fails.
         let stopSources = CancellationFlag(parent: interruption)
@@ -239,15 +241,20 @@ private final class NodeEmitter: Emitter, @unchecked Sendable {
     private var ended = false
     private let clock: LatencyClock?
     /// Whether pushes may leave a waiting consumer asleep until its edge fills or `flushWakes`
-    /// (never for sources, live runs, or a node with no consumers).
+    /// (never for live runs or a node with no consumers).
     let defersWakes: Bool
     /// Inboxes owed a wake by a deferred push (a handful at most: one per consumer).
     private var pendingWakes: [Inbox] = []
+    /// For a source (not timed per packet): an emit this long (ns) after the last hand-over
+    /// flushes, so that slow reads or decodes do not hold back what is already decoded.
+    private let flushInterval: UInt64?
+    private var lastFlush: UInt64 = 0
 
     init(node: PipelineGraph.Node, formats: [StreamFormat], consumers: [[(inbox: Inbox, input: Int)]],
-         clock: LatencyClock? = nil, deferWakes: Bool = false) {
+         clock: LatencyClock? = nil, deferWakes: Bool = false, flushInterval: UInt64? = nil) {
         self.consumers = consumers
         self.clock = clock
+        self.flushInterval = flushInterval
         defersWakes = deferWakes && consumers.contains { !$0.isEmpty }
         contract = StreamContract(formats: formats, portNames: node.descriptor.outputs.map(\.name))
     }
@@ -258,6 +265,11 @@ private final class NodeEmitter: Emitter, @unchecked Sendable {
         latestEnd = max(latestEnd, packet.timestamp + packet.duration)
         clock?.sourceEmitted(packet.timestamp)
         for consumer in consumers[port] { deliver(.packet(packet), to: consumer) }
+        if let flushInterval, !pendingWakes.isEmpty {
+            let now = DispatchTime.now().uptimeNanoseconds
+            if lastFlush == 0 { lastFlush = now }
+            if now - lastFlush > flushInterval { flushWakes() }
+        }
     }
 
     func advance(_ port: Int, to bound: Timestamp) throws {
@@ -280,6 +292,7 @@ private final class NodeEmitter: Emitter, @unchecked Sendable {
         guard !pendingWakes.isEmpty else { return }
         for inbox in pendingWakes { inbox.flushWake() }
         pendingWakes.removeAll(keepingCapacity: true)
+        if flushInterval != nil { lastFlush = DispatchTime.now().uptimeNanoseconds }
     }
 
     /// Sends end of stream on every port, once.

@@ -16,6 +16,12 @@ import Foundation
 ///   has spent long on a packet, or has ended. A stage emitting a packet per frame therefore
 ///   hands its consumer a batch of frames per switch instead of trading one switch per packet,
 ///   and yet never leaves a packet unannounced while it is idle.
+/// - A push wakes a waiting consumer only when the consumer can then proceed: while it waits
+///   for a slower input, the faster inputs' packets queue up without waking it each time.
+/// - Wakes are signalled after the lock is released (except right before the signaller waits
+///   itself, which releases it at once): a thread woken while the signaller still held the lock
+///   would run, block on the lock and switch straight back, two wasted switches per wake on one
+///   core.
 final class Inbox: @unchecked Sendable {
     private let condition = NSCondition()
     private var merger: TimestampMerger
@@ -32,6 +38,8 @@ final class Inbox: @unchecked Sendable {
     private let droppable: [Bool]
     /// Packets shed so far.
     private(set) var dropped = 0
+    /// Pushes that woke a waiting consumer (for tests).
+    private var consumerWakes = 0
 
     init(capacities: [Int], droppable: [Bool]? = nil) {
         self.capacities = capacities
@@ -44,6 +52,13 @@ final class Inbox: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return consumerWaiting
+    }
+
+    /// How many pushes and flushes have woken a waiting consumer (thread-safe; for tests).
+    var consumerWakeCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return consumerWakes
     }
 
     /// Packets shed so far (thread-safe).
@@ -65,7 +80,11 @@ final class Inbox: @unchecked Sendable {
     @discardableResult
     func push(_ event: StreamEvent, input: Int, deferWake: Bool = false, beforeWaiting: (() -> Void)? = nil) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
+        var wake = false
+        defer {
+            condition.unlock()
+            if wake { condition.broadcast() }
+        }
         if droppable[input], case .packet = event, !closed, !consumerStarved, merger.queuedCount(input) >= capacities[input] {
             // Real time: a slow consumer sheds the newest packet rather than holding back the source.
             dropped += 1
@@ -84,12 +103,15 @@ final class Inbox: @unchecked Sendable {
         // The consumer has something to do again: hold producers back from now on, not from
         // whenever its thread gets to run.
         if consumerStarved && merger.hasDeliverable() { consumerStarved = false }
-        guard consumerWaiting else { return false }
+        // A consumer waiting for another input (a slower producer) would find nothing to take:
+        // it sleeps on until a push lets it proceed.
+        guard consumerWaiting, !merger.wouldWait() else { return false }
         if deferWake, case .packet = event, merger.queuedCount(input) < max(1, capacities[input] / 2) {
             wakePending = true
         } else {
             wakePending = false
-            condition.broadcast()
+            wake = true
+            consumerWakes += 1
         }
         return wakePending
     }
@@ -97,10 +119,15 @@ final class Inbox: @unchecked Sendable {
     /// Wakes the consumer if a deferred push left it asleep.
     func flushWake() {
         condition.lock()
-        defer { condition.unlock() }
+        var wake = false
+        defer {
+            condition.unlock()
+            if wake { condition.broadcast() }
+        }
         guard wakePending else { return }
         wakePending = false
-        if consumerWaiting { condition.broadcast() }
+        wake = consumerWaiting
+        if wake { consumerWakes += 1 }
     }
 
     /// The next packet in merged order, waiting for one; nil once every input has ended or the
@@ -108,14 +135,18 @@ final class Inbox: @unchecked Sendable {
     /// so it can flush the wakes its own pushes deferred.
     func next(beforeWaiting: (() -> Void)? = nil) -> (packet: Packet, input: Int)? {
         condition.lock()
-        defer { condition.unlock() }
+        var wake = false
+        defer {
+            condition.unlock()
+            if wake { condition.broadcast() }
+        }
         var beforeWaiting = beforeWaiting
         while true {
             if closed { return nil }
             switch merger.next() {
             case .deliver(let packet, let input):
                 consumerStarved = false
-                if producersWaiting > 0 && merger.queuedCount(input) <= capacities[input] / 2 { condition.broadcast() }
+                wake = producersWaiting > 0 && merger.queuedCount(input) <= capacities[input] / 2
                 return (packet, input)
             case .finished:
                 return nil

@@ -62,6 +62,13 @@ public struct TimestampMerger: Sendable {
         return false
     }
 
+    /// Whether `next()` would return `.waiting` now: no packet may go yet and not every input
+    /// has ended.
+    public mutating func wouldWait() -> Bool {
+        if case .waiting = nextInput() { return true }
+        return false
+    }
+
     private enum Choice { case deliver(Int), waiting, finished }
 
     /// The input whose head packet goes next, if the other inputs allow it.

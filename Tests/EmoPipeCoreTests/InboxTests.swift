@@ -71,4 +71,28 @@ import Testing
         inbox.push(packet(3), input: 0, deferWake: true, beforeWaiting: { calls.withLock { $0 += 1 } })
         #expect(calls.withLock { $0 } == 1)
     }
+
+    @Test func pushesDoNotWakeAConsumerWaitingForAnotherInput() {
+        // Input 1 has sent nothing: packets on input 0 cannot go yet (input 1's next packet may
+        // come earlier), so they queue without waking the consumer; input 1's packet lets the
+        // consumer proceed and wakes it once.
+        let inbox = Inbox(capacities: [64, 64])
+        let received = Mutex<[Int64]>([])
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            while let (packet, _) = inbox.next() { received.withLock { $0.append(packet.timestamp.microseconds / 1000) } }
+            finished.signal()
+        }
+        #expect(untilConsumerWaits(inbox))
+        for time in 1...40 { #expect(!inbox.push(packet(Int64(time)), input: 0)) }
+        #expect(inbox.consumerWakeCount == 0)
+        #expect(inbox.isConsumerWaiting)
+        inbox.push(packet(50), input: 1)
+        #expect(until(received, count: 40) == Array(1...40))
+        #expect(inbox.consumerWakeCount == 1)
+        inbox.push(.end, input: 0)
+        inbox.push(.end, input: 1)
+        #expect(finished.wait(timeout: .now() + 5) == .success)
+        #expect(received.withLock { $0 } == Array(1...40) + [50])
+    }
 }
