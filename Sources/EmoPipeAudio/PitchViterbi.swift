@@ -168,8 +168,19 @@ struct PitchViterbi {
         delta.withUnsafeBufferPointer { delta in
             logRowSum.withUnsafeBufferPointer { rowSum in
                 sources.withUnsafeMutableBufferPointer { sources in
-                    var lowest = Float.infinity
-                    for i in 0..<bins {
+                    // sources = delta - rowSum and the lowest delta, in SIMD lanes.
+                    let stride = MemoryLayout<Float>.stride, step = Lanes.scalarCount, whole = bins / step * step
+                    let scores = UnsafeRawPointer(delta.baseAddress! + base), sums = UnsafeRawPointer(rowSum.baseAddress!)
+                    let target = UnsafeMutableRawPointer(sources.baseAddress! + halfWidth)
+                    var lowestLanes = Lanes(repeating: .infinity)
+                    for i in Swift.stride(from: 0, to: whole, by: step) {
+                        let score = scores.loadUnaligned(fromByteOffset: i * stride, as: Lanes.self)
+                        target.storeBytes(of: score - sums.loadUnaligned(fromByteOffset: i * stride, as: Lanes.self),
+                                          toByteOffset: i * stride, as: Lanes.self)
+                        lowestLanes.replace(with: score, where: score .< lowestLanes)
+                    }
+                    var lowest = lowestLanes.min()
+                    for i in whole..<bins {
                         sources[halfWidth + i] = delta[base + i] - rowSum[i]
                         lowest = min(lowest, delta[base + i])
                     }

@@ -173,22 +173,36 @@ struct YINCandidates {
         correlation.withUnsafeBufferPointer { correlation in
             difference.withUnsafeMutableBufferPointer { difference in
                 // Energy of the window starting at each lag, by running sums.
-                var energy = 0.0
-                for index in 0..<windowLength { energy += Double(frame[index]) * Double(frame[index]) }
+                var even = SIMD4<Double>(repeating: 0), odd = even
+                var index = 0
+                while index + 8 <= windowLength {
+                    let a = SIMD4<Double>(Double(frame[index]), Double(frame[index + 1]), Double(frame[index + 2]), Double(frame[index + 3]))
+                    let b = SIMD4<Double>(Double(frame[index + 4]), Double(frame[index + 5]), Double(frame[index + 6]), Double(frame[index + 7]))
+                    even += a * a
+                    odd += b * b
+                    index += 8
+                }
+                var energy = (even + odd).sum()
+                while index < windowLength {
+                    energy += Double(frame[index]) * Double(frame[index])
+                    index += 1
+                }
                 let first = energy
                 for lag in 0...maxPeriod {
                     difference[lag] = max(0, first + energy - 2 * Double(correlation[lag]))
                     let leaving = Double(frame[lag]), entering = Double(frame[lag + windowLength])
                     energy += entering * entering - leaving * leaving
                 }
+                // Cumulative sums first, then the divisions, which then run in SIMD lanes.
                 yin.withUnsafeMutableBufferPointer { yin in
                     var cumulative = 0.0
-                    for lag in 1...maxPeriod {
+                    for lag in 1..<minPeriod { cumulative += difference[lag] }
+                    for lag in minPeriod...maxPeriod {
                         cumulative += difference[lag]
-                        if lag >= minPeriod {
-                            let mean = cumulative / Double(lag)
-                            yin[lag - minPeriod] = difference[lag] / (mean + 1e-30)
-                        }
+                        yin[lag - minPeriod] = cumulative
+                    }
+                    for lag in minPeriod...maxPeriod {
+                        yin[lag - minPeriod] = difference[lag] / (yin[lag - minPeriod] / Double(lag) + 1e-30)
                     }
                 }
             }

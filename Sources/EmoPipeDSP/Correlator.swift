@@ -55,9 +55,16 @@ public final class Correlator {
         // z = a + i b, zero-padded; its transform Z gives A[k] = (Z[k] + conj Z[-k]) / 2 and
         // B[k] = (Z[k] - conj Z[-k]) / 2i.
         let raw = UnsafeMutableRawPointer(pair).assumingMemoryBound(to: Float.self)
-        raw.update(repeating: 0, count: 2 * size)
-        for index in 0..<a.count { raw[2 * index] = a[index] }
-        for index in 0..<b.count { raw[2 * index + 1] = b[index] }
+        let common = min(a.count, b.count), longer = max(a.count, b.count)
+        for index in 0..<common {
+            raw[2 * index] = a[index]
+            raw[2 * index + 1] = b[index]
+        }
+        for index in common..<longer {
+            raw[2 * index] = index < a.count ? a[index] : 0
+            raw[2 * index + 1] = index < b.count ? b[index] : 0
+        }
+        (raw + 2 * longer).update(repeating: 0, count: 2 * (size - longer))
         fftwf_execute(forwardPair)
         // conj(A) * B, then the inverse transform gives the correlation at non-negative lags.
         for bin in 0...(size / 2) {
