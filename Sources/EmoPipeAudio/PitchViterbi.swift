@@ -9,10 +9,15 @@ import Foundation
 /// backtracks the rest from the best final state, so a whole file decodes exactly as offline
 /// Viterbi when `lag` exceeds its length.
 ///
-/// The forward pass keeps only scores (a max-plus convolution in SIMD lanes, no back pointers).
-/// Back pointers are recomputed, with the same arithmetic, for the few states the best path
-/// visits: each frame's best path is backtracked only until it joins the previous frame's,
-/// usually after one step.
+/// A step into bin j of one block (voiced or unvoiced) comes from bin i of either block: its
+/// score is max(same_i + log stay, other_i + log switch) - log rowSum_i + log triangle(j - i),
+/// so each block's targets need one max-plus convolution of those combined sources. The
+/// unvoiced block's is dense (a SIMD max-plus in lanes); voiced targets are scored only at the
+/// bins holding YIN candidates, since every other voiced state has probability 0 (-inf).
+///
+/// The forward pass keeps only scores (no back pointers). Back pointers are recomputed, with
+/// the same arithmetic, for the few states the best path visits: each frame's best path is
+/// backtracked only until it joins the previous frame's, usually after one step.
 struct PitchViterbi {
     let bins: Int
     let binsPerSemitone: Int
@@ -37,17 +42,14 @@ struct PitchViterbi {
     private var recycled: [[Float]] = []
     /// The best path's state at each frame of `history`.
     private var path = Deque<Int>()
-    private var observation: [Float]
     /// The summed voiced probability of each bin holding candidates (scratch).
     private var candidateSums: [(bin: Int, sum: Float)] = []
-    /// One voicing block's scores, normalised by row sums, with -inf margins of `halfWidth`.
+    /// The new scores of the voiced bins holding candidates (scratch).
+    private var voicedScratch: [(bin: Int, score: Float)] = []
+    /// The unvoiced targets' combined sources, with -inf margins of `halfWidth` (scratch).
     private var sources: [Float]
-    /// Per block: the best predecessor score of each bin within that block.
-    private var bestScore: [[Float]]
-    /// aliveCount[i]: live sources among bins 0..<i of the block being decoded.
-    private var aliveCount: [Int]
-    /// How far below the best state (nats) a state may fall and still be a predecessor.
-    static let beam: Float = 100
+    /// The best combined source score of each unvoiced target (scratch).
+    private var bestScore: [Float]
 
     init(fmin: Double, fmax: Double, binsPerSemitone: Int, transitionWidth: Int, switchProbability: Double, lag: Int) {
         self.fmin = fmin
@@ -70,10 +72,8 @@ struct PitchViterbi {
         logSwitch = Float(log(switchProbability))
         paddedBins = (bins + Lanes.scalarCount - 1) / Lanes.scalarCount * Lanes.scalarCount
         delta = [Float](repeating: 0, count: 2 * bins)
-        observation = delta
         sources = [Float](repeating: -.infinity, count: paddedBins + 2 * halfWidth + Lanes.scalarCount)
-        bestScore = [[Float]](repeating: [Float](repeating: 0, count: paddedBins), count: 2)
-        aliveCount = [Int](repeating: 0, count: bins + 1)
+        bestScore = [Float](repeating: 0, count: paddedBins)
     }
 
     /// The bin nearest `frequency`, clamped to the grid.
@@ -91,7 +91,7 @@ struct PitchViterbi {
         let tiny = 1e-300
         let logNone = Float(log(tiny)), logUnvoiced = Float(log(max(tiny, (1 - voicedProbability) / Double(bins))))
         let bins = self.bins, states = 2 * bins
-        // Candidates falling in one bin add up; bins without one get logNone (no log of 0 per bin).
+        // Candidates falling in one bin add up.
         candidateSums.removeAll(keepingCapacity: true)
         for (bin, probability) in voiced {
             if let index = candidateSums.firstIndex(where: { $0.bin == bin }) {
@@ -100,54 +100,37 @@ struct PitchViterbi {
                 candidateSums.append((bin, Float(probability)))
             }
         }
-        observation.withUnsafeMutableBufferPointer { observation in
-            observation.baseAddress!.update(repeating: logNone, count: bins)
-            for (bin, sum) in candidateSums where sum > 0 { observation[bin] = log(sum) }
-            (observation.baseAddress! + bins).update(repeating: logUnvoiced, count: bins)
-        }
         var best = 0
         if !started {
-            // Initial distribution: unvoiced, uniform over bins.
+            // Initial distribution: unvoiced, uniform over bins; voiced states start at
+            // log(tiny) twice over (dead), as in the offline decoder.
             let logUniform = -Float(log(Double(bins)))
-            for state in 0..<states { delta[state] = observation[state] + (state < bins ? logNone : logUniform) }
+            for state in 0..<bins { delta[state] = logNone + logNone }
+            for (bin, sum) in candidateSums where sum > 0 { delta[bin] = log(sum) + logNone }
+            for state in bins..<states { delta[state] = logUnvoiced + logUniform }
             for state in 1..<states where delta[state] > delta[best] { best = state }
             started = true
         } else {
-            for block in 0..<2 { bestPredecessors(block: block) }
-            let logStay = self.logStay, logSwitch = self.logSwitch
+            unvoicedTargets()
+            // Voiced targets: only where YIN put a candidate (elsewhere their probability is 0).
+            var voicedScores = voicedScratch
+            voicedScores.removeAll(keepingCapacity: true)
+            for (bin, sum) in candidateSums where sum > 0 { voicedScores.append((bin, log(sum) + bestSource(of: bin))) }
+            // New scores, normalised so that the best is 0; the best state is the first at the peak.
             var peak = -Float.infinity
-            observation.withUnsafeMutableBufferPointer { observation in
-                let step = Lanes.scalarCount, whole = bins / step * step
-                var peaks = Lanes(repeating: -.infinity)
-                for target in 0..<2 {
-                    bestScore[target].withUnsafeBufferPointer { same in
-                        bestScore[1 - target].withUnsafeBufferPointer { other in
-                            let row = UnsafeMutableRawPointer(observation.baseAddress! + target * bins)
-                            let sameLanes = UnsafeRawPointer(same.baseAddress!), otherLanes = UnsafeRawPointer(other.baseAddress!)
-                            let stride = MemoryLayout<Float>.stride
-                            for j in Swift.stride(from: 0, to: whole, by: step) {
-                                let stay = sameLanes.loadUnaligned(fromByteOffset: j * stride, as: Lanes.self) + logStay
-                                var move = otherLanes.loadUnaligned(fromByteOffset: j * stride, as: Lanes.self) + logSwitch
-                                move.replace(with: stay, where: stay .>= move)
-                                let scores = row.loadUnaligned(fromByteOffset: j * stride, as: Lanes.self) + move
-                                row.storeBytes(of: scores, toByteOffset: j * stride, as: Lanes.self)
-                                peaks.replace(with: scores, where: scores .> peaks)
-                            }
-                            let rowValues = observation.baseAddress! + target * bins
-                            for j in whole..<bins {
-                                rowValues[j] += max(same[j] + logStay, other[j] + logSwitch)
-                                peak = max(peak, rowValues[j])
-                            }
-                        }
-                    }
-                }
-                peak = max(peak, peaks.max())
-                // Normalise so the best is 0; the best state is the first at the peak.
-                delta.withUnsafeMutableBufferPointer { delta in
-                    for state in 0..<states { delta[state] = observation[state] - peak }
-                }
-                while best < states - 1 && observation[best] != peak { best += 1 }
+            for (_, score) in voicedScores { peak = max(peak, score) }
+            bestScore.withUnsafeBufferPointer { best in
+                for j in 0..<bins { peak = max(peak, logUnvoiced + best[j]) }
             }
+            delta.withUnsafeMutableBufferPointer { delta in
+                delta.baseAddress!.update(repeating: -.infinity, count: bins)
+                for (bin, score) in voicedScores { delta[bin] = score - peak }
+                bestScore.withUnsafeBufferPointer { best in
+                    for j in 0..<bins { delta[bins + j] = (logUnvoiced + best[j]) - peak }
+                }
+            }
+            voicedScratch = voicedScores
+            while best < states - 1 && delta[best] != 0 { best += 1 }
         }
         var scores = recycled.popLast() ?? []
         scores.removeAll(keepingCapacity: true)
@@ -158,52 +141,43 @@ struct PitchViterbi {
         return decide()
     }
 
-    /// For every bin j of `block`: the best score over sources i = j - halfWidth ... j + halfWidth
-    /// of delta[i] + log transition(i -> j), by SIMD lanes.
-    private mutating func bestPredecessors(block: Int) {
+    /// The combined source of bin i for targets in `block` (0 voiced, 1 unvoiced), from the
+    /// previous frame's scores: max(same + log stay, other + log switch) - log rowSum_i.
+    @inline(__always)
+    private func combinedSource(_ i: Int, block: Int, in scores: UnsafeBufferPointer<Float>) -> (score: Float, stays: Bool) {
+        let stay = scores[block * bins + i] + logStay, move = scores[(1 - block) * bins + i] + logSwitch
+        return stay >= move ? (stay - logRowSum[i], true) : (move - logRowSum[i], false)
+    }
+
+    /// For every unvoiced bin j: the best over i = j - halfWidth ... j + halfWidth of its combined
+    /// source plus log triangle(j - i), into `bestScore`, by SIMD lanes.
+    private mutating func unvoicedTargets() {
         let bins = self.bins, halfWidth = self.halfWidth, width = self.width, paddedBins = self.paddedBins
-        let base = block * bins
-        // Sources more than `beam` below the best state are dead: chunks that only they reach
-        // are skipped (most voiced states, which had no YIN candidate nearby).
+        let logStay = self.logStay, logSwitch = self.logSwitch
         delta.withUnsafeBufferPointer { delta in
             logRowSum.withUnsafeBufferPointer { rowSum in
                 sources.withUnsafeMutableBufferPointer { sources in
-                    // sources = delta - rowSum and the lowest delta, in SIMD lanes.
                     let stride = MemoryLayout<Float>.stride, step = Lanes.scalarCount, whole = bins / step * step
-                    let scores = UnsafeRawPointer(delta.baseAddress! + base), sums = UnsafeRawPointer(rowSum.baseAddress!)
+                    let voiced = UnsafeRawPointer(delta.baseAddress!), unvoiced = UnsafeRawPointer(delta.baseAddress! + bins)
+                    let sums = UnsafeRawPointer(rowSum.baseAddress!)
                     let target = UnsafeMutableRawPointer(sources.baseAddress! + halfWidth)
-                    var lowestLanes = Lanes(repeating: .infinity)
                     for i in Swift.stride(from: 0, to: whole, by: step) {
-                        let score = scores.loadUnaligned(fromByteOffset: i * stride, as: Lanes.self)
-                        target.storeBytes(of: score - sums.loadUnaligned(fromByteOffset: i * stride, as: Lanes.self),
+                        let stay = unvoiced.loadUnaligned(fromByteOffset: i * stride, as: Lanes.self) + logStay
+                        var move = voiced.loadUnaligned(fromByteOffset: i * stride, as: Lanes.self) + logSwitch
+                        move.replace(with: stay, where: stay .>= move)
+                        target.storeBytes(of: move - sums.loadUnaligned(fromByteOffset: i * stride, as: Lanes.self),
                                           toByteOffset: i * stride, as: Lanes.self)
-                        lowestLanes.replace(with: score, where: score .< lowestLanes)
                     }
-                    var lowest = lowestLanes.min()
                     for i in whole..<bins {
-                        sources[halfWidth + i] = delta[base + i] - rowSum[i]
-                        lowest = min(lowest, delta[base + i])
-                    }
-                    aliveCount.withUnsafeMutableBufferPointer { alive in
-                        if lowest > -Self.beam {
-                            // All alive (as unvoiced states mostly are): the counts are the indices.
-                            for i in 0...bins { alive[i] = i }
-                            return
-                        }
-                        var aliveBefore = 0
-                        for i in 0..<bins {
-                            alive[i] = aliveBefore
-                            if delta[base + i] > -Self.beam { aliveBefore += 1 }
-                        }
-                        alive[bins] = aliveBefore
+                        let stay = delta[bins + i] + logStay, move = delta[i] + logSwitch
+                        sources[halfWidth + i] = (stay >= move ? stay : move) - rowSum[i]
                     }
                 }
             }
         }
-        let alive = aliveCount
         sources.withUnsafeBufferPointer { sources in
             logTriangle.withUnsafeBufferPointer { triangle in
-                bestScore[block].withUnsafeMutableBufferPointer { best in
+                bestScore.withUnsafeMutableBufferPointer { best in
                     let raw = UnsafeRawPointer(sources.baseAddress!)
                     let bestLanes = UnsafeMutableRawPointer(best.baseAddress!)
                     let stride = MemoryLayout<Float>.stride, step = Lanes.scalarCount
@@ -212,60 +186,67 @@ struct PitchViterbi {
                         raw.loadUnaligned(fromByteOffset: (chunk + offset) * stride, as: Lanes.self) + Lanes(repeating: triangle[offset])
                     }
                     for chunk in Swift.stride(from: 0, to: paddedBins, by: step) {
-                        var top = Lanes(repeating: -.infinity)
-                        let first = max(0, chunk - halfWidth), last = min(bins, chunk + step + halfWidth)
-                        if first >= last || alive[last] - alive[first] > 0 {
-                            // Four running maxima over interleaved offsets, so that each max
-                            // need not wait for the one before (the maximum is exact in any order).
-                            var tops = (top, top, top, top)
-                            var offset = 0
-                            while offset + 4 <= width {
-                                let a = score(chunk, offset), b = score(chunk, offset + 1)
-                                let c = score(chunk, offset + 2), d = score(chunk, offset + 3)
-                                tops.0.replace(with: a, where: a .> tops.0)
-                                tops.1.replace(with: b, where: b .> tops.1)
-                                tops.2.replace(with: c, where: c .> tops.2)
-                                tops.3.replace(with: d, where: d .> tops.3)
-                                offset += 4
-                            }
-                            while offset < width {
-                                let a = score(chunk, offset)
-                                tops.0.replace(with: a, where: a .> tops.0)
-                                offset += 1
-                            }
-                            tops.0.replace(with: tops.1, where: tops.1 .> tops.0)
-                            tops.2.replace(with: tops.3, where: tops.3 .> tops.2)
-                            top = tops.0
-                            top.replace(with: tops.2, where: tops.2 .> top)
+                        // Four running maxima over interleaved offsets, so that each max need
+                        // not wait for the one before (the maximum is exact in any order).
+                        var tops = (Lanes(repeating: -.infinity), Lanes(repeating: -.infinity),
+                                    Lanes(repeating: -.infinity), Lanes(repeating: -.infinity))
+                        var offset = 0
+                        while offset + 4 <= width {
+                            let a = score(chunk, offset), b = score(chunk, offset + 1)
+                            let c = score(chunk, offset + 2), d = score(chunk, offset + 3)
+                            tops.0.replace(with: a, where: a .> tops.0)
+                            tops.1.replace(with: b, where: b .> tops.1)
+                            tops.2.replace(with: c, where: c .> tops.2)
+                            tops.3.replace(with: d, where: d .> tops.3)
+                            offset += 4
                         }
-                        bestLanes.storeBytes(of: top, toByteOffset: chunk * stride, as: Lanes.self)
+                        while offset < width {
+                            let a = score(chunk, offset)
+                            tops.0.replace(with: a, where: a .> tops.0)
+                            offset += 1
+                        }
+                        tops.0.replace(with: tops.1, where: tops.1 .> tops.0)
+                        tops.2.replace(with: tops.3, where: tops.3 .> tops.2)
+                        tops.0.replace(with: tops.2, where: tops.2 .> tops.0)
+                        bestLanes.storeBytes(of: tops.0, toByteOffset: chunk * stride, as: Lanes.self)
                     }
                 }
             }
         }
     }
 
-    /// The best predecessor of `state` among `previous` (a frame's scores), by the forward pass's
-    /// arithmetic and tie-breaking: within a block the lowest offset of the best score, and
-    /// staying in the block when staying scores as well as switching.
-    private func predecessor(of state: Int, previous: [Float]) -> Int {
-        let target = state / bins, j = state % bins
-        let chunk = j / Lanes.scalarCount * Lanes.scalarCount
-        let first = max(0, chunk - halfWidth), last = min(bins, chunk + Lanes.scalarCount + halfWidth)
-        func best(in block: Int) -> (score: Float, source: Int) {
-            let base = block * bins
-            var top = -Float.infinity, source = j
-            guard first >= last || (first..<last).contains(where: { previous[base + $0] > -Self.beam }) else { return (top, source) }
+    /// The best combined source of voiced bin j plus log triangle(j - i) (scalar: few bins).
+    private func bestSource(of j: Int) -> Float {
+        delta.withUnsafeBufferPointer { delta in
+            var top = -Float.infinity
             for offset in 0..<width {
                 let i = j + offset - halfWidth
                 guard i >= 0 && i < bins else { continue }
-                let score = (previous[base + i] - logRowSum[i]) + logTriangle[offset]
-                if score > top { top = score; source = i }
+                top = max(top, combinedSource(i, block: 0, in: delta).score + logTriangle[offset])
             }
-            return (top, source)
+            return top
         }
-        let same = best(in: target), other = best(in: 1 - target)
-        return same.score + logStay >= other.score + logSwitch ? target * bins + same.source : (1 - target) * bins + other.source
+    }
+
+    /// The best predecessor of `state` among `previous` (a frame's scores), by the forward pass's
+    /// arithmetic and tie-breaking: the lowest source bin of the best score, and staying in the
+    /// block when staying scores as well as switching.
+    private func predecessor(of state: Int, previous: [Float]) -> Int {
+        let target = state / bins, j = state % bins
+        return previous.withUnsafeBufferPointer { previous in
+            var top = -Float.infinity, source = state
+            for offset in 0..<width {
+                let i = j + offset - halfWidth
+                guard i >= 0 && i < bins else { continue }
+                let combined = combinedSource(i, block: target, in: previous)
+                let score = combined.score + logTriangle[offset]
+                if score > top {
+                    top = score
+                    source = (combined.stays ? target : 1 - target) * bins + i
+                }
+            }
+            return source
+        }
     }
 
     /// Extends the best path to the newest frame: back from its best state until the path
