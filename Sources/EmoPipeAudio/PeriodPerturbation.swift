@@ -17,6 +17,31 @@ struct PeriodPerturbation {
         DotProduct.of(base, a, b, count: count)
     }
 
+    /// The smallest and largest of `count` (>= 1) samples, in SIMD lanes.
+    @inline(__always)
+    static func range(_ start: UnsafePointer<Float>, count: Int) -> (low: Float, high: Float) {
+        let raw = UnsafeRawPointer(start), stride = MemoryLayout<Float>.stride
+        var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
+        var index = 0
+        if count >= 8 {
+            var lows = SIMD8<Float>(repeating: low), highs = SIMD8<Float>(repeating: high)
+            while index + 8 <= count {
+                let values = raw.loadUnaligned(fromByteOffset: index * stride, as: SIMD8<Float>.self)
+                lows.replace(with: values, where: values .< lows)
+                highs.replace(with: values, where: values .> highs)
+                index += 8
+            }
+            low = lows.min()
+            high = highs.max()
+        }
+        while index < count {
+            low = min(low, start[index])
+            high = max(high, start[index])
+            index += 1
+        }
+        return (low, high)
+    }
+
     /// Jitter and shimmer of `samples` at fundamental `frequency` Hz, nil with fewer than two
     /// periods found.
     func measure(_ samples: UnsafeBufferPointer<Float>, sampleRate: Double, frequency: Double) -> (jitter: Double, shimmerDB: Double)? {
@@ -56,8 +81,7 @@ struct PeriodPerturbation {
             // period).
             if curvature < 0, b >= a, b >= c { refined += 0.5 * (a - c) / curvature }
             periods.append(refined)
-            var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
-            for index in here..<(here + best) { low = min(low, samples[index]); high = max(high, samples[index]) }
+            let (low, high) = Self.range(base + here, count: best)
             amplitudes.append(Double(high - low))
             position += refined
         }

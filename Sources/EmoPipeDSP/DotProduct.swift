@@ -20,7 +20,16 @@ public enum DotProduct {
                 * raw.loadUnaligned(fromByteOffset: (b + index) * stride, as: SIMD8<Float>.self)
             index += 8
         }
-        var sum = (even + odd).sum()
+        // Pairwise: `sum()` adds the lanes one after another, each waiting on the last.
+        let eight = even + odd
+        var four = eight.lowHalf + eight.highHalf
+        if index + 4 <= count {
+            four += raw.loadUnaligned(fromByteOffset: (a + index) * stride, as: SIMD4<Float>.self)
+                * raw.loadUnaligned(fromByteOffset: (b + index) * stride, as: SIMD4<Float>.self)
+            index += 4
+        }
+        let two = four.lowHalf + four.highHalf
+        var sum = two[0] + two[1]
         while index < count {
             sum += base[a + index] * base[b + index]
             index += 1
