@@ -116,21 +116,33 @@ struct PitchViterbi {
             var voicedScores = voicedScratch
             voicedScores.removeAll(keepingCapacity: true)
             for (bin, sum) in candidateSums where sum > 0 { voicedScores.append((bin, log(sum) + bestSource(of: bin))) }
-            // New scores, normalised so that the best is 0; the best state is the first at the peak.
-            var peak = -Float.infinity
-            for (_, score) in voicedScores { peak = max(peak, score) }
-            bestScore.withUnsafeBufferPointer { best in
-                for j in 0..<bins { peak = max(peak, logUnvoiced + best[j]) }
-            }
+            // New scores, normalised so that the best is 0; the best state is the first at the
+            // peak. Rounding is monotonic, so the unvoiced peak is logUnvoiced + the best source.
+            var voicedPeak = -Float.infinity
+            for (_, score) in voicedScores { voicedPeak = max(voicedPeak, score) }
+            let unvoicedPeak = logUnvoiced + Self.maximum(bestScore, count: bins)
+            let peak = max(voicedPeak, unvoicedPeak)
             delta.withUnsafeMutableBufferPointer { delta in
                 delta.baseAddress!.update(repeating: -.infinity, count: bins)
                 for (bin, score) in voicedScores { delta[bin] = score - peak }
                 bestScore.withUnsafeBufferPointer { best in
-                    for j in 0..<bins { delta[bins + j] = (logUnvoiced + best[j]) - peak }
+                    let stride = MemoryLayout<Float>.stride, step = Lanes.scalarCount, whole = bins / step * step
+                    let source = UnsafeRawPointer(best.baseAddress!), target = UnsafeMutableRawPointer(delta.baseAddress! + bins)
+                    for j in Swift.stride(from: 0, to: whole, by: step) {
+                        let score = (Lanes(repeating: logUnvoiced) + source.loadUnaligned(fromByteOffset: j * stride, as: Lanes.self))
+                            - Lanes(repeating: peak)
+                        target.storeBytes(of: score, toByteOffset: j * stride, as: Lanes.self)
+                    }
+                    for j in whole..<bins { delta[bins + j] = (logUnvoiced + best[j]) - peak }
+                }
+                if voicedPeak == peak {
+                    best = voicedScores.filter { $0.score == peak }.map(\.bin).min()!
+                } else {
+                    best = bins
+                    while best < states - 1 && delta[best] != 0 { best += 1 }
                 }
             }
             voicedScratch = voicedScores
-            while best < states - 1 && delta[best] != 0 { best += 1 }
         }
         var scores = recycled.popLast() ?? []
         scores.removeAll(keepingCapacity: true)
@@ -139,6 +151,22 @@ struct PitchViterbi {
         path.append(best)
         backtrack()
         return decide()
+    }
+
+    /// The largest of the first `count` values (no NaN), in SIMD lanes.
+    private static func maximum(_ values: [Float], count: Int) -> Float {
+        values.withUnsafeBufferPointer { values in
+            let raw = UnsafeRawPointer(values.baseAddress!), stride = MemoryLayout<Float>.stride
+            let step = Lanes.scalarCount, whole = count / step * step
+            var lanes = Lanes(repeating: -.infinity)
+            for j in Swift.stride(from: 0, to: whole, by: step) {
+                let value = raw.loadUnaligned(fromByteOffset: j * stride, as: Lanes.self)
+                lanes.replace(with: value, where: value .> lanes)
+            }
+            var top = lanes.max()
+            for j in whole..<count { top = max(top, values[j]) }
+            return top
+        }
     }
 
     /// The combined source of bin i for targets in `block` (0 voiced, 1 unvoiced), from the
