@@ -68,9 +68,10 @@ public final class GraphRunner: Sendable {
         let nodes = try instantiate()
         let formats = try prepare(nodes)
         // Stages hand their consumers batches of packets per thread switch (see `Inbox`), except
-        // live inputs, which wake consumers at once. Sources, whose reads may block for long,
-        // also hand over what they hold once 1 ms has passed since their last hand-over.
-        let batchWakes = !realtime && !input.isStandardInput
+        // on live inputs (standard input, named pipes, devices, `--realtime`), which wake
+        // consumers at once. Sources, whose reads may still be slow, also hand over what they
+        // hold once 1 ms has passed since their last hand-over.
+        let batchWakes = !realtime && input.isRegularFile
         let inboxes = graph.nodes.map { node in
             Inbox(capacities: node.inputs.map { endpoint in
                       node.bufferCapacity ?? PipelineGraph.Node.defaultBufferCapacity(

@@ -38,7 +38,7 @@ final class Inbox: @unchecked Sendable {
     private let droppable: [Bool]
     /// Packets shed so far.
     private(set) var dropped = 0
-    /// Pushes that woke a waiting consumer (for tests).
+    /// Pushes and flushes that woke a waiting consumer (for tests).
     private var consumerWakes = 0
 
     init(capacities: [Int], droppable: [Bool]? = nil) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One input of a run: a file, or standard input.
 public struct InputLocation: Sendable, Equatable, Hashable {
     /// The path as given, or "-" for standard input.
@@ -21,6 +23,14 @@ public struct InputLocation: Sendable, Equatable, Hashable {
     public static let standardInput = InputLocation(path: "-")
 
     public var isStandardInput: Bool { path == "-" }
+
+    /// Whether the path names a regular file (after symbolic links): not standard input, a
+    /// named pipe or a device, whose reads may wait for data still to come.
+    public var isRegularFile: Bool {
+        guard !isStandardInput else { return false }
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
 
     /// The relative path without its extension (`talks/p01.mp4` -> `talks/p01`).
     public var relativeStem: String {

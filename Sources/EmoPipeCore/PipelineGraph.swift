@@ -17,7 +17,7 @@ public struct PipelineGraph: Sendable {
         /// For each input, the index of the declared input port it feeds.
         public var inputPorts: [Int]
         /// Capacity of each input edge, in packets (the stage's `buffer:`); nil: by the edge's
-        /// payload, `defaultBufferCapacity(for:)`.
+        /// payload, `defaultBufferCapacity(for:batchedWakes:)`.
         public var bufferCapacity: Int?
         /// Where the stage is declared (or the file, for the implicit sink).
         public var location: SourceLocation

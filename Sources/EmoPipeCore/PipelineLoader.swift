@@ -10,7 +10,7 @@ import Yams
 public struct PipelineLoader: Sendable {
     public var registry: StageRegistry
     /// Capacity of every edge into a stage that does not set `buffer:`, in packets; nil leaves
-    /// it to each edge's payload (`PipelineGraph.Node.defaultBufferCapacity(for:)`).
+    /// it to each edge's payload (`PipelineGraph.Node.defaultBufferCapacity(for:batchedWakes:)`).
     public var defaultBufferCapacity: Int?
 
     public init(registry: StageRegistry) { self.registry = registry }
