@@ -20,7 +20,9 @@ public struct ComplexValue: Sendable, Equatable {
 public enum PolynomialRoots {
     /// The roots of c[0] x^n + c[1] x^(n-1) + ... + c[n] (c[0] != 0). `start`, when it holds n
     /// values (say the roots of a similar polynomial), seeds the iteration; it is turned a
-    /// little off the real axis, where a real polynomial's iteration could not leave it.
+    /// little off the real axis, where a real polynomial's iteration could not leave it. Each
+    /// root stops moving once its step falls below `tolerance` (absolute), at most after
+    /// `maxIterations` sweeps.
     public static func roots(of c: [Double], start: [ComplexValue] = [], maxIterations: Int = 100,
                              tolerance: Double = 1e-10) -> [ComplexValue] {
         let degree = c.count - 1
