@@ -4,10 +4,10 @@ import Foundation
 /// Cross- and autocorrelation through FFTW, planned once and reused: an autocorrelation is a
 /// real forward and a real inverse transform of one size; a cross-correlation transforms its two
 /// real operands at once, as the real and imaginary parts of one complex transform (which FFTW
-/// does faster than two real ones), then takes the real inverse. The transform is circular; `size` need only be large enough
-/// that no product wraps around for the lags asked for (`a.count + lags - 1` for a
-/// cross-correlation, `x.count + lags - 1` for an autocorrelation), not the sum of the lengths:
-/// see `minimumSize`.
+/// does faster than two real ones), then takes the real inverse. The transform is circular;
+/// `size` need only be large enough that no product wraps around for the lags asked for
+/// (`a.count + lags - 1` for a cross-correlation, `x.count + lags - 1` for an autocorrelation),
+/// not the sum of the lengths: see `minimumSize`.
 public final class Correlator {
     public let size: Int
     private let real: UnsafeMutablePointer<Float>
