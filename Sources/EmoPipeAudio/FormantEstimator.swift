@@ -47,26 +47,8 @@ struct FormantEstimator {
         for k in 0..<width { spectrum[k] = Double(power[k]) }
         cosines.withUnsafeBufferPointer { cosines in
             spectrum.withUnsafeBufferPointer { spectrum in
-                autocorrelation.withUnsafeMutableBufferPointer { r in
-                    let values = UnsafeRawPointer(spectrum.baseAddress!), stride = MemoryLayout<Double>.stride
-                    for lag in 0...order {
-                        let row = UnsafeRawPointer(cosines.baseAddress! + lag * width)
-                        var even = SIMD4<Double>(repeating: 0), odd = even
-                        var k = 0
-                        while k + 8 <= width {
-                            even += row.loadUnaligned(fromByteOffset: k * stride, as: SIMD4<Double>.self)
-                                * values.loadUnaligned(fromByteOffset: k * stride, as: SIMD4<Double>.self)
-                            odd += row.loadUnaligned(fromByteOffset: (k + 4) * stride, as: SIMD4<Double>.self)
-                                * values.loadUnaligned(fromByteOffset: (k + 4) * stride, as: SIMD4<Double>.self)
-                            k += 8
-                        }
-                        var sum = (even + odd).sum()
-                        while k < width {
-                            sum += cosines[lag * width + k] * spectrum[k]
-                            k += 1
-                        }
-                        r[lag] = sum
-                    }
+                for lag in 0...order {
+                    autocorrelation[lag] = DotProduct.of(cosines.baseAddress! + lag * width, spectrum.baseAddress!, count: width)
                 }
             }
         }

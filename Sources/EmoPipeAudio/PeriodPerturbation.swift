@@ -12,11 +12,6 @@ struct PeriodPerturbation {
     var searchRange = 0.1
     var minCorrelation = 0.5
 
-    @inline(__always)
-    static func dot(_ base: UnsafePointer<Float>, _ a: Int, _ b: Int, _ count: Int) -> Float {
-        DotProduct.of(base, a, b, count: count)
-    }
-
     /// The smallest and largest of `count` (>= 1) samples, in SIMD lanes.
     @inline(__always)
     static func range(_ start: UnsafePointer<Float>, count: Int) -> (low: Float, high: Float) {
@@ -60,11 +55,11 @@ struct PeriodPerturbation {
             guard here + longest + length + 1 < samples.count else { break }
             // Normalised cross-correlation at each lag; the lagged window's energy slides.
             let base = samples.baseAddress!
-            let energyA = Self.dot(base, here, here, length)
-            var energyB = Self.dot(base, here + shortest - 1, here + shortest - 1, length)
+            let energyA = DotProduct.of(base, here, here, count: length)
+            var energyB = DotProduct.of(base, here + shortest - 1, here + shortest - 1, count: length)
             var best = -1
             for lag in (shortest - 1)...(longest + 1) {
-                let product = Self.dot(base, here, here + lag, length)
+                let product = DotProduct.of(base, here, here + lag, count: length)
                 let norm = (Double(energyA) * Double(energyB)).squareRoot()
                 scores[lag] = norm > 0 ? Double(product) / norm : 0
                 if lag >= shortest, lag <= longest, best < 0 || scores[lag] > scores[best] { best = lag }

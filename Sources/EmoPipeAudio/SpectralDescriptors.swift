@@ -37,7 +37,7 @@ struct SpectralDescriptors {
         var total = 0.0, weighted = 0.0
         var low = 0.0, high = 0.0, lowPeak: Float = 0, highPeak: Float = 0
         var rolloff = 0.0
-        // The last bins below 1 kHz and 2 kHz, and at or below 5 kHz.
+        // How many bins lie below 1 kHz and below 2 kHz, and at or below 5 kHz.
         let below1k = bins(below: 1000), below2k = bins(below: 2000), upTo5k = min(power.count, Int(5000 / binHz) + 1)
         power.withUnsafeBufferPointer { power in
             // One pass for the sums ...

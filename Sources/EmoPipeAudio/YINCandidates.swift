@@ -100,18 +100,19 @@ struct YINCandidates {
         }
         guard global >= 0 else { return [] }
         if byThreshold.count < troughs.count { byThreshold = [Int](repeating: 0, count: troughs.count) }
-        // The troughs by first threshold (a counting sort, lag order within each threshold).
+        // The troughs by first threshold (a counting sort, lag order within each threshold):
+        // bucketStart[k] first holds the end of threshold k's troughs, and is moved back to
+        // their start as they are placed, last first.
         var offset = 0
         for k in 1...101 {
-            bucketStart[k] = offset
             offset += belowCount[k]
+            bucketStart[k] = offset
         }
         bucketStart[102] = offset
-        var fill = bucketStart
-        for position in troughs.indices {
+        for position in troughs.indices.reversed() {
             let k = troughs[position].firstBelow
-            byThreshold[fill[k]] = position
-            fill[k] += 1
+            bucketStart[k] -= 1
+            byThreshold[bucketStart[k]] = position
         }
         // For each threshold k/100 the troughs below it share its probability, the r-th of n
         // (in lag order) getting Boltzmann(r; lambda, n) = (1 - e^-lambda) e^(-lambda r) / (1 - e^(-lambda n)).
