@@ -57,11 +57,13 @@ let package = Package(
             "EmoPipeCore", .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "EmoPipeSinks", dependencies: ["EmoPipeCore"]),
+        .target(name: "EmoPipeTraining", dependencies: ["EmoPipeCore", "EmoPipeFusion"]),
         .target(name: "EmoPipe", dependencies: [
             "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeFace", "EmoPipeEEG", "EmoPipeFusion", "EmoPipeSinks", "CSQLite",
         ]),
         .executableTarget(name: "emopipe", dependencies: [
             "EmoPipeFusion",
+            "EmoPipeTraining",
             "EmoPipe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -73,6 +75,7 @@ let package = Package(
         .testTarget(name: "EmoPipeFusionTests", dependencies: ["EmoPipeFusion", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeVideoTests", dependencies: ["EmoPipeVideo", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeEEGTests", dependencies: ["EmoPipeEEG", "EmoPipeCore"], exclude: ["Reference"]),
+        .testTarget(name: "EmoPipeTrainingTests", dependencies: ["EmoPipeTraining", "EmoPipeFusion", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeSinksTests", dependencies: ["EmoPipeSinks", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeTests", dependencies: ["EmoPipe", "emopipe"]),
     ],

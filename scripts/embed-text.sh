@@ -13,7 +13,7 @@ folder=$1 extension=$2 out=$3 name=$4 doc=$5 generator=$6
   for file in "$folder"/*."$extension"; do
     if grep -q '"""#' "$file"; then echo "$file contains the sequence \"\"\"# and cannot be embedded" >&2; exit 1; fi
     key=$(basename "$file")
-    [[ $name == EmbeddedModelFiles ]] && key=$(basename "$file" ".$extension")
+    [[ $name == EmbeddedModelFiles || $name == EmbeddedLexiconFiles ]] && key=$(basename "$file" ".$extension")
     echo "        \"$key\": #\"\"\""
     sed 's/^/        /' "$file"
     echo "        \"\"\"#,"

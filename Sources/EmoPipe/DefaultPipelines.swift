@@ -1,4 +1,5 @@
 import EmoPipeCore
+import EmoPipeFusion
 
 /// The pipelines compiled into the binary, and which one `emopipe run` uses for an input when
 /// no pipeline file is given.
@@ -17,8 +18,14 @@ public enum DefaultPipelines {
     /// A/H pipeline for videos, standard input and unknown types (FFmpeg probes the content).
     public static func name(for input: InputLocation) -> String {
         if eegExtensions.contains(input.fileExtension) { return "eeg-features" }
+        if TranscriptParser.extensions.contains(input.fileExtension) { return "text-affect" }
         return audioExtensions.contains(input.fileExtension) ? "audio-basics" : "av-affect"
     }
+
+    /// Extensions a folder walk without a named pipeline passes over: JSON files are read as
+    /// transcripts only when given by name, or when the pipeline reads transcripts (a folder of
+    /// recordings often holds other JSON).
+    public static let namedOnlyExtensions: Set<String> = ["json"]
 
     /// Extensions of EEG recordings.
     static let eegExtensions: Set<String> = ["edf", "bdf"]

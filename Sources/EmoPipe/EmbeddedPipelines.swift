@@ -46,10 +46,12 @@ enum EmbeddedPipelines {
           The default for videos: emotion and ambivalence/hesitancy per video frame from face, voice and
           (when a sidecar transcript clip.srt/.vtt/.json exists) words. Face: landmarks, pose, action
           units and cues with the EMFACS face estimator; voice: eGeMAPS functionals over 3 s windows
-          every 0.5 s with the RAVDESS-trained voice estimator; text: hesitation markers and lexicon
-          valence. Fused by confidence on the video clock (10 per second without video); A/H from
-          cross-modal discord, valence alternation, pauses, speech-rate drops, filled pauses, hedges,
-          gaze aversion, head shakes, lip press and brow lowering; one recording record at the end.
+          every 0.5 s with the RAVDESS-trained voice estimator; text: hesitation markers, VADER valence
+          and the fitted text A/H model. Fused by confidence on the video clock (10 per second without
+          video); A/H from the fitted text score when there is a transcript, plus cross-modal discord,
+          pauses, speech-rate drops, gaze aversion, head shakes, lip press and brow lowering (design
+          weights; without a transcript also valence alternation, filled pauses and hedges); one
+          recording record at the end.
         stages:
           - id: media
             use: source.media
@@ -95,6 +97,9 @@ enum EmbeddedPipelines {
           - id: words
             use: text.cues
             in: transcript
+          - id: text_ah
+            use: text.ambivalence
+            in: transcript
           - id: text_estimate
             use: estimate.affect
             in: words
@@ -104,10 +109,10 @@ enum EmbeddedPipelines {
             in: [face_estimate, voice_estimate, text_estimate]
           - id: ah
             use: fuse.ambivalence
-            in: [affect, cues, vad.frames, words]
+            in: [affect, cues, vad.frames, words, text_ah]
           - id: recording
             use: aggregate.recording
-            in: ah
+            in: [ah, text_ah]
           - id: out
             use: sink.jsonl
             in: [ah, recording]
@@ -295,6 +300,44 @@ enum EmbeddedPipelines {
           - id: out
             use: sink.jsonl
             in: level
+        """#,
+        "text-affect.yaml": #"""
+        version: 1
+        name: text-affect
+        description: >-
+          The default for transcripts (.srt, .vtt, .json, .txt): emotion and ambivalence/hesitancy from
+          words alone. Valence from VADER's lexicon and rules (text.cues); A/H from the fitted text model
+          (text.ambivalence: bag of words and hesitation features, trained on BAH's expert labels),
+          scored on the transcript so far at each segment. Fused at 10 records per second over the
+          transcript's span; one recording record at the end, whose A/H is the model's answer for the
+          whole transcript.
+        stages:
+          - id: transcript
+            use: source.transcript
+            with: {required: true}
+          - id: words
+            use: text.cues
+            in: transcript
+          - id: text_ah
+            use: text.ambivalence
+            in: transcript
+          - id: text_estimate
+            use: estimate.affect
+            in: words
+            with: {model: text}
+          - id: affect
+            use: fuse.affect
+            in: text_estimate
+            with: {rate_hz: 10, smooth_s: 0}
+          - id: ah
+            use: fuse.ambivalence
+            in: [affect, words, text_ah]
+          - id: recording
+            use: aggregate.recording
+            in: [ah, text_ah]
+          - id: out
+            use: sink.jsonl
+            in: [ah, recording]
         """#,
         "voice-affect.yaml": #"""
         version: 1

@@ -1,4 +1,5 @@
 import EmoPipeCore
+import EmoPipeFusion
 import Foundation
 
 /// One entry of a run's input list: an input to process, or an argument that names nothing.
@@ -10,7 +11,8 @@ public enum InputItem: Sendable, Equatable {
 
 /// Turns command-line INPUT arguments into inputs: a file as given, a folder walked recursively
 /// for files with known extensions (sorted by relative path, hidden files skipped), or "-" for
-/// standard input.
+/// standard input. In a folder, a transcript beside another input of the same name
+/// (`clip.srt` beside `clip.mp4`) is that input's sidecar, not an input of its own.
 public enum InputDiscovery {
     public static func expand(_ arguments: [String], extensions: Set<String>) -> [InputItem] {
         var items: [InputItem] = []
@@ -55,8 +57,16 @@ public enum InputDiscovery {
         guard collect(root, prefix: "", extensions: extensions, into: &relativePaths, visited: &visited) else {
             return [.unusable(path: folder, reason: "cannot list folder")]
         }
-        return relativePaths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return withoutSidecars(relativePaths).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             .map { .input(InputLocation(path: root + "/" + $0, relativePath: $0)) }
+    }
+
+    /// The paths less transcripts that share their path without extension with a non-transcript.
+    static func withoutSidecars(_ paths: [String]) -> [String] {
+        func stem(_ path: String) -> String { (path as NSString).deletingPathExtension }
+        func isTranscript(_ path: String) -> Bool { TranscriptParser.extensions.contains((path as NSString).pathExtension.lowercased()) }
+        let recordings = Set(paths.filter { !isTranscript($0) }.map(stem))
+        return paths.filter { !isTranscript($0) || !recordings.contains(stem($0)) }
     }
 
     /// Adds the files under `directory` with a known extension, as `prefix` + their path below it.

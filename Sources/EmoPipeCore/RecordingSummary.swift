@@ -36,6 +36,8 @@ public struct RecordingSummary: Sendable, Equatable {
     public var ambivalent: Bool
     /// A/H segments, [start, end] in seconds.
     public var ambivalenceSegments: [[Float]]
+    /// The cues behind the recording's A/H score, strongest first (see `aggregate.recording`).
+    public var ambivalenceCues: [Cue] = []
     /// Who it records, when known (subject calibration), else empty.
     public var subject: String = ""
     /// `none`, `subject` (every per-person baseline came from the subject's profile), or

@@ -2,9 +2,11 @@
 ///
 /// BAH (Behavioural Ambivalence/Hesitancy) describes A/H as discord between what face, voice and
 /// words say, and as hesitation: pauses, filled pauses, hedges, slowed speech, gaze aversion, head
-/// shakes, pressed lips and lowered brows. The score is a logistic of the weighted cues. The
-/// weights are design values, not fitted: no A/H-labelled data is available here; `emopipe train`
-/// is the route to fitted ones.
+/// shakes, pressed lips and lowered brows. The score is a logistic of the weighted cues. These
+/// weights are design values, not fitted: BAH's labels here are transcripts only, so only the text
+/// part is fitted (`AmbivalenceTextModel`, `emopipe train --task ah`). When a fitted text score
+/// is present it is the logistic's base (`score(_:base:)`) and these weights add the non-verbal
+/// cues to it.
 public enum AmbivalenceCues {
     /// (cue name, weight). Order is the tie-break order in explanations.
     public static let weights: [(name: String, weight: Double)] = [
@@ -22,9 +24,10 @@ public enum AmbivalenceCues {
     /// The logistic's offset: with every cue at 0 the score is 0.05.
     public static let bias = -2.944
 
-    /// The score from cue values (missing cues count as 0).
-    public static func score(_ values: [String: Double]) -> (score: Double, contributions: [(String, Double)]) {
-        var total = bias
+    /// The score from cue values (missing cues count as 0), on top of `base`: the design bias when
+    /// nil, else the logit of a fitted score (such as the text model's).
+    public static func score(_ values: [String: Double], base: Double? = nil) -> (score: Double, contributions: [(String, Double)]) {
+        var total = base.map { log(max($0, 1e-9) / max(1 - $0, 1e-9)) } ?? bias
         var contributions: [(String, Double)] = []
         for (name, weight) in weights {
             let value = min(1, max(0, values[name] ?? 0))

@@ -8,8 +8,18 @@ import Foundation
 /// Input 1 is `fuse.affect`; the others are any feature streams carrying the cue columns it knows
 /// (found by name): `speech` and `voiced_segments_per_s` (audio.vad frames), `gaze_aversion`,
 /// `head_shake`, `AU23_r`, `AU04_r` (face.cues), `filled_pauses`, `hedges`, `reversals`,
-/// `self_corrections` (text.cues). Each record is the affect record with `ah`, `ah_label` and the
-/// top cues (name and raw value) first, then the affect's own cues.
+/// `self_corrections` (text.cues), `text_ah` and its contributions (text.ambivalence). Each record
+/// is the affect record with `ah`, `ah_label` and the top cues (name and raw value) first, then the
+/// affect's own cues.
+///
+/// Two rules, documented in `AmbivalenceCues`:
+/// - with a fitted text score (`text.ambivalence`, the transcript so far), the score is
+///   `sigmoid(logit(text_ah) + sum of weight x cue)` over the non-verbal cues only (discord,
+///   pause, speech-rate drop, gaze aversion, head shake, lip press, brow lowering): the fitted
+///   model already holds the words' hesitation, and with no non-verbal evidence the score is the
+///   text model's own (0.5 = its fitted threshold). Its cues: `text_ah`, then the text parts and
+///   non-verbal cues that raised it most (`text_*` values are contributions to the logit);
+/// - without one, the design-weighted logistic of every cue, text counts included.
 public final class AmbivalenceStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "fuse.ambivalence", role: .transform,
@@ -33,6 +43,8 @@ public final class AmbivalenceStage: Stage {
     private struct CueColumns {
         var speech: Int?, rate: Int?, gaze: Int?, shake: Int?, lipPress: Int?, browLower: Int?
         var filled: Int?, hedges: Int?, reversals: Int?, corrections: Int?
+        /// text.ambivalence: the score and the contribution columns (name without "text_").
+        var textScore: Int?, textParts: [(name: String, index: Int)] = []
     }
 
     private let threshold: Double
@@ -51,6 +63,8 @@ public final class AmbivalenceStage: Stage {
     private var currentRate: Double?
     private var textEvents = Deque<(time: Timestamp, filled: Double, hedges: Double)>()
     private var valenceSigns = Deque<(time: Timestamp, sign: Int)>()
+    /// The latest fitted text score and its contributions (the transcript so far: held to the end).
+    private var text: (score: Double, parts: [(name: String, value: Double)])?
 
     init(parameters: Parameters) {
         threshold = parameters.number("threshold")
@@ -68,7 +82,10 @@ public final class AmbivalenceStage: Stage {
                 gaze: schema.index(of: "gaze_aversion"), shake: schema.index(of: "head_shake"),
                 lipPress: schema.index(of: "AU23_r"), browLower: schema.index(of: "AU04_r"),
                 filled: schema.index(of: "filled_pauses"), hedges: schema.index(of: "hedges"),
-                reversals: schema.index(of: "reversals"), corrections: schema.index(of: "self_corrections")))
+                reversals: schema.index(of: "reversals"), corrections: schema.index(of: "self_corrections"),
+                textScore: schema.index(of: "text_ah"),
+                textParts: schema.names.enumerated().filter { $0.element.hasPrefix("text_") && !$0.element.hasPrefix("text_ah") }
+                    .map { ($0.element, $0.offset) }))
         }
         return [.prediction]
     }
@@ -119,6 +136,9 @@ public final class AmbivalenceStage: Stage {
             lipPress = value(c.lipPress) ?? 0
             browLower = value(c.browLower) ?? 0
             faceSeen = time
+        }
+        if let score = value(c.textScore) {
+            text = (score, c.textParts.map { ($0.name, value($0.index) ?? 0) })
         }
         if c.filled != nil || c.hedges != nil {
             let filled = value(c.filled) ?? 0
@@ -181,14 +201,32 @@ public final class AmbivalenceStage: Stage {
             values["brow_lowering"] = browLower / 5
             raw["brow_lowering"] = browLower
         }
+        if let text {
+            // The fitted text score carries the words' hesitation: add only the non-verbal cues.
+            for name in ["valence_alternation", "filled_pauses", "hedges"] { values[name] = nil }
+            let (score, contributions) = AmbivalenceCues.score(values, base: text.score)
+            let parts = text.parts.map { (name: $0.name, contribution: $0.value, value: $0.value) }
+                + contributions.map { (name: $0.0, contribution: $0.1, value: raw[$0.0] ?? 0) }
+            let top = [Cue(name: "text_ah", value: Float(text.score))] + Self.strongest(parts, count: topCues, discordPair: pair)
+            return record(affect, score: score, cues: top)
+        }
         let (score, contributions) = AmbivalenceCues.score(values)
-        let top = contributions.enumerated().filter { $0.element.1 > 0.05 }
-            .sorted { $0.element.1 > $1.element.1 || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }
-            .prefix(topCues)
-            .map { item -> Cue in
-                let name = item.element.0
-                return Cue(name: name == "discord" && !pair.isEmpty ? "discord_" + pair : name, value: Float(raw[name] ?? 0))
+        let top = Self.strongest(contributions.map { (name: $0.0, contribution: $0.1, value: raw[$0.0] ?? 0) }, count: topCues, discordPair: pair)
+        return record(affect, score: score, cues: top)
+    }
+
+    /// The `count` cues with the largest contributions above 0.05 (earlier ones first on ties).
+    static func strongest(_ parts: [(name: String, contribution: Double, value: Double)], count: Int, discordPair: String) -> [Cue] {
+        parts.enumerated().filter { $0.element.contribution > 0.05 }
+            .sorted { $0.element.contribution > $1.element.contribution || ($0.element.contribution == $1.element.contribution && $0.offset < $1.offset) }
+            .prefix(count)
+            .map { item in
+                let name = item.element.name
+                return Cue(name: name == "discord" && !discordPair.isEmpty ? "discord_" + discordPair : name, value: Float(item.element.value))
             }
+    }
+
+    private func record(_ affect: Prediction, score: Double, cues top: [Cue]) -> Prediction {
         var result = affect
         result.ambivalence = Float(score)
         result.ambivalent = score >= threshold

@@ -3,7 +3,7 @@ import EmoPipeCore
 /// The fusion stages this module provides, for the stage registry.
 public enum FusionStages {
     public static let all: [StageDescriptor] = [
-        TranscriptSource.descriptor, TextCuesStage.descriptor, AffectEstimateStage.descriptor, AffectFusionStage.descriptor,
+        TranscriptSource.descriptor, TextCuesStage.descriptor, TextAmbivalenceStage.descriptor, AffectEstimateStage.descriptor, AffectFusionStage.descriptor,
         AmbivalenceStage.descriptor, RecordingAggregateStage.descriptor,
     ]
 }

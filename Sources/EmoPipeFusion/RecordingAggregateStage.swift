@@ -6,13 +6,24 @@ import Foundation
 ///
 /// A/H segments are the spans where the frame score stays at or above `threshold`, with gaps up
 /// to `merge_gap_s` bridged and segments shorter than `min_duration_s` dropped: the shape of BAH's
-/// annotations. The recording is labelled A/H when any segment remains (BAH labels a video A/H
-/// when it holds an A/H segment); its score is the mean of the top tenth of frame scores.
+/// annotations. The recording's A/H score and label:
+/// - with the fitted text score (`text.ambivalence` on the second input) of a transcript that has
+///   words: `sigmoid(logit(text score of the whole transcript) + mean non-verbal shift)`, where a
+///   frame's shift is how far the non-verbal cues moved its score from the text score it was given
+///   (`logit(frame ah) - logit(text_ah then)`); labelled A/H at `threshold`. This is the text
+///   model's own answer when no face or voice cue speaks (the transcript-only case);
+/// - otherwise the mean of the top tenth of frame scores, labelled A/H when any segment remains
+///   (BAH labels a video A/H when it holds an A/H segment).
+/// `ah_cues` name what drove it: the text score and its strongest parts, the non-verbal shift, or
+/// the cues most often on top in A/H frames.
 public final class RecordingAggregateStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "aggregate.recording", role: .transform,
         summary: "Recording-level record: coverage, dominant emotion, valence/arousal statistics, A/H score, label and segments.",
-        inputs: [PortSpec("frames", [.prediction], "Frame records (fuse.ambivalence, or fuse.affect).")],
+        inputs: [
+            PortSpec("frames", [.prediction], "Frame records (fuse.ambivalence, or fuse.affect)."),
+            PortSpec("text", [.features], optional: true, "text.ambivalence rows: the fitted text A/H of the transcript so far."),
+        ],
         outputs: [PortSpec("recording", [.recording], "One record at the end of the input, stamped with the last frame's time.")],
         parameters: [
             ParameterSpec("threshold", .number, default: .number(0.5), range: 0...1, "Frame A/H score that starts a segment."),
@@ -29,6 +40,11 @@ public final class RecordingAggregateStage: Stage {
     private var pipeline = ""
     private var configHash = ""
     private var calibration = Calibration.none
+    private var textColumns: (score: Int, parts: [(name: String, index: Int)])?
+    /// The latest text row: score and contributions.
+    private var text: (score: Double, parts: [(name: String, value: Double)])?
+    /// Sum and count of the frames' non-verbal shifts from the text score.
+    private var shiftSum = 0.0, shiftCount = 0
 
     init(parameters: Parameters) {
         threshold = parameters.number("threshold")
@@ -40,11 +56,27 @@ public final class RecordingAggregateStage: Stage {
         pipeline = context.pipelineName
         configHash = context.configHash
         calibration = context.calibration
+        if inputs.count > 1 {
+            guard case .features(let schema) = inputs[1], let score = schema.index(of: "text_ah") else {
+                throw StageError("aggregate.recording's second input must be text.ambivalence (a text_ah column)")
+            }
+            textColumns = (score, schema.names.enumerated().filter { $0.element.hasPrefix("text_") && !$0.element.hasPrefix("text_ah") }
+                .map { ($0.element, $0.offset) })
+        }
         return [.recording]
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        if input == 1, case .features(let row) = packet.payload, let columns = textColumns {
+            let score = Double(row.values[columns.score])
+            if score.isFinite { text = (score, columns.parts.map { ($0.name, Double(row.values[$0.index])) }) }
+            return
+        }
         guard case .prediction(let prediction) = packet.payload else { return }
+        if let text, prediction.ambivalence.isFinite {
+            shiftSum += Self.logit(Double(prediction.ambivalence)) - Self.logit(text.score)
+            shiftCount += 1
+        }
         let time = Double(packet.timestamp.microseconds) / 1e6
         frames.append((time, time + Double(packet.duration.microseconds) / 1e6, prediction))
         lastTime = packet.timestamp
@@ -55,6 +87,11 @@ public final class RecordingAggregateStage: Stage {
 
     public func finish(output: Emitter) throws {
         try output.emit(.recording(summarise()), at: lastTime)
+    }
+
+    static func logit(_ p: Double) -> Double {
+        let q = min(max(p, 1e-9), 1 - 1e-9)
+        return log(q / (1 - q))
     }
 
     /// Segments [start, end] where `scores` stay at or above the threshold, merged and filtered.
@@ -102,19 +139,46 @@ public final class RecordingAggregateStage: Stage {
         let scores = frames.map { Double($0.prediction.ambivalence) }.map { $0.isFinite ? $0 : 0 }
         let segments = Self.segments(times: frames.map(\.time), ends: frames.map(\.end), scores: scores,
                                      threshold: threshold, minDuration: minDuration, mergeGap: mergeGap)
-        let top = scores.sorted(by: >).prefix(max(1, count / 10))
-        let score = top.isEmpty ? 0 : top.reduce(0, +) / Double(top.count)
+        var score: Double, ambivalent: Bool, cues: [Cue]
+        if let text {
+            let shift = shiftCount > 0 ? shiftSum / Double(shiftCount) : 0
+            score = 1 / (1 + exp(-(Self.logit(text.score) + shift)))
+            ambivalent = score >= threshold
+            let parts = text.parts.filter { $0.value > 0.05 }.sorted { $0.value > $1.value }.prefix(3)
+            cues = [Cue(name: "text_ah", value: Float(text.score))] + parts.map { Cue(name: $0.name, value: Float($0.value)) }
+            if shift > 0.05 { cues.append(Cue(name: "nonverbal_shift", value: Float(shift))) }
+        } else {
+            let top = scores.sorted(by: >).prefix(max(1, count / 10))
+            score = top.isEmpty ? 0 : top.reduce(0, +) / Double(top.count)
+            ambivalent = !segments.isEmpty
+            cues = Self.frequentCues(frames.filter { $0.prediction.ambivalent }.map(\.prediction))
+        }
         var summary = RecordingSummary(
             duration: Float(duration), frames: count, modalities: modalities,
             dominantEmotion: EmotionCategory.allCases[dominant], dominantShare: shares[dominant], emotionShares: shares,
             valenceMean: valence.0, valenceSpread: valence.1, arousalMean: arousal.0, arousalSpread: arousal.1,
-            dominanceMean: dominance.0, ambivalence: Float(score), ambivalent: !segments.isEmpty,
+            dominanceMean: dominance.0, ambivalence: Float(score), ambivalent: ambivalent,
             ambivalenceSegments: segments.map { $0.map { Float($0) } }, pipeline: pipeline, configHash: configHash,
             version: EmoPipeVersion.current)
+        summary.ambivalenceCues = cues
         if let profile = calibration.profile {
             summary.subject = profile.subject
             summary.calibration = profile.calibrationLabel
         }
         return summary
+    }
+
+    /// The A/H cues most often strongest in A/H frames (each frame's first cue that is an A/H cue),
+    /// up to three, most frequent first, with their mean values.
+    static func frequentCues(_ frames: [Prediction]) -> [Cue] {
+        let names = Set(AmbivalenceCues.weights.map(\.name))
+        var tally: [String: (count: Int, sum: Double)] = [:]
+        for frame in frames {
+            guard let cue = frame.cues.first(where: { names.contains($0.name) || $0.name.hasPrefix("discord_") }) else { continue }
+            tally[cue.name, default: (0, 0)].count += 1
+            tally[cue.name, default: (0, 0)].sum += Double(cue.value)
+        }
+        return tally.sorted { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key) }
+            .prefix(3).map { Cue(name: $0.key, value: Float($0.value.sum / Double($0.value.count))) }
     }
 }

@@ -1,17 +1,17 @@
 import EmoPipeCore
 import Foundation
 
-/// `text.cues`: hesitation markers and lexicon valence per transcript segment
-/// (`HesitationLexicon`): counts of filled pauses, hedges, "but" reversals, negations and
-/// self-corrections, the number of words, and the mean valence of the scored words (a negation
-/// within the three words before flips a word's sign); NaN valence when no word is scored.
+/// `text.cues`: hesitation markers and lexicon valence per transcript segment: counts of filled
+/// pauses, hedges, "but" reversals, negations and self-corrections (`HesitationLexicon`), the
+/// number of words, the segment's VADER compound valence (`SentimentScorer`: lexicon, boosters,
+/// negation, "but") and how many of its words VADER's lexicon rates; NaN valence when none is.
 public final class TextCuesStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "text.cues", role: .transform,
         summary: "Filled pauses, hedges, reversals, negations, self-corrections and lexicon valence per transcript segment.",
         inputs: [PortSpec("text", [.text], "Transcript segments (source.transcript).")],
         outputs: [PortSpec("cues", [.features],
-                           "words, filled_pauses, hedges, reversals, negations, self_corrections, lexicon_valence (-1..1), scored_words; one row per segment.")],
+                           "words, filled_pauses, hedges, reversals, negations, self_corrections, lexicon_valence (VADER compound, -1..1), scored_words; one row per segment.")],
         make: { _ in .stage(TextCuesStage()) })
 
     public static let columns = ["words", "filled_pauses", "hedges", "reversals", "negations", "self_corrections",
@@ -53,18 +53,12 @@ public final class TextCuesStage: Stage {
         let filled = words.filter { lexicon.filledPauses.contains($0) }.count
         // A repeated word ("I I", "the the") is a restart too.
         let repeats = zip(words, words.dropFirst()).filter { $0 == $1 && !lexicon.filledPauses.contains($0) }.count
-        var sum = 0.0, scored = 0
-        var negatedUntil = -1
-        for (index, word) in words.enumerated() {
-            if lexicon.negations.contains(word) { negatedUntil = index + 3; continue }
-            guard let value = lexicon.valence[word] else { continue }
-            sum += index <= negatedUntil ? -value : value
-            scored += 1
-        }
+        let scorer = SentimentScorer.vader
+        let scored = SentimentScorer.tokens(text).filter { scorer.lexicon[$0.lowercased()] != nil }.count
         return [Double(words.count), Double(filled), Double(count(lexicon.hedges, in: words)),
                 Double(words.filter { lexicon.reversals.contains($0) }.count),
                 Double(words.filter { lexicon.negations.contains($0) }.count),
                 Double(count(lexicon.selfCorrections, in: words) + repeats),
-                scored > 0 ? sum / Double(scored) : .nan, Double(scored)]
+                scored > 0 ? scorer.compound(text) : .nan, Double(scored)]
     }
 }

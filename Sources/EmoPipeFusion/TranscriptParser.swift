@@ -4,6 +4,7 @@ import Foundation
 /// Reads transcripts with timestamps: SubRip (.srt), WebVTT (.vtt) and JSON (Whisper-style
 /// `{"segments": [{"start", "end", "text", "words": [{"start", "end", "word"}]}]}`, a bare array of
 /// segments, or `{"words": [...]}`). Times in seconds (JSON) or `HH:MM:SS,mmm` / `HH:MM:SS.mmm`.
+/// Plain text (.txt) is one untimed segment at 0 s.
 public enum TranscriptParser {
     public struct Segment: Sendable, Equatable {
         public var start: Double
@@ -16,13 +17,29 @@ public enum TranscriptParser {
         }
     }
 
-    /// The segments of `text`, in time order; `format` is `srt`, `vtt` or `json` (from the extension).
+    /// Extensions of the transcript files it reads.
+    public static let extensions: Set<String> = ["srt", "vtt", "json", "txt"]
+
+    /// The segments of the transcript file at `path` (UTF-8, or Latin-1; a byte-order mark is skipped).
+    public static func read(path: String) throws -> [Segment] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw StageError("\(path): cannot read") }
+        guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
+            throw StageError("\(path): not text")
+        }
+        let format = URL(fileURLWithPath: path).pathExtension.lowercased()
+        return try parse(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, format: format, file: path)
+    }
+
+    /// The segments of `text`, in time order; `format` is `srt`, `vtt`, `json` or `txt` (from the extension).
     public static func parse(_ text: String, format: String, file: String) throws -> [Segment] {
         let segments: [Segment]
         switch format {
         case "srt", "vtt": segments = try cues(text, file: file)
         case "json": segments = try json(text, file: file)
-        default: throw StageError("\(file): transcripts are .srt, .vtt or .json, not .\(format)")
+        case "txt":
+            let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            segments = body.isEmpty ? [] : [Segment(start: 0, end: 0, text: body.split(whereSeparator: \.isNewline).joined(separator: " "), words: [])]
+        default: throw StageError("\(file): transcripts are .srt, .vtt, .json or .txt, not .\(format)")
         }
         return segments.sorted { $0.start < $1.start }
     }

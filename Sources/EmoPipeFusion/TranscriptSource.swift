@@ -1,9 +1,10 @@
 import EmoPipeCore
 import Foundation
 
-/// `source.transcript`: a transcript (SRT, WebVTT, JSON with word times) as a `text` stream of
-/// segments, by default the input's sidecar (`clip.srt`, `clip.vtt` or `clip.json` beside
-/// `clip.mp4`). A recording without a transcript gives an empty stream, unless `required`.
+/// `source.transcript`: a transcript (SRT, WebVTT, JSON with word times, plain text) as a `text`
+/// stream of segments: the input itself when it is a transcript file, else by default its sidecar
+/// (`clip.srt`, `clip.vtt` or `clip.json` beside `clip.mp4`). A recording without a transcript
+/// gives an empty stream, unless `required`.
 public final class TranscriptSource: SourceStage {
     public static let descriptor = StageDescriptor(
         name: "source.transcript", role: .source,
@@ -15,6 +16,7 @@ public final class TranscriptSource: SourceStage {
             ParameterSpec("required", .boolean, default: .boolean(false),
                           "Fail the input when there is no transcript (otherwise the stream is empty)."),
         ],
+        fileExtensions: TranscriptParser.extensions.sorted(),
         make: { .source(TranscriptSource(parameters: $0)) })
 
     private let pathTemplate: String
@@ -31,7 +33,7 @@ public final class TranscriptSource: SourceStage {
         let url = URL(fileURLWithPath: input.path)
         let stem = url.deletingPathExtension().lastPathComponent
         let dir = url.deletingLastPathComponent().path
-        if ["srt", "vtt", "json"].contains(input.fileExtension) && pathTemplate == "{sidecar}" { return [input.path] }
+        if TranscriptParser.extensions.contains(input.fileExtension) && pathTemplate == "{sidecar}" { return [input.path] }
         if pathTemplate == "{sidecar}" {
             let base = url.deletingPathExtension().path
             return ["srt", "vtt", "json"].map { base + "." + $0 }
@@ -46,12 +48,7 @@ public final class TranscriptSource: SourceStage {
             if required { throw StageError("no transcript for \(input.path) (looked for \(candidates(for: input).joined(separator: ", ")))") }
             return [.text]
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw StageError("\(path): cannot read") }
-        guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
-            throw StageError("\(path): not text")
-        }
-        let format = URL(fileURLWithPath: path).pathExtension.lowercased()
-        segments = try TranscriptParser.parse(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, format: format, file: path)
+        segments = try TranscriptParser.read(path: path)
         return [.text]
     }
 

@@ -113,6 +113,7 @@ public final class JSONLinesSink: Stage {
         record.add("ah_label", summary.ambivalent ? 1 : 0)
         let segments = summary.ambivalenceSegments.map { "[" + $0.map { JSONObjectBuilder.number($0) }.joined(separator: ",") + "]" }
         record.add("ah_segments", raw: "[" + segments.joined(separator: ",") + "]")
+        record.add("ah_cues", raw: cuesJSON(summary.ambivalenceCues))
         record.add("modalities", raw: modalities.json)
         if !summary.subject.isEmpty { record.add("subject", summary.subject) }
         record.add("calibration", summary.calibration)
@@ -138,12 +139,17 @@ public final class JSONLinesSink: Stage {
         record.add("probs", raw: probabilities.json)
         record.add("ah", prediction.ambivalence)
         record.add("ah_label", prediction.ambivalent ? 1 : 0)
-        let cues = prediction.cues.map { cue -> String in
+        record.add("cues", raw: cuesJSON(prediction.cues))
+    }
+
+    /// Cues as a JSON array of {name, value} objects.
+    static func cuesJSON(_ cues: [Cue]) -> String {
+        let items = cues.map { cue -> String in
             var item = JSONObjectBuilder()
             item.add("name", cue.name)
             item.add("value", cue.value)
             return item.json
         }
-        record.add("cues", raw: "[" + cues.joined(separator: ",") + "]")
+        return "[" + items.joined(separator: ",") + "]"
     }
 }

@@ -38,7 +38,8 @@ struct PipelineArguments {
             }
             // Check the overrides against the defaults once, before any input runs.
             try DefaultPipelines.validate(overrides: overrides, registry: registry)
-            return (.automatic(overrides: overrides), Set(registry.descriptors.values.flatMap(\.fileExtensions)))
+            return (.automatic(overrides: overrides),
+                    Set(registry.descriptors.values.flatMap(\.fileExtensions)).subtracting(DefaultPipelines.namedOnlyExtensions))
         } catch let error as PipelineError {
             StandardError.write("error: \(error)\n")
             throw ExitCode(2)

@@ -2,6 +2,7 @@ import ArgumentParser
 import EmoPipe
 import EmoPipeCore
 import EmoPipeFusion
+import EmoPipeTraining
 import Foundation
 
 struct TrainCommand: ParsableCommand {
@@ -22,10 +23,37 @@ struct TrainCommand: ParsableCommand {
               emopipe train --labels ../shared/data/speech/ravdess/labels.csv --label-column emotion \\
                 --subject-from 'Actor_(\\d+)' --map calm=neutral,happy=happiness,sad=sadness,angry=anger,fearful=fear,surprised=surprise \\
                 -o Models/voice.json
+            With --task ah, it fits the text A/H model instead: one 0/1 label per transcript, the words from \
+            --text-column (text in the table) or from the transcript files of --file-column (.srt, .vtt, .json, \
+            .txt), folds of whole people from --group-column (nested: penalty, feature scale and threshold chosen \
+            inside each training set). Several --labels tables are joined. Example (BAH):
+              emopipe train --task ah --labels ../shared/data/ah/bah/train.csv --labels ../shared/data/ah/bah/val.csv \\
+                --label-column ah --text-column transcript --group-column participant -o Models/ah-text.json
             """)
 
-    @Option(help: ArgumentHelp("CSV with a header: one row per recording.", valueName: "file.csv"))
-    var labels: String
+    @Option(help: ArgumentHelp("CSV with a header: one row per recording (repeatable with --task ah).", valueName: "file.csv"))
+    var labels: [String]
+
+    @Option(help: "emotion (categories or a --target dimension from recordings) or ah (the text A/H model from transcripts).")
+    var task = "emotion"
+
+    @Option(help: ArgumentHelp("With --task ah: the column holding each answer's transcript text (else --file-column names transcript files).", valueName: "column"))
+    var textColumn: String?
+
+    @Option(help: "With --task ah: person folds of the nested cross-validation.")
+    var folds = 5
+
+    @Option(help: "With --task ah: terms in fewer training transcripts are left out of the vocabulary.")
+    var minDocumentFrequency = 2
+
+    @Option(help: ArgumentHelp("With --task ah: the L2 penalties to choose from, comma-separated.", valueName: "list"))
+    var l2Grid = "1e-4,3e-4,1e-3,3e-3"
+
+    @Option(help: ArgumentHelp("With --task ah: the hesitation features' scales to choose from (0 leaves them out), comma-separated.", valueName: "list"))
+    var featureScales = "0,0.03,0.1"
+
+    @Option(help: "With --task ah: gradient steps per fit.")
+    var iterations = 2000
 
     @Option(help: "Column with the recording's path (relative to --root).")
     var fileColumn = "file"
@@ -79,6 +107,10 @@ struct TrainCommand: ParsableCommand {
     var output: String
 
     func validate() throws {
+        guard ["emotion", "ah"].contains(task) else { throw ValidationError("--task is emotion or ah") }
+        guard task == "ah" || labels.count == 1 else { throw ValidationError("give one --labels table (several only with --task ah)") }
+        guard !labels.isEmpty else { throw ValidationError("give a --labels table") }
+        guard folds >= 2 else { throw ValidationError("--folds must be at least 2") }
         guard Modality(rawValue: modality) != nil else { throw ValidationError("--modality must be face, voice, eeg or text") }
         if let target, !["valence", "arousal", "dominance"].contains(target) { throw ValidationError("--target is valence, arousal or dominance") }
         guard groupColumn == nil || groupFrom == nil else { throw ValidationError("give --group-column or --group-from, not both") }
@@ -92,6 +124,8 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         do {
+            if task == "ah" { return try trainAmbivalence() }
+            let labels = self.labels[0]
             let table = try LabelTable(path: labels)
             let fileIndex = try table.column(fileColumn), labelIndex = try table.column(labelColumn)
             let groupIndex = try groupColumn.map { try table.column($0) }
@@ -169,6 +203,65 @@ struct TrainCommand: ParsableCommand {
             StandardError.write("error: \(error)\n")
             throw ExitCode(2)
         }
+    }
+}
+
+extension TrainCommand {
+    /// `--task ah`: the text A/H model from labelled transcripts.
+    func trainAmbivalence() throws {
+        var examples: [AmbivalenceTrainer.Example] = []
+        for path in labels {
+            let table = try LabelTable(path: path)
+            let labelIndex = try table.column(labelColumn)
+            let groupIndex = try table.column(groupColumn ?? "participant")
+            let textIndex = try textColumn.map { try table.column($0) }
+            let fileIndex = textIndex == nil ? try table.column(fileColumn) : nil
+            let base = root ?? URL(fileURLWithPath: path).deletingLastPathComponent().path
+            for (number, row) in table.rows.enumerated() {
+                guard let value = Int(row[labelIndex].trimmingCharacters(in: .whitespaces)), value == 0 || value == 1 else {
+                    throw LabelError("\(path):\(number + 2): the A/H label must be 0 or 1, not '\(row[labelIndex])'")
+                }
+                var tally = TextTally()
+                if let textIndex {
+                    tally.add(row[textIndex])
+                } else if let fileIndex {
+                    let file = row[fileIndex].hasPrefix("/") ? row[fileIndex] : base + "/" + row[fileIndex]
+                    for segment in try TranscriptParser.read(path: file) {
+                        tally.add(segment.words.isEmpty ? segment.text : segment.words.map(\.text).joined(separator: " "),
+                                  seconds: segment.end - segment.start)
+                    }
+                }
+                examples.append(.init(tally: tally, label: value == 1, group: row[groupIndex]))
+            }
+        }
+        var trainer = AmbivalenceTrainer()
+        trainer.folds = folds
+        trainer.minimumDocumentFrequency = minDocumentFrequency
+        trainer.iterations = iterations
+        func numbers(_ list: String, _ option: String) throws -> [Double] {
+            let values = list.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+                throw LabelError("\(option) takes comma-separated non-negative numbers, not '\(list)'")
+            }
+            return values.map { $0! }
+        }
+        trainer.l2Grid = try numbers(l2Grid, "--l2-grid")
+        trainer.featureScaleGrid = try numbers(featureScales, "--feature-scales")
+        let names = labels.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
+        let people = Set(examples.map(\.group)).count
+        let data = "\(examples.count) transcripts by \(people) people (\(names)), \(examples.filter(\.label).count) labelled A/H"
+        let report = try trainer.train(examples, name: name == "voice-ravdess" ? "ah-text" : name, data: data) { print($0) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try (encoder.encode(report.model) + Data("\n".utf8)).write(to: URL(fileURLWithPath: output))
+        let ap = report.folds.map(\.averagePrecision), f1 = report.folds.map(\.macroF1)
+        var text = "emopipe train: A/H text model, \(report.model.vocabulary.count) terms + \(report.model.features.count) features\n"
+        text += String(format: "person folds: AP %.3f (mean of folds %.3f, %.3f-%.3f), macro-F1 %.3f (mean of folds %.3f, %.3f-%.3f)\n",
+                       report.pooled.averagePrecision ?? 0, ap.reduce(0, +) / Double(ap.count), ap.min() ?? 0, ap.max() ?? 0,
+                       report.pooled.macroF1, f1.reduce(0, +) / Double(f1.count), f1.min() ?? 0, f1.max() ?? 0)
+        text += MetricsTable.text(report.pooled)
+        text += String(format: "shipped threshold %.2f; wrote %@\n", report.model.threshold, output)
+        print(text, terminator: "")
     }
 }
 

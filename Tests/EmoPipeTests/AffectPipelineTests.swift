@@ -54,14 +54,21 @@ import Testing
         #expect(try CLI.run(["run", Self.sharedVideo + "/" + clip]).standardOutput == first.standardOutput, "a rerun gives the same bytes")
     }
 
-    /// A sidecar transcript joins av-affect: text cues reach the A/H explanation.
+    /// A sidecar transcript joins av-affect: the fitted text A/H reaches the frames' explanation,
+    /// and the recording's A/H starts from the whole transcript's text score.
     @Test func aSidecarTranscriptAddsTheWords() throws {
         let records = try Self.run("av-affect.yaml", fixture("speech.wav"))
         let frames = records.filter { $0["stream"] as? String == "ah" }
         #expect(frames.count == 54, "10 per second without video, over the 5.36 s of speech")
         #expect(frames.contains { $0["text"] as? Bool == true })
         let cues = frames.flatMap { ($0["cues"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
-        #expect(cues.contains("hedges"))
+        #expect(cues.contains("text_ah"))
+        let recording = try #require(records.last { $0["stream"] as? String == "recording" })
+        let recordingCues = (recording["ah_cues"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(recordingCues.first == "text_ah")
+        // The last frame carries the whole transcript's text score.
+        let lastText = (frames.last?["cues"] as? [[String: Any]])?.first { $0["name"] as? String == "text_ah" }?["value"] as? Double
+        #expect(lastText == ((recording["ah_cues"] as? [[String: Any]])?.first?["value"] as? Double))
     }
 
     @Test func evalScoresRunOutputsAgainstLabels() throws {

@@ -20,6 +20,7 @@ import Testing
         "face-affect.yaml": ("face.mp4", ["ah", "recording"]),
         "eeg-affect.yaml": ("eeg.edf", ["ah", "recording"]),
         "av-affect.yaml": ("face.mp4", ["ah", "recording"]),
+        "text-affect.yaml": ("speech.srt", ["ah", "recording"]),
         "pcm-level.yaml": ("speech.pcm", ["level"]),
         "eeg-features.yaml": ("eeg.edf", ["bands", "eeg.annotations"]),
         "eeg-clean-features.yaml": ("eeg.edf", ["bands", "eeg.annotations"]),
@@ -58,7 +59,7 @@ import Testing
 
     @Test(arguments: ["av-basics.yaml", "audio-basics.yaml", "audio-level-csv.yaml", "pcm-level.yaml", "eeg-features.yaml",
                        "eeg-clean-features.yaml", "voice-features.yaml", "face-features.yaml", "voice-affect.yaml", "face-affect.yaml",
-                       "eeg-affect.yaml", "av-affect.yaml"])
+                       "eeg-affect.yaml", "av-affect.yaml", "text-affect.yaml"])
     func runsOnItsFixtureWithTimestampedRecordsIdenticallyTwice(_ name: String) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

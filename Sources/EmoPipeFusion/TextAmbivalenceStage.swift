@@ -1,0 +1,49 @@
+import EmoPipeCore
+import Foundation
+
+/// `text.ambivalence`: the fitted text A/H model (`AmbivalenceTextModel`) over the transcript so
+/// far. Each segment updates a running `TextTally` of every segment up to it and emits one row at
+/// the segment's time: the A/H score of all the words until then (so the last row scores the whole
+/// transcript, as the model was trained), the model's probability, and each part's contribution to
+/// the logit (`text_words` for the bag of words, `text_<feature>` for the hesitation features).
+/// Causal: a row never depends on later words.
+public final class TextAmbivalenceStage: Stage {
+    public static let descriptor = StageDescriptor(
+        name: "text.ambivalence", role: .transform,
+        summary: "Fitted A/H score of the transcript so far (bag of words and hesitation features), with each part's contribution.",
+        inputs: [PortSpec("text", [.text], "Transcript segments (source.transcript).")],
+        outputs: [PortSpec("ah", [.features],
+                           "text_ah (score in [0, 1], 0.5 = the model's threshold), text_ah_probability, then text_words and text_<feature>: contributions to the logit; one row per segment.")],
+        parameters: [
+            ParameterSpec("model", .string, default: .string("ah-text"),
+                          "The A/H text model: an embedded name or a model file (emopipe train --task ah)."),
+        ],
+        make: { .stage(try TextAmbivalenceStage(parameters: $0)) })
+
+    private let scorer: AmbivalenceTextModel.Scorer
+    private var tally = TextTally()
+
+    init(parameters: Parameters) throws {
+        scorer = AmbivalenceTextModel.Scorer(try AmbivalenceTextModel.resolve(parameters.string("model")))
+    }
+
+    /// The stream's columns for a model.
+    static func columns(_ model: AmbivalenceTextModel) -> [String] {
+        ["text_ah", "text_ah_probability"] + model.contributionNames.map { "text_" + $0 }
+    }
+
+    public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        [.features(FeatureSchema(Self.columns(scorer.model)))]
+    }
+
+    public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        guard case .text(let segment) = packet.payload else { return }
+        let text = segment.words.isEmpty ? segment.text : segment.words.map(\.text).joined(separator: " ")
+        tally.add(text, seconds: Double(packet.duration.microseconds) / 1e6)
+        let result = scorer.score(tally)
+        let values = [result.score, result.probability] + result.contributions.map(\.value)
+        try output.emit(.features(FeatureRow(values.map { Float($0) })), at: packet.timestamp, duration: packet.duration)
+    }
+
+    public func finish(output: Emitter) throws {}
+}
