@@ -3,11 +3,12 @@
 # (60 s, 640x480, 30 fps, one face, speech), both cores: x real time, peak RSS, and the share of
 # CPU samples in the fusion stages (EmoPipeFusion: estimates, fusion, A/H, recording record), by perf.
 # Writes Benchmarks/results/<date>-affect.md. Environment: RUNS (default 3), BENCHMEDIA.
+# Each timed run redoes the input (--force): a rerun into the same folder would only resume.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 V="$MEDIA/video.mp4"
 hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$tmp/affect.json" \
-  -n emopipe_av_affect "$EMO run Pipelines/av-affect.yaml $V -o $tmp/out" >&2
+  -n emopipe_av_affect "$EMO run Pipelines/av-affect.yaml $V -o $tmp/out --force" >&2
 rss=$(/usr/bin/time -f %M "$EMO" run Pipelines/av-affect.yaml "$V" -o "$tmp/rss" 2>&1 >/dev/null | tail -1)
 share="n/a (perf not installed)"
 if command -v perf >/dev/null; then

@@ -56,4 +56,5 @@ python3 "$ROOT/Benchmarks/summarize.py" "$tmp/throughput.json" "$tmp/memory.json
 bash "$ROOT/Benchmarks/voice.sh"
 bash "$ROOT/Benchmarks/face.sh"
 bash "$ROOT/Benchmarks/affect.sh"
+bash "$ROOT/Benchmarks/live.sh"
 bash "$ROOT/Benchmarks/batch.sh"

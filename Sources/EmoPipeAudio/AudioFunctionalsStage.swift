@@ -11,6 +11,11 @@ import Foundation
 /// the output is the 88 eGeMAPS v02 functionals with openSMILE's names. With `set: generic`,
 /// every input column gets mean, stddev, min, max and the 20th, 50th and 80th percentiles.
 /// Each output row is stamped at the start of its span, with the span as duration.
+///
+/// Live (`StageContext.live`), sliding windows are causal instead: every `live_step_s` a row over
+/// the trailing window (shorter at the start), stamped at the window's end with `live_step_s` as
+/// duration, so an estimate is current when it is stamped. Until `live_min_s` of input is in, the
+/// rows are NaN (too little to say anything), so downstream clocks still advance.
 public final class AudioFunctionalsStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "audio.functionals", role: .transform,
@@ -28,6 +33,10 @@ public final class AudioFunctionalsStage: Stage {
                           "Name of an input stream (as listed in 'in:', e.g. vad.speech) whose rows give the spans (start, duration) instead of windows; its rows are not LLDs."),
             ParameterSpec("hop_ms", .number, default: .number(10), unit: "ms", range: 0.1...10_000,
                           "Frame grid of the LLDs."),
+            ParameterSpec("live_step_s", .number, default: .number(0.25), unit: "s", range: 0.01...86_400,
+                          "Live runs with a window: time between trailing windows, each stamped at its end."),
+            ParameterSpec("live_min_s", .number, default: .number(1), unit: "s", range: 0.01...86_400,
+                          "Live runs with a window: input needed before the first (shorter) trailing window."),
         ],
         make: { .stage(AudioFunctionalsStage(parameters: $0)) })
 
@@ -47,6 +56,11 @@ public final class AudioFunctionalsStage: Stage {
     private var emittedEnd: Int64 = .min
     private var segmentInput: Int?
     private var segments: [Range<Int64>] = []
+    /// Live sliding windows: step and first-window frames, and the end of the next trailing window.
+    private var live = false
+    private var liveStepFrames: Int64 = 0
+    private var liveMinFrames: Int64 = 0
+    private var nextLiveEnd: Int64 = 0
 
     init(parameters: Parameters) { self.parameters = parameters }
 
@@ -85,6 +99,9 @@ public final class AudioFunctionalsStage: Stage {
         if window > 0, windowFrames < 1 || stepFrames < 1 {
             throw StageError("window_s \(window) and step_s \(step) must each hold at least one \(parameters.number("hop_ms")) ms frame")
         }
+        live = context.live && window > 0 && segmentInput == nil
+        liveStepFrames = max(1, Int64((parameters.number("live_step_s") * 1_000_000 / Double(hop)).rounded()))
+        liveMinFrames = max(1, min(windowFrames, Int64((parameters.number("live_min_s") * 1_000_000 / Double(hop)).rounded())))
         let names = egemaps ? EGeMAPSFunctionals.names
             : columnNames.flatMap { column in ["mean", "stddev", "min", "max", "p20", "p50", "p80"].map { "\(column)_\($0)" } }
         return [.features(FeatureSchema(names))]
@@ -100,7 +117,7 @@ public final class AudioFunctionalsStage: Stage {
             return
         }
         guard let map = columnMap[input] else { return }
-        if firstIndex == nil { firstIndex = index; nextWindow = index }
+        if firstIndex == nil { firstIndex = index; nextWindow = index; nextLiveEnd = index + min(liveStepFrames, liveMinFrames) }
         lastIndex = max(lastIndex, index)
         var frame = frames[index] ?? [Float](repeating: 0, count: columnNames.count)
         for (column, value) in zip(map, row.values) { frame[column] = value }
@@ -110,6 +127,14 @@ public final class AudioFunctionalsStage: Stage {
 
     public func finish(output: Emitter) throws {
         guard let first = firstIndex else { return }
+        if live {
+            // A last trailing window over what came after the last one (however short the input).
+            if emittedEnd < lastIndex + 1 {
+                try emit(max(first, lastIndex + 1 - windowFrames)..<(lastIndex + 1), output: output, stampedAt: lastIndex + 1,
+                         duration: liveStepFrames)
+            }
+            return
+        }
         if segmentInput != nil {
             try emitReady(before: .max, output: output)
         } else if windowFrames == 0 {
@@ -126,8 +151,28 @@ public final class AudioFunctionalsStage: Stage {
         }
     }
 
+    /// Live: the trailing window ending (exclusive) at frame `end`, stamped at its end.
+    private func emitLive(endingAt end: Int64, output: Emitter) throws {
+        let start = max(firstIndex ?? end, end - windowFrames)
+        if end - start < liveMinFrames, emittedEnd == .min || end < (firstIndex ?? 0) + liveMinFrames {
+            let count = egemaps ? EGeMAPSFunctionals.names.count : columnNames.count * 7
+            try output.emit(.features(FeatureRow([Float](repeating: .nan, count: count))), at: Timestamp(microseconds: end * hop),
+                            duration: Timestamp(microseconds: liveStepFrames * hop), on: 0)
+            return
+        }
+        try emit(start..<end, output: output, stampedAt: end, duration: liveStepFrames)
+        frames = frames.filter { $0.key >= end - windowFrames }
+    }
+
     /// Emits the spans that end at or before frame `index` (all frames before it are in).
     private func emitReady(before index: Int64, output: Emitter) throws {
+        if live {
+            while nextLiveEnd <= index {
+                try emitLive(endingAt: nextLiveEnd, output: output)
+                nextLiveEnd += liveStepFrames
+            }
+            return
+        }
         if segmentInput != nil {
             while let span = segments.first, span.upperBound <= index {
                 segments.removeFirst()
@@ -145,7 +190,7 @@ public final class AudioFunctionalsStage: Stage {
         }
     }
 
-    private func emit(_ span: Range<Int64>, output: Emitter) throws {
+    private func emit(_ span: Range<Int64>, output: Emitter, stampedAt stamp: Int64? = nil, duration: Int64? = nil) throws {
         emittedEnd = max(emittedEnd, span.upperBound)
         let present = span.filter { frames[$0] != nil }
         guard let firstPresent = present.first, let lastPresent = present.last else { return }
@@ -169,8 +214,9 @@ public final class AudioFunctionalsStage: Stage {
                         ContourFunctionals.percentile(sorted: sorted, 0.8)]
             }
         }
-        try output.emit(.features(FeatureRow(values.map(Float.init))), at: Timestamp(microseconds: span.lowerBound * hop),
-                        duration: Timestamp(microseconds: span.count == 0 ? hop : Int64(span.count) * hop), on: 0)
+        let frameCount = duration ?? (span.count == 0 ? 1 : Int64(span.count))
+        try output.emit(.features(FeatureRow(values.map(Float.init))), at: Timestamp(microseconds: (stamp ?? span.lowerBound) * hop),
+                        duration: Timestamp(microseconds: frameCount * hop), on: 0)
     }
 }
 

@@ -20,7 +20,7 @@ import Foundation
 ///
 /// Latency is `viterbi_lag_ms` plus half a frame: a frame's voicing and F0 are decided when
 /// the frame that many milliseconds later is in; at the end of the stream the rest is decided
-/// from the best final state.
+/// from the best final state. Live runs (`StageContext.live`) decide with `live_viterbi_lag_ms`.
 public final class AudioPitchStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "audio.pitch", role: .transform,
@@ -46,6 +46,8 @@ public final class AudioPitchStage: Stage {
                           "Probability of switching between voiced and unvoiced from one frame to the next."),
             ParameterSpec("viterbi_lag_ms", .number, default: .number(500), unit: "ms", range: 0...60_000,
                           "Decision delay of the online Viterbi decoder; longer is closer to offline decoding."),
+            ParameterSpec("live_viterbi_lag_ms", .number, default: .number(150), unit: "ms", range: 0...60_000,
+                          "The decision delay in live runs (standard input, pipes, --realtime), where latency counts."),
             ParameterSpec("silence_db", .number, default: .number(-60), unit: "dBFS", range: -200...0,
                           "Frames whose RMS is below this are unvoiced whatever YIN says."),
             ParameterSpec("voice_frame_ms", .number, default: .number(60), unit: "ms", range: 10...500,
@@ -116,7 +118,8 @@ public final class AudioPitchStage: Stage {
         yin = YINCandidates(sampleRate: Double(rate), frameLength: frame, fmin: fmin, fmax: fmax)
         let perSemitone = max(1, Int((1 / parameters.number("resolution_semitones")).rounded(.up)))
         let semitonesPerFrame = (parameters.number("max_transition_rate") * 12 * Double(hop) / Double(rate)).rounded()
-        let lag = Int((parameters.number("viterbi_lag_ms") / 1000 * Double(rate) / Double(hop)).rounded())
+        let lagMilliseconds = parameters.number(context.live ? "live_viterbi_lag_ms" : "viterbi_lag_ms")
+        let lag = Int((lagMilliseconds / 1000 * Double(rate) / Double(hop)).rounded())
         viterbi = PitchViterbi(fmin: fmin, fmax: fmax, binsPerSemitone: perSemitone,
                                transitionWidth: Int(semitonesPerFrame) * perSemitone + 1,
                                switchProbability: parameters.number("switch_prob"), lag: lag)

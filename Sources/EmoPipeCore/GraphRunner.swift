@@ -20,6 +20,7 @@ public struct RunStatistics: Sendable, Equatable {
 /// Percentiles of the input-to-record latency of a run.
 public struct LatencySummary: Sendable, Equatable {
     public var p50Milliseconds: Int
+    public var p95Milliseconds: Int
     public var p99Milliseconds: Int
     public var records: Int
 }
@@ -43,10 +44,12 @@ public final class GraphRunner: Sendable {
     /// - Parameters:
     ///   - interruption: set from outside (SIGINT) to stop sources; the graph then drains,
     ///     sinks flush, and the statistics say `interrupted`.
-    /// With `realtime`, edges carrying video frames, feature rows or predictions drop the newest
-    /// packet when full instead of blocking their producer, so a slow stage sheds frames rather
-    /// than falling behind a live source; audio and EEG edges still block (their stages need every
-    /// sample to keep time). `calibration` is handed to every stage (`StageContext.calibration`).
+    /// With `realtime`, edges carrying video frames drop their oldest queued frame when full
+    /// instead of blocking their producer, so a slow stage sheds frames rather than falling
+    /// behind a live source; audio, EEG, feature and prediction edges still block (their stages
+    /// need every sample, and estimates are never shed). Live timing (`StageContext.live`) is
+    /// on for `realtime` and for inputs that are not regular files (standard input, pipes).
+    /// `calibration` is handed to every stage (`StageContext.calibration`).
     public init(graph: PipelineGraph, input: InputLocation, output: OutputSession,
                 logger: Logger = Logger(label: "emopipe"), interruption: CancellationFlag = CancellationFlag(),
                 realtime: Bool = false, calibration: Calibration = .none) {
@@ -72,15 +75,16 @@ public final class GraphRunner: Sendable {
         // consumers at once. Sources, whose reads may still be slow, also hand over what they
         // hold once 1 ms has passed since their last hand-over.
         let batchWakes = !realtime && input.isRegularFile
+        let live = !batchWakes
         let inboxes = graph.nodes.map { node in
             Inbox(capacities: node.inputs.map { endpoint in
                       node.bufferCapacity ?? PipelineGraph.Node.defaultBufferCapacity(
                           for: formats[endpoint.node][endpoint.port].kind, batchedWakes: batchWakes)
                   },
                   droppable: node.inputs.map { endpoint in
-                      guard realtime else { return false }
-                      return [.video, .features, .prediction].contains(formats[endpoint.node][endpoint.port].kind)
-                  })
+                      realtime && formats[endpoint.node][endpoint.port].kind == .video
+                  },
+                  arrivalOrder: live && node.descriptor.liveArrivalOrder)
         }
         let latency = LatencyClock()
         let emitters = graph.nodes.indices.map { index in
@@ -148,7 +152,7 @@ public final class GraphRunner: Sendable {
         var dropped: [String: Int] = [:]
         for (index, node) in graph.nodes.enumerated() where inboxes[index].droppedCount > 0 { dropped[node.id] = inboxes[index].droppedCount }
         return RunStatistics(packetsEmitted: emitted, mediaDuration: duration, interrupted: interruption.isCancelled,
-                             latency: latency.summary.map { LatencySummary(p50Milliseconds: $0.p50, p99Milliseconds: $0.p99, records: $0.count) },
+                             latency: latency.summary.map { LatencySummary(p50Milliseconds: $0.p50, p95Milliseconds: $0.p95, p99Milliseconds: $0.p99, records: $0.count) },
                              dropped: dropped)
     }
 
@@ -178,7 +182,7 @@ public final class GraphRunner: Sendable {
                                        logger: stageLogger(node.id), inputNames: node.inputs.map(graph.streamName),
                                        connectedOutputs: graph.consumers(of: index).map { !$0.isEmpty },
                                        pipelineName: graph.name, configHash: configHash,
-                                       calibration: calibration)
+                                       calibration: calibration, live: realtime || !input.isRegularFile)
             let produced: [StreamFormat]
             do {
                 switch nodes[index].instance {

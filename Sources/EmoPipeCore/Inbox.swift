@@ -34,17 +34,18 @@ final class Inbox: @unchecked Sendable {
     private var producersWaiting = 0
     /// A deferred push has not woken the waiting consumer yet.
     private var wakePending = false
-    /// Per input: shed packets instead of waiting when the edge is full (real-time mode).
+    /// Per input: shed the oldest queued packet instead of waiting when the edge is full
+    /// (real-time mode, video edges).
     private let droppable: [Bool]
     /// Packets shed so far.
     private(set) var dropped = 0
     /// Pushes and flushes that woke a waiting consumer (for tests).
     private var consumerWakes = 0
 
-    init(capacities: [Int], droppable: [Bool]? = nil) {
+    init(capacities: [Int], droppable: [Bool]? = nil, arrivalOrder: Bool = false) {
         self.capacities = capacities
         self.droppable = droppable ?? Array(repeating: false, count: capacities.count)
-        merger = TimestampMerger(inputs: capacities.count)
+        merger = TimestampMerger(inputs: capacities.count, arrivalOrder: arrivalOrder)
     }
 
     /// Whether the consumer is blocked in `next` (thread-safe; for tests).
@@ -85,10 +86,11 @@ final class Inbox: @unchecked Sendable {
             condition.unlock()
             if wake { condition.broadcast() }
         }
-        if droppable[input], case .packet = event, !closed, !consumerStarved, merger.queuedCount(input) >= capacities[input] {
-            // Real time: a slow consumer sheds the newest packet rather than holding back the source.
+        if droppable[input], case .packet = event, !closed, !consumerStarved, merger.queuedCount(input) >= capacities[input],
+           merger.dropOldest(input) {
+            // Real time: a slow consumer sheds the oldest queued frame rather than holding back
+            // the source; the newest goes in, so what it works on stays current.
             dropped += 1
-            return false
         }
         var beforeWaiting = beforeWaiting
         while !closed && !consumerStarved && merger.queuedCount(input) >= capacities[input] {

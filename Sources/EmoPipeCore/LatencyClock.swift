@@ -47,8 +47,8 @@ public final class LatencyClock: @unchecked Sendable {
         }
     }
 
-    /// Median and 99th percentile in milliseconds, and the number of records; nil before any.
-    public var summary: (p50: Int, p99: Int, count: Int)? {
+    /// Median, 95th and 99th percentiles in milliseconds, and the number of records; nil before any.
+    public var summary: (p50: Int, p95: Int, p99: Int, count: Int)? {
         lock.withLock {
             let count = histogram.reduce(0, +)
             guard count > 0 else { return nil }
@@ -61,7 +61,7 @@ public final class LatencyClock: @unchecked Sendable {
                 }
                 return histogram.count - 1
             }
-            return (percentile(0.5), percentile(0.99), count)
+            return (percentile(0.5), percentile(0.95), percentile(0.99), count)
         }
     }
 }

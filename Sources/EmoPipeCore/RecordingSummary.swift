@@ -38,6 +38,8 @@ public struct RecordingSummary: Sendable, Equatable {
     public var ambivalenceSegments: [[Float]]
     /// The cues behind the recording's A/H score, strongest first (see `aggregate.recording`).
     public var ambivalenceCues: [Cue] = []
+    /// An interim record of a run still going (`summary_every_s`), not the final one.
+    public var interim = false
     /// Who it records, when known (subject calibration), else empty.
     public var subject: String = ""
     /// `none`, `subject` (every per-person baseline came from the subject's profile), or

@@ -22,10 +22,17 @@ public struct StageContext: Sendable {
     /// The subject calibration of this run (`none` unless a subject profile or a calibration
     /// pass applies).
     public var calibration: Calibration
+    /// Live timing (standard input, named pipes, devices, `--realtime`): windowed estimates are
+    /// stamped at their window's end and decided with short lags, and stages that fuse several
+    /// streams (`StageDescriptor.liveArrivalOrder`) take packets as they arrive instead of
+    /// waiting for every input to pass a time. Files run with `live` false: deterministic,
+    /// byte-identical outputs.
+    public var live: Bool
 
     public init(stageID: String, input: InputLocation, output: OutputSession, logger: Logger,
                 inputNames: [String] = [], connectedOutputs: [Bool] = [], pipelineName: String = "", configHash: String = "",
-                calibration: Calibration = .none) {
+                calibration: Calibration = .none, live: Bool = false) {
+        self.live = live
         self.stageID = stageID
         self.input = input
         self.output = output

@@ -45,12 +45,17 @@ public struct StageDescriptor: Sendable {
     public var parameters: [ParameterSpec]
     /// For sources: lower-case file extensions it reads, used to pick files in a folder.
     public var fileExtensions: [String]
+    /// In live runs, this stage takes its inputs' packets in arrival order rather than merged
+    /// by timestamp, so a late input never holds back the others (fusion stages). Its packets
+    /// may then come out of time order across inputs; its outputs must still be in order.
+    public var liveArrivalOrder: Bool
     /// Makes a fresh instance for one input; the parameters are already validated.
     public var make: @Sendable (Parameters) throws -> StageInstance
 
     public init(name: String, role: StageRole, summary: String, inputs: [PortSpec] = [],
                 outputs: [PortSpec] = [], parameters: [ParameterSpec] = [], fileExtensions: [String] = [],
-                make: @escaping @Sendable (Parameters) throws -> StageInstance) {
+                liveArrivalOrder: Bool = false, make: @escaping @Sendable (Parameters) throws -> StageInstance) {
+        self.liveArrivalOrder = liveArrivalOrder
         self.name = name
         self.role = role
         self.summary = summary

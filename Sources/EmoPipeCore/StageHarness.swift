@@ -14,7 +14,7 @@ public final class StageHarness {
     /// Makes and prepares `descriptor`'s stage with `parameters` over the given input formats.
     public init(_ descriptor: StageDescriptor, parameters: [String: ParameterValue] = [:],
                 inputs: [StreamFormat], inputNames: [String]? = nil, connected: [Bool] = [],
-                input: InputLocation = InputLocation(path: "test.input"), calibration: Calibration = .none) throws {
+                input: InputLocation = InputLocation(path: "test.input"), calibration: Calibration = .none, live: Bool = false) throws {
         guard case .stage(let stage) = try descriptor.make(Parameters(specs: descriptor.parameters, overrides: parameters)) else {
             preconditionFailure("\(descriptor.name) is a source; use SourceHarness")
         }
@@ -24,7 +24,7 @@ public final class StageHarness {
                                    output: OutputSession(plan: .memory(memory), input: input),
                                    logger: Logger(label: "test"),
                                    inputNames: inputNames ?? inputs.indices.map { "in\($0)" }, connectedOutputs: connected,
-                                   calibration: calibration)
+                                   calibration: calibration, live: live)
         outputFormats = try stage.prepare(inputs: inputs, context: context)
         collector = Collector(formats: outputFormats)
     }

@@ -5,6 +5,9 @@ import DequeModule
 /// (a queued packet, a timestamp bound, or its end), MediaPipe's default input policy. The
 /// result is the same whatever the thread timing of the producers.
 ///
+/// With `arrivalOrder` (live fusion stages), packets go in the order they were pushed, whatever
+/// their timestamps: nothing waits for a slower input.
+///
 /// A pure state machine: no locks, no threads; `Inbox` wraps it for the scheduler.
 public struct TimestampMerger: Sendable {
     /// What the consumer should do next.
@@ -21,11 +24,15 @@ public struct TimestampMerger: Sendable {
     private var ended: [Bool]
     /// Per input, the earliest timestamp its next packet can have.
     private var lowerBounds: [Timestamp?]
+    private let arrivalOrder: Bool
+    /// With `arrivalOrder`: the input of each queued packet, in push order.
+    private var arrivals = Deque<Int>()
 
-    public init(inputs: Int) {
+    public init(inputs: Int, arrivalOrder: Bool = false) {
         queues = Array(repeating: Deque(), count: inputs)
         ended = Array(repeating: false, count: inputs)
         lowerBounds = Array(repeating: nil, count: inputs)
+        self.arrivalOrder = arrivalOrder
     }
 
     /// Number of inputs merged.
@@ -37,6 +44,17 @@ public struct TimestampMerger: Sendable {
     /// Appends an event that arrived on input `input`.
     public mutating func push(_ event: StreamEvent, input: Int) {
         queues[input].append(event)
+        if arrivalOrder, case .packet = event { arrivals.append(input) }
+    }
+
+    /// Removes the oldest packet queued on `input` (real-time runs shed old video frames this
+    /// way); returns whether there was one.
+    @discardableResult
+    public mutating func dropOldest(_ input: Int) -> Bool {
+        guard let index = queues[input].firstIndex(where: { if case .packet = $0 { true } else { false } }) else { return false }
+        queues[input].remove(at: index)
+        if arrivalOrder, let position = arrivals.firstIndex(of: input) { arrivals.remove(at: position) }
+        return true
     }
 
     /// Whether input `input` has ended and been drained.
@@ -50,6 +68,7 @@ public struct TimestampMerger: Sendable {
                 preconditionFailure("the chosen head is a packet")
             }
             raiseBound(input, to: packet.timestamp)
+            if arrivalOrder { arrivals.removeFirst() }
             return .deliver(packet, input: input)
         case .waiting: return .waiting
         case .finished: return .finished
@@ -74,6 +93,10 @@ public struct TimestampMerger: Sendable {
     /// The input whose head packet goes next, if the other inputs allow it.
     private mutating func nextInput() -> Choice {
         for input in queues.indices { consumeControlEvents(input) }
+        if arrivalOrder {
+            if let input = arrivals.first { return .deliver(input) }
+            return ended.allSatisfy { $0 } ? .finished : .waiting
+        }
         var candidate: (timestamp: Timestamp, input: Int)?
         for input in queues.indices {
             guard case .packet(let packet)? = queues[input].first else { continue }

@@ -14,7 +14,7 @@ public final class EEGBandsStage: Stage {
         name: "eeg.bands", role: .transform,
         summary: "Welch band power, relative power, differential entropy, beta/alpha and frontal alpha asymmetry per window.",
         inputs: [PortSpec("eeg", [.eeg], "Multichannel EEG at one rate.")],
-        outputs: [PortSpec("bands", [.features], "One row per window, stamped at the window's start.")],
+        outputs: [PortSpec("bands", [.features], "One row per window, stamped at the window's start (live runs: at its end).")],
         parameters: [
             ParameterSpec("window_s", .number, default: .number(1), unit: "s", range: 0.01...600,
                           "Window over which one row is computed."),
@@ -66,6 +66,7 @@ public final class EEGBandsStage: Stage {
     }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        stampAtEnd = context.live
         guard case .eeg(let format) = inputs[0] else { throw StageError("eeg.bands takes EEG") }
         rate = format.sampleRate
         channels = format.labels.count
@@ -110,6 +111,9 @@ public final class EEGBandsStage: Stage {
         return [.features(FeatureSchema(columns))]
     }
 
+    /// Live runs stamp each window at its end (the estimate is current when stamped); files at its start.
+    private var stampAtEnd = false
+
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         guard case .eeg(let chunk) = packet.payload, let estimator, chunk.channels == channels else { return }
         if origin == nil { origin = packet.timestamp }
@@ -123,7 +127,7 @@ public final class EEGBandsStage: Stage {
             let start = Int(windowIndex * Int64(hop) - consumed)
             guard start + windowLength <= buffer[0].count else { break }
             try output.emit(.features(FeatureRow(row(at: start, estimator: estimator))),
-                            at: origin! + Timestamp(seconds: Double(windowIndex * Int64(hop)) / rate),
+                            at: origin! + Timestamp(seconds: Double(windowIndex * Int64(hop) + (stampAtEnd ? Int64(windowLength) : 0)) / rate),
                             duration: Timestamp(seconds: Double(hop) / rate))
             windowIndex += 1
         }

@@ -36,6 +36,8 @@ public final class FaceLandmarksStage: Stage {
                           "A tracked face whose landmarks fit the mean face worse than this (RMS, normalised) is lost and re-detected at once."),
             ParameterSpec("min_similarity", .number, default: .number(0.5), range: -1...1,
                           "A tracked face whose box correlates less than this with its last detected view (normalised cross-correlation of 24x24 patches) is lost and re-detected at once."),
+            ParameterSpec("live_lookahead", .integer, default: .integer(2), unit: "frames", range: 0...240,
+                          "The lookahead in live runs (standard input, pipes, --realtime), where latency counts."),
             ParameterSpec("lookahead", .integer, default: .integer(12), unit: "frames", range: 0...240,
                           "Frames held so key-frame detection runs ahead on other cores (adds this many frames of latency); 0 detects inline (lowest latency, one core)."),
         ],
@@ -64,7 +66,8 @@ public final class FaceLandmarksStage: Stage {
     private let threshold: Double
     private let maxShapeError: Double
     private let minSimilarity: Double
-    private let lookahead: Int
+    private var lookahead: Int
+    private let liveLookahead: Int
     private var tracker: FaceTracker?
     private var detection: KeyFrameDetection
     private var inlineDetector: FaceDetector?
@@ -82,10 +85,12 @@ public final class FaceLandmarksStage: Stage {
         maxShapeError = parameters.number("max_shape_error")
         minSimilarity = parameters.number("min_similarity")
         lookahead = parameters.integer("lookahead")
+        liveLookahead = parameters.integer("live_lookahead")
         detection = KeyFrameDetection(threshold: threshold)
     }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        if context.live { lookahead = liveLookahead }
         do {
             // Both models take a while to deserialise (~0.8 s and ~0.4 s): load them side by side.
             let group = DispatchGroup()

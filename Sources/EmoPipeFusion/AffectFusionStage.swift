@@ -7,9 +7,19 @@ import Foundation
 /// one record per video frame) or a fixed rate, which runs to the end of the last estimate's span. At each tick every modality whose latest estimate
 /// is still valid (within its span, or `hold_s` after it) contributes: valence, arousal and
 /// dominance are confidence-weighted means over the modalities that give them, and the category
-/// probabilities likewise. An exponential smoother (`smooth_s`) follows. A tick is emitted only
-/// once every input has passed it, so the result never depends on thread timing. The record's
-/// cues carry each modality's own valence and arousal (`face_valence`, `voice_arousal`, ...).
+/// probabilities likewise. An exponential smoother (`smooth_s`) follows. The record's cues carry
+/// each modality's own valence and arousal (`face_valence`, `voice_arousal`, ...).
+///
+/// Two timings:
+/// - files: a tick is emitted only once every input has passed it, so the result never depends
+///   on thread timing and reruns are byte-identical;
+/// - live (`StageContext.live`): estimates are taken as they arrive and a tick is fused as soon
+///   as its clock reaches it (a packet of the first input with `rate_hz` 0, or any input passing
+///   the grid time), from what has arrived by then. A modality whose estimate has not come or
+///   has run out is missing from `present`; one that has run out is named stale in the cues
+///   (`voice_stale_s`: seconds since its last estimate ended). An estimate that arrives after
+///   ticks were emitted never changes them: it counts from the next tick on, and only when it is
+///   newer than the one held.
 public final class AffectFusionStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "fuse.affect", role: .transform,
@@ -26,10 +36,13 @@ public final class AffectFusionStage: Stage {
             ParameterSpec("smooth_s", .number, default: .number(0.4), unit: "s", range: 0...60,
                           "Time constant of the exponential smoothing of the fused values; 0 = none."),
         ],
+        liveArrivalOrder: true,
         make: { .stage(AffectFusionStage(parameters: $0)) })
 
     private struct Latest {
-        var estimate: AffectEstimate
+        var estimate: AffectEstimate?
+        var time: Timestamp
+        var end: Timestamp
         var validUntil: Timestamp
     }
 
@@ -45,6 +58,9 @@ public final class AffectFusionStage: Stage {
     /// The end of the furthest estimate span seen: a fixed-rate clock runs until there.
     private var lastEnd: Timestamp?
     private var smoothed: (time: Timestamp, values: [Double])?
+    private var live = false
+    /// Live: the last tick emitted (ticks never go back).
+    private var lastTick: Timestamp?
 
     init(parameters: Parameters) {
         rate = parameters.number("rate_hz")
@@ -62,6 +78,7 @@ public final class AffectFusionStage: Stage {
             modalities.append(Modality.allCases[Int(code)])
         }
         latest = Array(repeating: nil, count: inputs.count)
+        live = context.live
         // Following a video clock that has no video (image_width 0): fall back to a fixed rate.
         if rate == 0, case .features(let first) = inputs[0], first.attributes["image_width"] == 0 { rate = fallbackRate }
         return [.prediction]
@@ -69,6 +86,7 @@ public final class AffectFusionStage: Stage {
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         guard case .features(let row) = packet.payload else { return }
+        if live { return try processLive(row, packet: packet, input: input, output: output) }
         try emitTicks(before: packet.timestamp, output: output)
         if rate > 0 {
             while Timestamp(seconds: Double(nextGridTick) / rate) <= packet.timestamp {
@@ -78,17 +96,59 @@ public final class AffectFusionStage: Stage {
         } else if input == 0, pendingTicks.last != packet.timestamp {
             pendingTicks.append(packet.timestamp)
         }
+        update(input, row: row, packet: packet)
+    }
+
+    /// Holds input `input`'s estimate (or its absence) from `packet`.
+    private func update(_ input: Int, row: FeatureRow, packet: Packet) {
+        let end = packet.timestamp + max(packet.duration, .zero)
         if let estimate = AffectEstimate(row: row.values) {
-            latest[input] = Latest(estimate: estimate, validUntil: packet.timestamp + max(packet.duration, .zero) + hold)
+            latest[input] = Latest(estimate: estimate, time: packet.timestamp, end: end, validUntil: end + hold)
         } else {
             latest[input] = nil
         }
-        lastSeen = packet.timestamp
-        let end = packet.timestamp + max(packet.duration, .zero)
+        lastSeen = max(lastSeen ?? packet.timestamp, packet.timestamp)
         lastEnd = max(lastEnd ?? end, end)
     }
 
+    /// Live: take the estimate if it is newer than the one held, then fuse every tick its clock
+    /// has reached, from what has arrived.
+    private func processLive(_ row: FeatureRow, packet: Packet, input: Int, output: Emitter) throws {
+        if latest[input].map({ packet.timestamp >= $0.time }) ?? true {
+            update(input, row: row, packet: packet)
+            if AffectEstimate(row: row.values) == nil {
+                // Keep when the modality was last heard of, for its staleness.
+                latest[input] = Latest(estimate: nil, time: packet.timestamp, end: packet.timestamp, validUntil: packet.timestamp)
+            }
+        }
+        var due: [Timestamp] = []
+        if rate > 0 {
+            while Timestamp(seconds: Double(nextGridTick) / rate) <= packet.timestamp {
+                due.append(Timestamp(seconds: Double(nextGridTick) / rate))
+                nextGridTick += 1
+            }
+        } else if input == 0 {
+            due.append(packet.timestamp)
+        }
+        for tick in due where lastTick.map({ tick > $0 }) ?? true {
+            lastTick = tick
+            try output.emit(.prediction(fuse(at: tick)), at: tick, duration: rate > 0 ? Timestamp(seconds: 1 / rate) : .zero)
+        }
+    }
+
     public func finish(output: Emitter) throws {
+        if live {
+            // The grid runs on through the last estimate's span, as for files.
+            guard rate > 0, let lastEnd else { return }
+            while Timestamp(seconds: Double(nextGridTick) / rate) < lastEnd {
+                let tick = Timestamp(seconds: Double(nextGridTick) / rate)
+                nextGridTick += 1
+                if let lastTick, tick <= lastTick { continue }
+                lastTick = tick
+                try output.emit(.prediction(fuse(at: tick)), at: tick, duration: Timestamp(seconds: 1 / rate))
+            }
+            return
+        }
         if rate > 0, let lastSeen, let lastEnd {
             // Ticks up to the last estimate's time, and on through its span.
             while Timestamp(seconds: Double(nextGridTick) / rate) <= lastSeen || Timestamp(seconds: Double(nextGridTick) / rate) < lastEnd {
@@ -114,9 +174,14 @@ public final class AffectFusionStage: Stage {
         var probabilities = [Double](repeating: 0, count: EmotionCategory.allCases.count)
         var probabilityWeight = 0.0
         var cues: [(Cue, Double)] = []
+        var stale: [Cue] = []
         for (index, entry) in latest.enumerated() {
-            guard let entry, entry.validUntil >= tick, entry.estimate.confidence > 0 else { continue }
-            let estimate = entry.estimate, modality = modalities[index]
+            guard let entry else { continue }
+            if live, entry.validUntil < tick, entry.estimate != nil {
+                stale.append(Cue(name: modalities[index].rawValue + "_stale_s", value: Float(Double((tick - entry.end).microseconds) / 1e6)))
+            }
+            guard let estimate = entry.estimate, entry.validUntil >= tick, estimate.confidence > 0 else { continue }
+            let modality = modalities[index]
             present.insert(modality)
             let weight = estimate.confidence
             for (axis, value) in [estimate.valence, estimate.arousal, estimate.dominance].enumerated() where value.isFinite {
@@ -135,7 +200,7 @@ public final class AffectFusionStage: Stage {
         var values = (0..<3).map { weights[$0] > 0 ? sums[$0] / weights[$0] : .nan }
         values += probabilities.map { probabilityWeight > 0 ? $0 / probabilityWeight : .nan }
         values = smooth(values, at: tick, present: !present.isEmpty)
-        let ordered = cues.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.name < $1.0.name) }.map(\.0)
+        let ordered = cues.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.name < $1.0.name) }.map(\.0) + stale
         return Prediction(present: present, valence: Float(values[0]), arousal: Float(values[1]), dominance: Float(values[2]),
                           probabilities: values[3...].map { Float($0) }, ambivalence: .nan, ambivalent: false, cues: ordered)
     }

@@ -20,6 +20,10 @@ import Foundation
 ///   text model's own (0.5 = its fitted threshold). Its cues: `text_ah`, then the text parts and
 ///   non-verbal cues that raised it most (`text_*` values are contributions to the logit);
 /// - without one, the design-weighted logistic of every cue, text counts included.
+///
+/// Files: a frame is scored once every input has passed its time. Live (`StageContext.live`):
+/// cue rows are taken as they arrive and a frame is scored as soon as it comes, from the cues
+/// that have arrived by then.
 public final class AmbivalenceStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "fuse.ambivalence", role: .transform,
@@ -37,6 +41,7 @@ public final class AmbivalenceStage: Stage {
                           "Discord is the mean valence gap over this trailing window: only sustained disagreement counts (0 = this frame only)."),
             ParameterSpec("top_cues", .integer, default: .integer(3), range: 1...10, "How many contributing cues each record names."),
         ],
+        liveArrivalOrder: true,
         make: { .stage(AmbivalenceStage(parameters: $0)) })
 
     /// Raw cue columns and where they are, per cue input.
@@ -65,6 +70,7 @@ public final class AmbivalenceStage: Stage {
     private var valenceSigns = Deque<(time: Timestamp, sign: Int)>()
     /// The latest fitted text score and its contributions (the transcript so far: held to the end).
     private var text: (score: Double, parts: [(name: String, value: Double)])?
+    private var live = false
 
     init(parameters: Parameters) {
         threshold = parameters.number("threshold")
@@ -75,6 +81,7 @@ public final class AmbivalenceStage: Stage {
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
         guard case .prediction = inputs[0] else { throw StageError("fuse.ambivalence's first input must be fuse.affect") }
+        live = context.live
         for format in inputs.dropFirst() {
             guard case .features(let schema) = format else { throw StageError("fuse.ambivalence cue inputs must be feature streams") }
             columns.append(CueColumns(
@@ -91,6 +98,16 @@ public final class AmbivalenceStage: Stage {
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        if live {
+            // Live: score a frame as it comes, from the cues that have arrived.
+            switch packet.payload {
+            case .features(let row) where input > 0: absorb(row, columns: columns[input - 1], at: packet.timestamp)
+            case .prediction(let affect) where input == 0:
+                try output.emit(.prediction(score(affect, at: packet.timestamp)), at: packet.timestamp, duration: packet.duration)
+            default: break
+            }
+            return
+        }
         // A frame is scored once every input has passed its time, so cue rows stamped at the same
         // time (which arrive after it: ties go to the lower input) count for it.
         try scorePending(before: packet.timestamp, output: output)

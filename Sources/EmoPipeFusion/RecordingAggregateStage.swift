@@ -2,7 +2,12 @@ import EmoPipeCore
 import Foundation
 
 /// `aggregate.recording`: the recording-level record of an input from its frame records
-/// (DESIGN.md section 5), written once, at the end.
+/// (DESIGN.md section 5), written at the end, and every `summary_every_s` before it when asked
+/// (interim records, `"interim": true`, for live dashboards).
+///
+/// It keeps running statistics and the open segment, not the frames: memory stays flat however
+/// long a live run goes. (The top tenth of frame scores comes from a 10,000-bin histogram with
+/// per-bin sums: exact but for the one bin the cut falls in.)
 ///
 /// A/H segments are the spans where the frame score stays at or above `threshold`, with gaps up
 /// to `merge_gap_s` bridged and segments shorter than `min_duration_s` dropped: the shape of BAH's
@@ -29,13 +34,17 @@ public final class RecordingAggregateStage: Stage {
             ParameterSpec("threshold", .number, default: .number(0.5), range: 0...1, "Frame A/H score that starts a segment."),
             ParameterSpec("min_duration_s", .number, default: .number(0.5), unit: "s", range: 0...600, "Shorter segments are dropped."),
             ParameterSpec("merge_gap_s", .number, default: .number(0.3), unit: "s", range: 0...600, "Segments this close are merged."),
+            ParameterSpec("summary_every_s", .number, default: .number(0), unit: "s", range: 0...86_400,
+                          "Also emit an interim recording record whenever this much more input time has passed (0 = only the final one); `emopipe run --summary-every`."),
         ],
+        liveArrivalOrder: true,
         make: { .stage(RecordingAggregateStage(parameters: $0)) })
 
     private let threshold: Double
     private let minDuration: Double
     private let mergeGap: Double
-    private var frames: [(time: Double, end: Double, prediction: Prediction)] = []
+    private let summaryEvery: Double
+    private var nextSummary: Double
     private var lastTime = Timestamp.zero
     private var pipeline = ""
     private var configHash = ""
@@ -46,10 +55,27 @@ public final class RecordingAggregateStage: Stage {
     /// Sum and count of the frames' non-verbal shifts from the text score.
     private var shiftSum = 0.0, shiftCount = 0
 
+    // Running statistics of the frames.
+    private var count = 0
+    private var firstTime: Double?
+    private var lastEnd = 0.0
+    private var present = [Int](repeating: 0, count: Modality.allCases.count)
+    private var modalityValence = [RunningMean](repeating: RunningMean(), count: Modality.allCases.count)
+    private var modalityArousal = [RunningMean](repeating: RunningMean(), count: Modality.allCases.count)
+    private var estimated = 0
+    private var shares = [Int](repeating: 0, count: EmotionCategory.allCases.count)
+    private var valence = RunningMean(), arousal = RunningMean(), dominance = RunningMean()
+    private var scores = TopFractionMean()
+    private var segments: SegmentTracker
+    private var cueTally: [String: (count: Int, sum: Double)] = [:]
+
     init(parameters: Parameters) {
         threshold = parameters.number("threshold")
         minDuration = parameters.number("min_duration_s")
         mergeGap = parameters.number("merge_gap_s")
+        summaryEvery = parameters.number("summary_every_s")
+        nextSummary = summaryEvery
+        segments = SegmentTracker(threshold: threshold, minDuration: minDuration, mergeGap: mergeGap)
     }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
@@ -78,15 +104,54 @@ public final class RecordingAggregateStage: Stage {
             shiftCount += 1
         }
         let time = Double(packet.timestamp.microseconds) / 1e6
-        frames.append((time, time + Double(packet.duration.microseconds) / 1e6, prediction))
-        lastTime = packet.timestamp
-        // The record comes at the end, stamped with the last frame's time: promise nothing earlier,
-        // so a sink joining it with the frames never has to hold them back.
-        try output.advance(0, to: packet.timestamp)
+        add(prediction, time: time, end: time + Double(packet.duration.microseconds) / 1e6)
+        lastTime = max(lastTime, packet.timestamp)
+        if summaryEvery > 0, let first = firstTime, time - first >= nextSummary {
+            nextSummary += summaryEvery * ((time - first - nextSummary) / summaryEvery + 1).rounded(.down)
+            var interim = summarise()
+            interim.interim = true
+            try output.emit(.recording(interim), at: lastTime)
+        } else {
+            // The record comes at the end, stamped with the last frame's time: promise nothing
+            // earlier, so a sink joining it with the frames never has to hold them back.
+            try output.advance(0, to: lastTime)
+        }
     }
 
     public func finish(output: Emitter) throws {
         try output.emit(.recording(summarise()), at: lastTime)
+    }
+
+    private func add(_ prediction: Prediction, time: Double, end: Double) {
+        count += 1
+        if firstTime == nil { firstTime = time }
+        lastEnd = max(lastEnd, max(end, time))
+        for (index, modality) in Modality.allCases.enumerated() where prediction.present.contains(modality) {
+            present[index] += 1
+            if let value = prediction.cues.first(where: { $0.name == modality.rawValue + "_valence" })?.value, value.isFinite {
+                modalityValence[index].add(Double(value))
+            }
+            if let value = prediction.cues.first(where: { $0.name == modality.rawValue + "_arousal" })?.value, value.isFinite {
+                modalityArousal[index].add(Double(value))
+            }
+        }
+        if prediction.probabilities.allSatisfy(\.isFinite) && !prediction.present.isEmpty {
+            estimated += 1
+            shares[EmotionCategory.allCases.firstIndex(of: prediction.emotion)!] += 1
+            if prediction.valence.isFinite { valence.add(Double(prediction.valence)) }
+            if prediction.arousal.isFinite { arousal.add(Double(prediction.arousal)) }
+            if prediction.dominance.isFinite { dominance.add(Double(prediction.dominance)) }
+        }
+        let score = prediction.ambivalence.isFinite ? Double(prediction.ambivalence) : 0
+        scores.add(score)
+        segments.add(time: time, end: end, score: score)
+        if prediction.ambivalent {
+            let names = Set(AmbivalenceCues.weights.map(\.name))
+            if let cue = prediction.cues.first(where: { names.contains($0.name) || $0.name.hasPrefix("discord_") }) {
+                cueTally[cue.name, default: (0, 0)].count += 1
+                cueTally[cue.name, default: (0, 0)].sum += Double(cue.value)
+            }
+        }
     }
 
     static func logit(_ p: Double) -> Double {
@@ -97,48 +162,21 @@ public final class RecordingAggregateStage: Stage {
     /// Segments [start, end] where `scores` stay at or above the threshold, merged and filtered.
     static func segments(times: [Double], ends: [Double], scores: [Double], threshold: Double,
                          minDuration: Double, mergeGap: Double) -> [[Double]] {
-        var raw: [[Double]] = []
-        for (index, score) in scores.enumerated() where score >= threshold {
-            let end = max(ends[index], index + 1 < times.count ? times[index + 1] : ends[index])
-            if let last = raw.last, times[index] - last[1] <= mergeGap {
-                raw[raw.count - 1][1] = max(last[1], end)
-            } else {
-                raw.append([times[index], end])
-            }
-        }
-        return raw.filter { $0[1] - $0[0] >= minDuration }
+        var tracker = SegmentTracker(threshold: threshold, minDuration: minDuration, mergeGap: mergeGap)
+        for index in times.indices { tracker.add(time: times[index], end: ends[index], score: scores[index]) }
+        return tracker.segments()
     }
 
     func summarise() -> RecordingSummary {
-        let count = frames.count
-        let duration = count > 0 ? max(frames.last!.end, frames.last!.time) - frames.first!.time : 0
-        var modalities: [ModalitySummary] = []
-        for modality in Modality.allCases {
-            let present = frames.filter { $0.prediction.present.contains(modality) }
-            func mean(_ name: String) -> Float {
-                let values = present.compactMap { frame in frame.prediction.cues.first { $0.name == name }?.value }.filter(\.isFinite)
-                return values.isEmpty ? .nan : values.reduce(0, +) / Float(values.count)
-            }
-            modalities.append(ModalitySummary(coverage: count > 0 ? Float(present.count) / Float(count) : 0,
-                                              valence: mean(modality.rawValue + "_valence"), arousal: mean(modality.rawValue + "_arousal")))
+        let duration = count > 0 ? lastEnd - firstTime! : 0
+        let modalities = Modality.allCases.indices.map { index in
+            ModalitySummary(coverage: count > 0 ? Float(present[index]) / Float(count) : 0,
+                            valence: Float(modalityValence[index].mean), arousal: Float(modalityArousal[index].mean))
         }
-        let estimated = frames.filter { $0.prediction.probabilities.allSatisfy(\.isFinite) && !$0.prediction.present.isEmpty }
-        var shares = [Float](repeating: 0, count: EmotionCategory.allCases.count)
-        for frame in estimated { shares[EmotionCategory.allCases.firstIndex(of: frame.prediction.emotion)!] += 1 }
-        if !estimated.isEmpty { shares = shares.map { $0 / Float(estimated.count) } }
+        let fractions = shares.map { estimated > 0 ? Float($0) / Float(estimated) : 0 }
         var dominant = 0
-        for index in shares.indices where shares[index] > shares[dominant] { dominant = index }
-        func statistics(_ value: (Prediction) -> Float) -> (Float, Float) {
-            let values = estimated.map { value($0.prediction) }.filter(\.isFinite)
-            guard !values.isEmpty else { return (.nan, .nan) }
-            let mean = values.reduce(0, +) / Float(values.count)
-            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)
-            return (mean, variance.squareRoot())
-        }
-        let valence = statistics(\.valence), arousal = statistics(\.arousal), dominance = statistics(\.dominance)
-        let scores = frames.map { Double($0.prediction.ambivalence) }.map { $0.isFinite ? $0 : 0 }
-        let segments = Self.segments(times: frames.map(\.time), ends: frames.map(\.end), scores: scores,
-                                     threshold: threshold, minDuration: minDuration, mergeGap: mergeGap)
+        for index in fractions.indices where fractions[index] > fractions[dominant] { dominant = index }
+        let segmentList = segments.segments()
         var score: Double, ambivalent: Bool, cues: [Cue]
         if let text {
             let shift = shiftCount > 0 ? shiftSum / Double(shiftCount) : 0
@@ -148,18 +186,18 @@ public final class RecordingAggregateStage: Stage {
             cues = [Cue(name: "text_ah", value: Float(text.score))] + parts.map { Cue(name: $0.name, value: Float($0.value)) }
             if shift > 0.05 { cues.append(Cue(name: "nonverbal_shift", value: Float(shift))) }
         } else {
-            let top = scores.sorted(by: >).prefix(max(1, count / 10))
-            score = top.isEmpty ? 0 : top.reduce(0, +) / Double(top.count)
-            ambivalent = !segments.isEmpty
-            cues = Self.frequentCues(frames.filter { $0.prediction.ambivalent }.map(\.prediction))
+            score = scores.topMean(max(1, count / 10))
+            ambivalent = !segmentList.isEmpty
+            cues = cueTally.sorted { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key) }
+                .prefix(3).map { Cue(name: $0.key, value: Float($0.value.sum / Double($0.value.count))) }
         }
         var summary = RecordingSummary(
             duration: Float(duration), frames: count, modalities: modalities,
-            dominantEmotion: EmotionCategory.allCases[dominant], dominantShare: shares[dominant], emotionShares: shares,
-            valenceMean: valence.0, valenceSpread: valence.1, arousalMean: arousal.0, arousalSpread: arousal.1,
-            dominanceMean: dominance.0, ambivalence: Float(score), ambivalent: ambivalent,
-            ambivalenceSegments: segments.map { $0.map { Float($0) } }, pipeline: pipeline, configHash: configHash,
-            version: EmoPipeVersion.current)
+            dominantEmotion: EmotionCategory.allCases[dominant], dominantShare: fractions[dominant], emotionShares: fractions,
+            valenceMean: Float(valence.mean), valenceSpread: Float(valence.standardDeviation), arousalMean: Float(arousal.mean),
+            arousalSpread: Float(arousal.standardDeviation), dominanceMean: Float(dominance.mean), ambivalence: Float(score),
+            ambivalent: ambivalent, ambivalenceSegments: segmentList.map { $0.map { Float($0) } }, pipeline: pipeline,
+            configHash: configHash, version: EmoPipeVersion.current)
         summary.ambivalenceCues = cues
         if let profile = calibration.profile {
             summary.subject = profile.subject
@@ -167,18 +205,86 @@ public final class RecordingAggregateStage: Stage {
         }
         return summary
     }
+}
 
-    /// The A/H cues most often strongest in A/H frames (each frame's first cue that is an A/H cue),
-    /// up to three, most frequent first, with their mean values.
-    static func frequentCues(_ frames: [Prediction]) -> [Cue] {
-        let names = Set(AmbivalenceCues.weights.map(\.name))
-        var tally: [String: (count: Int, sum: Double)] = [:]
-        for frame in frames {
-            guard let cue = frame.cues.first(where: { names.contains($0.name) || $0.name.hasPrefix("discord_") }) else { continue }
-            tally[cue.name, default: (0, 0)].count += 1
-            tally[cue.name, default: (0, 0)].sum += Double(cue.value)
+/// A running mean and population standard deviation (Welford); NaN before any value.
+struct RunningMean: Sendable {
+    private var n = 0
+    private var m = 0.0
+    private var s = 0.0
+
+    mutating func add(_ x: Double) {
+        n += 1
+        let delta = x - m
+        m += delta / Double(n)
+        s += delta * (x - m)
+    }
+
+    var mean: Double { n > 0 ? m : .nan }
+    var standardDeviation: Double { n > 0 ? (s / Double(n)).squareRoot() : .nan }
+}
+
+/// The mean of the largest k of many scores in [0, 1], from a histogram of 10,000 bins with each
+/// bin's sum: exact except inside the bin where the k-th largest falls (taken at its bin's mean).
+struct TopFractionMean: Sendable {
+    private var counts = [Int](repeating: 0, count: 10_000)
+    private var sums = [Double](repeating: 0, count: 10_000)
+
+    mutating func add(_ score: Double) {
+        let bin = min(max(Int(score * 10_000), 0), counts.count - 1)
+        counts[bin] += 1
+        sums[bin] += score
+    }
+
+    func topMean(_ k: Int) -> Double {
+        var remaining = k, total = 0.0
+        for bin in counts.indices.reversed() where counts[bin] > 0 {
+            let take = min(remaining, counts[bin])
+            total += take == counts[bin] ? sums[bin] : Double(take) * sums[bin] / Double(counts[bin])
+            remaining -= take
+            if remaining == 0 { break }
         }
-        return tally.sorted { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key) }
-            .prefix(3).map { Cue(name: $0.key, value: Float($0.value.sum / Double($0.value.count))) }
+        let taken = k - remaining
+        return taken > 0 ? total / Double(taken) : 0
+    }
+}
+
+/// A/H segments built frame by frame: runs of frames at or above the threshold (a frame lasts to
+/// the next frame's start, or its own end if later), joined across gaps up to `mergeGap`, kept
+/// when at least `minDuration` long. Holds only the open segment and the finished ones.
+struct SegmentTracker: Sendable {
+    let threshold: Double, minDuration: Double, mergeGap: Double
+    private var finished: [[Double]] = []
+    private var open: [Double]?
+    /// The last frame, when it was at or above the threshold: its end waits for the next start.
+    private var pending: (time: Double, end: Double)?
+
+    init(threshold: Double, minDuration: Double, mergeGap: Double) {
+        self.threshold = threshold
+        self.minDuration = minDuration
+        self.mergeGap = mergeGap
+    }
+
+    mutating func add(time: Double, end: Double, score: Double) {
+        if let pending { close(pending.time, max(pending.end, time)) }
+        pending = score >= threshold ? (time, end) : nil
+    }
+
+    private mutating func close(_ start: Double, _ end: Double) {
+        if let current = open, start - current[1] <= mergeGap {
+            open![1] = max(current[1], end)
+        } else {
+            if let current = open, current[1] - current[0] >= minDuration { finished.append(current) }
+            open = [start, end]
+        }
+    }
+
+    /// The segments so far, counting the open one and the last frame as they stand.
+    func segments() -> [[Double]] {
+        var copy = self
+        if let pending = copy.pending { copy.close(pending.time, pending.end) }
+        var result = copy.finished
+        if let current = copy.open, current[1] - current[0] >= minDuration { result.append(current) }
+        return result
     }
 }

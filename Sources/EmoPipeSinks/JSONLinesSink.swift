@@ -87,6 +87,7 @@ public final class JSONLinesSink: Stage {
     public func finish(output: Emitter) throws {}
 
     static func addRecording(_ summary: RecordingSummary, to record: inout JSONObjectBuilder) {
+        if summary.interim { record.add("interim", true) }
         record.add("duration", summary.duration)
         record.add("frames", summary.frames)
         var coverage = JSONObjectBuilder(), modalities = JSONObjectBuilder()

@@ -39,8 +39,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Number of shards when the shard index comes from JOB_COMPLETION_INDEX (Kubernetes indexed Jobs).")
     var shardCount: Int?
 
-    @Flag(help: "Live mode: edges carrying video, features or predictions drop packets when a stage falls behind (counted and reported) instead of holding back the source.")
+    @Flag(help: "Live mode for any input: causal timing (as for standard input and pipes), and when a stage falls behind real time its video edge sheds the oldest queued frames (counted and reported) instead of holding back the source; estimates are never shed.")
     var realtime = false
+
+    @Option(help: ArgumentHelp("Also write an interim recording record every S seconds of input (aggregate.recording's summary_every_s), for live dashboards.", valueName: "S"))
+    var summaryEvery: Double?
 
     @Flag(help: "Report the input-to-record latency (median and 99th percentile) of each input at exit.")
     var latency = false
@@ -56,6 +59,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let summaryEvery, !(summaryEvery > 0) { throw ValidationError("--summary-every takes a positive number of seconds") }
         guard !PipelineArguments(arguments).inputs.isEmpty else { throw ValidationError("give at least one INPUT (a file, a folder, or - for standard input)") }
         guard !(subjectOptions.isGiven && profile != nil) else {
             throw ValidationError("give one of --subject-from, --subjects and --profile")
@@ -68,7 +72,7 @@ struct RunCommand: ParsableCommand {
         let parsed = PipelineArguments(arguments)
         let inputArguments = parsed.inputs
         let registry = BuiltinStages.registry
-        let (choice, extensions) = try parsed.choice(registry: registry, overrides: overrides)
+        let (choice, extensions) = try parsed.choice(registry: registry, overrides: overrides + summaryOverrides(parsed, registry: registry))
 
         let interruption = CancellationFlag()
         let signals = SignalHandling.drainOnInterrupt(interruption)
@@ -206,15 +210,15 @@ struct RunCommand: ParsableCommand {
             for result in results {
                 let total = result.dropped.values.reduce(0, +)
                 let detail = result.dropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                StandardError.write("emopipe: realtime \(result.relativePath.isEmpty ? result.input : result.relativePath): dropped \(total) packets"
-                    + (detail.isEmpty ? "" : " (\(detail))") + "\n")
+                StandardError.write("emopipe: realtime \(result.relativePath.isEmpty ? result.input : result.relativePath): dropped \(total) video frames"
+                    + (detail.isEmpty ? "" : " (\(detail): those stages fell behind real time; the oldest queued frames went first)") + "\n")
             }
         }
         if latency {
             for result in results {
                 guard let summary = result.latency else { continue }
                 StandardError.write("emopipe: latency \(result.relativePath.isEmpty ? result.input : result.relativePath): "
-                    + "p50 \(summary.p50Milliseconds) ms, p99 \(summary.p99Milliseconds) ms over \(summary.records) records\n")
+                    + "p50 \(summary.p50Milliseconds) ms, p95 \(summary.p95Milliseconds) ms, p99 \(summary.p99Milliseconds) ms over \(summary.records) records\n")
             }
         }
         let failed = results.filter { $0.status == .failed }
@@ -261,5 +265,22 @@ struct RunSummary {
         for result in failed { lines.append("  failed: \(result.error ?? result.input)") }
         for result in interrupted { lines.append("  interrupted: \(result.input)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension RunCommand {
+    /// `--summary-every S` as overrides: `summary_every_s` of every aggregate.recording stage (the
+    /// embedded pipelines call theirs `recording`).
+    func summaryOverrides(_ parsed: PipelineArguments, registry: StageRegistry) -> [String] {
+        guard let summaryEvery else { return [] }
+        var ids = ["recording"]
+        if let pipeline = parsed.pipeline {
+            let graph = pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml")
+                ? try? PipelineLoader(registry: registry).load(file: pipeline)
+                : try? DefaultPipelines.load(pipeline, registry: registry)
+            // A broken pipeline is reported by the run itself.
+            ids = graph?.nodes.filter { $0.descriptor.name == "aggregate.recording" }.map(\.id) ?? []
+        }
+        return ids.map { "\($0).summary_every_s=\(summaryEvery)" }
     }
 }

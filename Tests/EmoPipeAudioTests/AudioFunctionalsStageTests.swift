@@ -97,3 +97,28 @@ import Testing
         #expect(abs(value["equivalentSoundLevel_dBp"]! - -20) < 1e-4)
     }
 }
+
+/// Live sliding windows: causal, every live_step_s, stamped at their end; NaN until live_min_s.
+@Suite struct AudioFunctionalsLiveTests {
+    @Test func liveWindowsTrailAndAreStampedAtTheirEnd() throws {
+        let stage = try StageHarness(AudioFunctionalsStage.descriptor,
+                                     parameters: ["set": .string("generic"), "window_s": .number(2), "live_step_s": .number(0.5),
+                                                  "live_min_s": .number(1)],
+                                     inputs: [.features(FeatureSchema(["x"]))], live: true)
+        // 3 s of frames every 10 ms with x = the frame's time in seconds.
+        for index in 0..<300 {
+            try stage.push(Packet(timestamp: Timestamp(microseconds: Int64(index) * 10_000),
+                                  payload: .features(FeatureRow([Float(index) / 100]))))
+        }
+        try stage.finish()
+        let rows = stage.emitted()
+        let times = rows.map { Double($0.timestamp.microseconds) / 1e6 }
+        #expect(times == [0.5, 1.0, 1.5, 2.0, 2.5, 3.0], "every 0.5 s, then the last frame's end")
+        #expect(rows.allSatisfy { $0.duration == Timestamp(seconds: 0.5) })
+        func mean(_ packet: Packet) -> Float { if case .features(let row) = packet.payload { row.values[0] } else { .nan } }
+        #expect(mean(rows[0]).isNaN, "less than live_min_s of input: no estimate yet")
+        #expect(abs(mean(rows[1]) - 0.495) < 1e-4, "frames 0-0.99 s")
+        #expect(abs(mean(rows[3]) - 0.995) < 1e-4, "the trailing 2 s: 0-1.99 s")
+        #expect(abs(mean(rows[5]) - 1.995) < 1e-4, "the trailing 2 s: 1-2.99 s")
+    }
+}

@@ -26,6 +26,38 @@ import Testing
         #expect(merger.next() == .finished)
     }
 
+    /// Live fusion stages: packets go in push order, whatever their times; nothing waits.
+    @Test func arrivalOrderDeliversAsPushedWithoutWaiting() {
+        var merger = TimestampMerger(inputs: 2, arrivalOrder: true)
+        merger.push(packet(50), input: 0)
+        #expect(delivered(merger.next())! == (50, 0), "input 1 has sent nothing: no wait")
+        merger.push(.bound(Timestamp(microseconds: 70)), input: 1)
+        merger.push(packet(70), input: 1)
+        merger.push(packet(20), input: 1)
+        merger.push(packet(60), input: 0)
+        #expect(merger.next() == .deliver(Packet(timestamp: Timestamp(microseconds: 70), payload: .features(FeatureRow([0]))), input: 1))
+        #expect(delivered(merger.next())! == (20, 1), "a late packet still goes, in its turn")
+        #expect(delivered(merger.next())! == (60, 0))
+        #expect(merger.next() == .waiting)
+        merger.push(.end, input: 0)
+        merger.push(.end, input: 1)
+        #expect(merger.next() == .finished)
+    }
+
+    /// Real-time video edges shed the oldest queued frame.
+    @Test func dropOldestRemovesTheOldestQueuedPacket() {
+        for arrival in [false, true] {
+            var merger = TimestampMerger(inputs: 1, arrivalOrder: arrival)
+            for time in [10, 20, 30] as [Int64] { merger.push(packet(time), input: 0) }
+            let dropped = merger.dropOldest(0)
+            #expect(dropped && merger.queuedCount(0) == 2)
+            #expect(delivered(merger.next())! == (20, 0))
+            #expect(delivered(merger.next())! == (30, 0))
+            let droppedAgain = merger.dropOldest(0)
+            #expect(!droppedAgain)
+        }
+    }
+
     @Test func waitsUntilEveryOpenInputHasReachedTheTime() {
         var merger = TimestampMerger(inputs: 2)
         merger.push(packet(50), input: 0)

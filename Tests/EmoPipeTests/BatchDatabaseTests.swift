@@ -109,8 +109,9 @@ import Testing
 }
 
 @Suite struct RealtimeTests {
-    /// A deliberately slow plug-in stage (50 ms per row) behind a video source: with --realtime its
-    /// edges shed rows (counted), so the run keeps pace; without it every row arrives.
+    /// A deliberately slow plug-in stage (50 ms per row) behind a video source: with --realtime the
+    /// video edge before it sheds frames (counted, the oldest first), so the run keeps pace; rows
+    /// already computed are never shed; without --realtime every row arrives.
     @Test func aSlowStageShedsFramesInRealtimeMode() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
