@@ -125,3 +125,27 @@ import Testing
         #expect(bad.standardError.contains("a.csv:2: the A/H label must be 0 or 1"))
     }
 }
+
+/// Live timing end to end: a pipeline read from standard input runs live (causal windows, fusion
+/// by arrival) and can write interim recording records; the same file runs deterministically.
+@Suite struct LiveRunTests {
+    @Test func standardInputRunsLiveWithInterimRecordingRecords() throws {
+        let audio = try Data(contentsOf: URL(fileURLWithPath: fixture("speech.wav")))
+        let live = try CLI.run(["run", "voice-affect", "-", "--summary-every", "1"], input: audio)
+        #expect(live.status == 0, "\(live.standardError)")
+        let records = try jsonLines(live.output)
+        let recordings = records.filter { $0["stream"] as? String == "recording" }
+        #expect(recordings.count >= 5, "an interim record per second of the 5.4 s, then the final one")
+        #expect(recordings.dropLast().allSatisfy { $0["interim"] as? Bool == true })
+        #expect(recordings.last?["interim"] == nil)
+        let frames = records.filter { $0["stream"] as? String == "ah" }
+        let times = frames.compactMap { ($0["t"] as? NSNumber)?.doubleValue }
+        #expect(times == times.sorted() && frames.count >= 50)
+        // The voice is there from 1 s in (live_min_s), not only from the first full 3 s window.
+        #expect(frames.contains { ($0["t"] as? Double ?? 0) < 1.5 && $0["voice"] as? Bool == true })
+        let file = try CLI.run(["run", "voice-affect", fixture("speech.wav")])
+        #expect(try CLI.run(["run", "voice-affect", fixture("speech.wav")]).standardOutput == file.standardOutput)
+        #expect(try jsonLines(file.output).filter { $0["interim"] != nil }.isEmpty)
+        #expect(try CLI.run(["run", "voice-affect", "-", "--summary-every", "0"], input: audio).status == 64)
+    }
+}
