@@ -26,9 +26,12 @@ public struct PipelineGraph: Sendable {
         /// except on file runs, whose consumers wake once per half edge (see `Inbox`): there
         /// edges of anything but decoded video frames (megabytes each) hold 64 packets
         /// (kilobytes: 0.64 s of 10 ms feature rows), so a wake hands over 32 of them. Live runs
-        /// keep 16, which bounds how far a slow stage's input can lag behind.
+        /// keep 16, which bounds how far a slow stage's input can lag behind, except for video:
+        /// 32 frames (about 1 s), so a passing stall (a full-frame face search, a busy core) is
+        /// absorbed rather than shed under `--realtime`.
         public static func defaultBufferCapacity(for kind: PayloadKind, batchedWakes: Bool) -> Int {
-            batchedWakes && kind != .video ? 64 : 16
+            if kind == .video { return batchedWakes ? 16 : 32 }
+            return batchedWakes ? 64 : 16
         }
     }
 

@@ -137,14 +137,7 @@ public struct AmbivalenceTextModel: Codable, Sendable, Equatable {
 
     /// The model a `model:` parameter names: an embedded name, or a JSON file.
     public static func resolve(_ reference: String) throws -> AmbivalenceTextModel {
-        if let text = EmbeddedModels.text(named: reference) {
-            return try load(json: Data(text.utf8), source: "<embedded model \(reference)>")
-        }
-        guard reference.contains("/") || reference.hasSuffix(".json") else {
-            throw StageError("no embedded model '\(reference)'; embedded: " + EmbeddedModels.names.joined(separator: ", ")
-                + " (or give a model file's path)")
-        }
-        guard let data = FileManager.default.contents(atPath: reference) else { throw StageError("\(reference): model file not found") }
-        return try load(json: data, source: reference)
+        let (data, source) = try EmbeddedModels.contents(reference)
+        return try load(json: data, source: source)
     }
 }

@@ -12,15 +12,20 @@ public enum EmbeddedModels {
 
     /// The model a `model:` parameter names: an embedded default, or a JSON file.
     public static func resolve(_ reference: String) throws -> AffectModel {
-        if let text = text(named: reference) {
-            return try AffectModel.load(json: Data(text.utf8), source: "<embedded model \(reference)>")
-        }
+        let (data, source) = try contents(reference)
+        return try AffectModel.load(json: data, source: source)
+    }
+
+    /// The bytes of the model file `reference` names (an embedded name, or a path), and the name
+    /// errors give it.
+    static func contents(_ reference: String) throws -> (data: Data, source: String) {
+        if let text = text(named: reference) { return (Data(text.utf8), "<embedded model \(reference)>") }
         guard reference.contains("/") || reference.hasSuffix(".json") else {
             throw StageError("no embedded model '\(reference)'; embedded: " + names.joined(separator: ", ") + " (or give a model file's path)")
         }
         guard let data = FileManager.default.contents(atPath: reference) else {
             throw StageError("\(reference): model file not found")
         }
-        return try AffectModel.load(json: data, source: reference)
+        return (data, reference)
     }
 }
