@@ -1,3 +1,4 @@
+import EmoPipeCore
 import Foundation
 
 /// A CSV table with a header row (RFC 4180 quoting), as label files come: `file,label`,
@@ -8,7 +9,7 @@ public struct LabelTable: Sendable {
     public var file: String
 
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileContents.read(path), let text = String(data: data, encoding: .utf8) else {
             throw LabelError("\(path): cannot read the label file")
         }
         let records = Self.parse(text)

@@ -1,3 +1,4 @@
+import Foundation
 /// A validated pipeline: stages in topological order, every connection checked for kind.
 /// Built by `PipelineLoader`; instantiated per input by `GraphRunner`.
 public struct PipelineGraph: Sendable {
@@ -46,15 +47,32 @@ public struct PipelineGraph: Sendable {
 
     /// A hash of what the pipeline computes: every node's id, stage, parameters (defaults
     /// included) and wiring, as 16 hex digits (FNV-1a, 64 bit). Equal configurations hash equal
-    /// whatever the file's layout, comments or description.
+    /// whatever the file's layout, comments or description. A parameter naming a file (a model
+    /// file) counts with the file's contents, so a model changed in place is a new configuration
+    /// for resumes and kept profiles (`fileFingerprint`).
     public var configHash: String {
         var text = ""
         for node in nodes {
-            let parameters = node.descriptor.parameters.map { "\($0.name)=\(node.parameters.value($0.name))" }
+            let parameters = node.descriptor.parameters.map { spec -> String in
+                let value = node.parameters.value(spec.name)
+                guard case .string(let path) = value, let fingerprint = Self.fileFingerprint(path) else { return "\(spec.name)=\(value)" }
+                return "\(spec.name)=\(value)#\(fingerprint)"
+            }
             let inputs = node.inputs.map { "\($0.node).\($0.port)" }
             text += "\(node.id)|\(node.descriptor.name)|\(parameters.joined(separator: ","))|\(inputs.joined(separator: ","))\n"
         }
         return FNV1a.hex(text)
+    }
+
+    /// What identifies the contents of the regular file at `path`: a hash of its bytes up to
+    /// 32 MiB, else its size and modification time (dlib's 100 MB landmark model is not read
+    /// for this); nil when `path` is not a regular file.
+    static func fileFingerprint(_ path: String) -> String? {
+        guard !path.isEmpty, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              attributes[.type] as? FileAttributeType == .typeRegular, let size = attributes[.size] as? Int else { return nil }
+        if size <= 32 << 20, let data = FileContents.read(path) { return FNV1a.hex(data) }
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(size)@\(modified)"
     }
 
     /// Indices of the source nodes.

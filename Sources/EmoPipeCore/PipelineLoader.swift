@@ -1,3 +1,4 @@
+import EmoPipeCore
 import Foundation
 import Yams
 
@@ -61,7 +62,7 @@ public struct PipelineLoader: Sendable {
     }
 
     private func readText(_ path: String, location: SourceLocation) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileContents.read(path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read file" : "no such file"
             throw PipelineError(.unreadable, at: location, "\(reason): \(path)")
         }

@@ -1,3 +1,4 @@
+import EmoPipeCore
 import Foundation
 
 /// One baseline of a subject profile: per named feature, a centre (mean or median) and, for
@@ -101,7 +102,7 @@ public struct SubjectProfile: Codable, Sendable, Equatable {
 
     /// Reads a profile file; the error names the file and what is wrong.
     public static func load(path: String) throws -> SubjectProfile {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileContents.read(path) else {
             throw StageError("\(path): cannot read the subject profile")
         }
         let profile: SubjectProfile

@@ -10,7 +10,7 @@ struct EEGTableReader {
     let columns: [[Float]]
 
     init(path: String, rate: Double, unit: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileContents.read(path) else {
             throw StageError("cannot open \(path): " + (FileManager.default.fileExists(atPath: path) ? "cannot read" : "no such file"))
         }
         let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }

@@ -23,7 +23,7 @@ public enum EmbeddedModels {
         guard reference.contains("/") || reference.hasSuffix(".json") else {
             throw StageError("no embedded model '\(reference)'; embedded: " + names.joined(separator: ", ") + " (or give a model file's path)")
         }
-        guard let data = FileManager.default.contents(atPath: reference) else {
+        guard let data = FileContents.read(reference) else {
             throw StageError("\(reference): model file not found")
         }
         return (data, reference)

@@ -22,7 +22,7 @@ public enum TranscriptParser {
 
     /// The segments of the transcript file at `path` (UTF-8, or Latin-1; a byte-order mark is skipped).
     public static func read(path: String) throws -> [Segment] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw StageError("\(path): cannot read") }
+        guard let data = FileContents.read(path) else { throw StageError("\(path): cannot read") }
         guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
             throw StageError("\(path): not text")
         }

@@ -214,3 +214,60 @@ private func runSQL(_ sql: String, database path: String) throws {
     defer { sqlite3_close(handle) }
     guard sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK else { throw DatabaseError(String(cString: sqlite3_errmsg(handle))) }
 }
+
+/// A results database is not reused after a model file changes in place, and label and subject
+/// tables can come from a pipe (`--subjects <(...)`).
+@Suite struct ModelChangeAndPipeTests {
+    @Test func aModelChangedInPlaceIsANewConfiguration() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let model = folder + "/voice.json"
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/Models/voice.json", toPath: model)
+        let override = "voice.model=\(model)"
+        let load = { try DefaultPipelines.load("voice-affect", registry: BuiltinStages.registry, overrides: [override]).configHash }
+        let first = try load()
+        let again = try load()
+        #expect(again == first, "same contents, same hash")
+        var text = try String(contentsOfFile: model, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"weight\" : 1", with: "\"weight\" : 0.9")
+        try text.write(toFile: model, atomically: true, encoding: .utf8)
+        let changed = try load()
+        #expect(changed != first, "the model's contents count, not only its path")
+        // End to end: the rerun redoes the input instead of resuming past it.
+        let run = { try CLI.run(["run", "voice-affect", fixture("speech.wav"), "-o", folder + "/out", "--set", override]) }
+        #expect(try run().status == 0)
+        let resumed = try run()
+        #expect(resumed.standardError.contains("1 skipped (already done)"), "\(resumed.standardError)")
+        try text.replacingOccurrences(of: "\"weight\" : 0.9", with: "\"weight\" : 0.8").write(toFile: model, atomically: true, encoding: .utf8)
+        let redone = try run()
+        #expect(redone.status == 0 && !redone.standardError.contains("skipped"), "\(redone.standardError)")
+        let rows = try ResultsDatabase(path: folder + "/out/emopipe.sqlite").rows()
+        let current = try load()
+        #expect(rows.count == 1 && rows[0].configHash == current, "the database row carries the new configuration")
+    }
+
+    @Test func labelAndSubjectTablesReadFromAPipe() throws {
+        let pipe = Pipe()
+        try pipe.fileHandleForWriting.write(contentsOf: Data("file,subject\na.wav,p01\n".utf8))
+        try pipe.fileHandleForWriting.close()
+        let table = try LabelTable(path: "/dev/fd/\(pipe.fileHandleForReading.fileDescriptor)")
+        #expect(table.header == ["file", "subject"] && table.rows == [["a.wav", "p01"]])
+        // As a shell gives it: --subjects <(...).
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.copyItem(atPath: fixture("speech.wav"), toPath: folder + "/speech.wav")
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
+        shell.arguments = ["-c", "'\(try CLI.binaryPath())' run voice-affect '\(folder)/speech.wav' -o '\(folder)/out' --subjects <(printf 'file,subject\\nspeech.wav,p01\\n')"]
+        let errors = Pipe()
+        shell.standardError = errors
+        shell.standardOutput = FileHandle.nullDevice
+        try shell.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0, "\(message)")
+        #expect(!message.contains("cannot read the label file"))
+        let rows = try ResultsDatabase(path: folder + "/out/emopipe.sqlite").rows()
+        #expect(rows.first?.subject == "p01")
+    }
+}
