@@ -14,12 +14,14 @@ public enum DefaultPipelines {
         EmbeddedPipelines.files[name + ".yaml"]
     }
 
-    /// The embedded pipeline for an input: by its extension, or the audio-visual emotion and
-    /// A/H pipeline for videos, standard input and unknown types (FFmpeg probes the content).
+    /// The embedded pipeline for an input: emotion and A/H for every type, by its extension
+    /// (voice-affect for audio files, eeg-affect for EDF/BDF, text-affect for transcripts), or the
+    /// audio-visual av-affect for videos, stills, standard input and unknown types (FFmpeg probes
+    /// the content). The feature-only pipelines run when named.
     public static func name(for input: InputLocation) -> String {
-        if eegExtensions.contains(input.fileExtension) { return "eeg-features" }
+        if eegExtensions.contains(input.fileExtension) { return "eeg-affect" }
         if TranscriptParser.extensions.contains(input.fileExtension) { return "text-affect" }
-        return audioExtensions.contains(input.fileExtension) ? "audio-basics" : "av-affect"
+        return audioExtensions.contains(input.fileExtension) ? "voice-affect" : "av-affect"
     }
 
     /// Extensions a folder walk without a named pipeline passes over: JSON files are read as

@@ -69,15 +69,23 @@ import Testing
         #expect(inputs == ["speech.wav", "stereo.flac"])
     }
 
+    /// Emotion and A/H by default for every type: each ends in a recording record.
     @Test func withoutAPipelineEachInputGetsTheDefaultForItsType() throws {
         let audio = try CLI.run(["run", "Fixtures/speech.wav"])
-        #expect(audio.standardOutput == (try CLI.run(["run", "Pipelines/audio-basics.yaml", "Fixtures/speech.wav"]).standardOutput))
+        #expect(audio.standardOutput == (try CLI.run(["run", "Pipelines/voice-affect.yaml", "Fixtures/speech.wav"]).standardOutput))
+        let still = try CLI.run(["run", "Fixtures/still.png"])
+        #expect(still.standardOutput == (try CLI.run(["run", "av-affect", "Fixtures/still.png"]).standardOutput))
+        for result in [audio, still] {
+            let last = try #require(try jsonLines(result.output).last)
+            #expect(last["stream"] as? String == "recording" && last["ah"] != nil && last["emotion"] != nil)
+        }
         let video = try CLI.run(["run", "Fixtures/clip.mp4"])
         #expect(video.standardOutput == (try CLI.run(["run", "av-affect", "Fixtures/clip.mp4"]).standardOutput))
         #expect(video.standardOutput == (try CLI.run(["run", "Pipelines/av-affect.yaml", "Fixtures/clip.mp4"]).standardOutput))
         let eeg = try CLI.run(["run", "Fixtures/eeg.edf"])
-        let eegFeatures = try CLI.run(["run", "Pipelines/eeg-features.yaml", "Fixtures/eeg.edf"])
-        #expect(eeg.status == 0 && eeg.standardOutput == eegFeatures.standardOutput)
+        let eegAffect = try CLI.run(["run", "Pipelines/eeg-affect.yaml", "Fixtures/eeg.edf"])
+        #expect(eeg.status == 0 && eeg.standardOutput == eegAffect.standardOutput)
+        #expect(try jsonLines(eeg.output).last?["stream"] as? String == "recording")
     }
 
     /// Each broken pipeline: exit 2, one line naming the file, line and column.
