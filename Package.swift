@@ -57,10 +57,12 @@ let package = Package(
             "EmoPipeCore", .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "EmoPipeSinks", dependencies: ["EmoPipeCore"]),
-        .target(name: "EmoPipeTraining", dependencies: ["EmoPipeCore", "EmoPipeFusion"]),
         .target(name: "EmoPipe", dependencies: [
             "EmoPipeCore", "EmoPipeMedia", "EmoPipeAudio", "EmoPipeVideo", "EmoPipeFace", "EmoPipeEEG", "EmoPipeFusion", "EmoPipeSinks", "CSQLite",
         ]),
+        // Fitting estimators from labelled data: emopipe train's trainers (they run pipelines
+        // through EmoPipe's batch runner).
+        .target(name: "EmoPipeTraining", dependencies: ["EmoPipeCore", "EmoPipeFusion", "EmoPipe"]),
         .executableTarget(name: "emopipe", dependencies: [
             "EmoPipeFusion",
             "EmoPipeTraining",

@@ -1,3 +1,4 @@
+import EmoPipe
 import EmoPipeCore
 import EmoPipeFusion
 import Foundation
