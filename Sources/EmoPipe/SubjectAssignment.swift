@@ -4,12 +4,22 @@ import Foundation
 /// Who each input records: the first capture group of a regular expression over the input's
 /// relative path (then its path as given), as `--subject-from 'Actor_(\d+)'`; or a table
 /// (`--subjects FILE.csv`, columns `file,subject`) matched by relative path, path as given, or
-/// file name.
+/// file name; or every input of the run as one subject, `batch` (`--calibrate batch`: the batch's
+/// own feature statistics as the baseline, when who speaks is unknown).
 public struct SubjectAssignment: Sendable {
     private enum Rule: @unchecked Sendable {
         case pattern(NSRegularExpression, String)
         case table([String: String], String)
+        case batch
     }
+
+    /// The subject name every input gets with `--calibrate batch`.
+    public static let batchSubject = "batch"
+
+    /// Every input is one subject, `batch`.
+    public static let wholeBatch = SubjectAssignment(rule: .batch)
+
+    private init(rule: Rule) { self.rule = rule }
 
     private let rule: Rule
 
@@ -51,6 +61,8 @@ public struct SubjectAssignment: Sendable {
                 }
             }
             return .failure(LabelError("\(input.path): --subject-from '\(pattern)' does not match its path"))
+        case .batch:
+            return .success(Self.batchSubject)
         case .table(let map, let path):
             let name = input.path.split(separator: "/").last.map(String.init) ?? input.path
             for key in [input.relativePath, input.path, name] {

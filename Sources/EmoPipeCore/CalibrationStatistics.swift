@@ -1,7 +1,7 @@
 import Foundation
 
 /// What one stage gathers over one input in a calibration pass, under a key that names what it
-/// describes (`model:voice-ravdess`, `face.neutral.calm`). Statistics of one kind merge across a
+/// describes (`model:voice-4corpora`, `face.neutral.calm`). Statistics of one kind merge across a
 /// subject's inputs.
 public enum CalibrationStatistic: Sendable, Equatable {
     /// Mean and spread of feature rows (an estimator's input features).

@@ -41,8 +41,25 @@ public struct ModelTrainer {
         /// With subjects known: the same cross-validation without the per-subject step.
         public var uncalibratedCrossValidation: ClassificationMetrics?
         public var uncalibratedArousalAccuracy: Double?
+        /// Per held-out group, when there are at most `perGroupLimit` groups (corpora held out
+        /// whole): its metrics over the classes it has, and its binary arousal accuracy; calibrated
+        /// (as trained) and uncalibrated.
+        public var perGroup: [GroupScore] = []
         public var failed: [String]
     }
+
+    /// One held-out group's cross-validated figures.
+    public struct GroupScore: Sendable {
+        public var group: String
+        public var metrics: ClassificationMetrics
+        public var arousal: Double
+        /// The largest share of this group's predictions that went to one class.
+        public var largestPredictedShare: Double
+        public var calibrated: Bool
+    }
+
+    /// Groups reported one by one when there are at most this many (corpora, not speakers).
+    public static let perGroupLimit = 12
 
     public var registry: StageRegistry
     public var graph: PipelineGraph
@@ -136,7 +153,7 @@ public struct ModelTrainer {
             throw StageError("only \(usable.count) usable recordings for \(classes.count) classes" + (errors.isEmpty ? "" : "; first error: \(errors[0])"))
         }
         let groups = Array(Set(usable.map(\.group))).sorted()
-        let validation = crossValidate(usable, classes: classes)
+        let validation = crossValidate(usable, classes: classes, calibrated: calibrated)
         let uncalibrated = calibrated ? crossValidate(raw, classes: classes) : nil
         let temperature = validation.map { Self.calibratedTemperature($0.heldOut) } ?? 1
         let final = fit(usable.map(\.row), usable.map { classes.firstIndex(of: $0.label)! }, classes: classes.count)
@@ -155,6 +172,12 @@ public struct ModelTrainer {
             scores["cv_accuracy" + suffix] = result.metrics.accuracy
             scores["cv_macro_f1" + suffix] = result.metrics.macroF1
             scores["cv_binary_arousal_accuracy" + suffix] = result.arousal
+        }
+        for score in (validation?.perGroup ?? []) + (uncalibrated?.perGroup ?? []) {
+            let suffix = "_" + score.group + (score.calibrated || !calibrated ? "" : "_uncalibrated")
+            scores["cv_uar" + suffix] = score.metrics.unweightedAverageRecall
+            scores["cv_binary_arousal_accuracy" + suffix] = score.arousal
+            scores["cv_largest_predicted_share" + suffix] = score.largestPredictedShare
         }
         scores["temperature"] = temperature
         if let rawTemperature { scores["temperature_uncalibrated"] = rawTemperature }
@@ -175,19 +198,22 @@ public struct ModelTrainer {
                 scores: scores,
                 notes: "\(usable.count) recordings used of \(examples.count); binary arousal: high for anger, disgust, fear, happiness, surprise, low for neutral and sadness (EmotionSpace arousal >= 0.25), predicted from the probability-weighted arousal"))
         return Report(model: model, crossValidation: validation?.metrics, arousalAccuracy: validation?.arousal,
-                      uncalibratedCrossValidation: uncalibrated?.metrics, uncalibratedArousalAccuracy: uncalibrated?.arousal, failed: errors)
+                      uncalibratedCrossValidation: uncalibrated?.metrics, uncalibratedArousalAccuracy: uncalibrated?.arousal, perGroup: (validation?.perGroup ?? []) + (uncalibrated?.perGroup ?? []), failed: errors)
     }
 
     /// Leave-one-group-out cross-validation of the classifier on `rows` (nil with one group):
     /// the metrics, the binary arousal accuracy, and the held-out logits for temperature scaling.
-    func crossValidate(_ rows: [Labelled], classes: [String]) -> (metrics: ClassificationMetrics, arousal: Double, heldOut: [(logits: [Double], label: Int)])? {
+    func crossValidate(_ rows: [Labelled], classes: [String], calibrated: Bool = false)
+        -> (metrics: ClassificationMetrics, arousal: Double, heldOut: [(logits: [Double], label: Int)], perGroup: [GroupScore])? {
         let groups = Array(Set(rows.map(\.group))).sorted()
         guard groups.count > 1 else { return nil }
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         var truth: [String] = [], predicted: [String] = [], arousalHits = 0
         var heldOut: [(logits: [Double], label: Int)] = []
+        var perGroup: [GroupScore] = []
         for group in groups {
             let train = rows.filter { $0.group != group }, test = rows.filter { $0.group == group }
+            let before = truth.count, hitsBefore = arousalHits
             let fitted = fit(train.map(\.row), train.map { index[$0.label]! }, classes: classes.count)
             for example in test {
                 let x = fitted.standardiser.apply(example.row)
@@ -199,8 +225,18 @@ public struct ModelTrainer {
                 predicted.append(classes[best])
                 if Self.highArousal(probabilities: p, classes: classes) == Self.highArousal(label: example.label) { arousalHits += 1 }
             }
+            if groups.count <= Self.perGroupLimit {
+                let groupTruth = Array(truth[before...]), groupPredicted = Array(predicted[before...])
+                // Scored over the classes the group has; a prediction of another class is a miss.
+                let present = classes.filter { Set(groupTruth).contains($0) }
+                let largest = classes.map { c in Double(groupPredicted.filter { $0 == c }.count) }.max() ?? 0
+                perGroup.append(GroupScore(group: group, metrics: ClassificationMetrics(truth: groupTruth, predicted: groupPredicted, classes: present),
+                                           arousal: Double(arousalHits - hitsBefore) / Double(max(groupTruth.count, 1)),
+                                           largestPredictedShare: largest / Double(max(groupTruth.count, 1)), calibrated: calibrated))
+            }
         }
-        return (ClassificationMetrics(truth: truth, predicted: predicted, classes: classes), Double(arousalHits) / Double(truth.count), heldOut)
+        return (ClassificationMetrics(truth: truth, predicted: predicted, classes: classes), Double(arousalHits) / Double(truth.count), heldOut,
+                perGroup)
     }
 
     /// The classifier heads of a fit with its logits divided by `temperature` (Guo et al. 2017's

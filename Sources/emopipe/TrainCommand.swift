@@ -82,8 +82,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The modality the model estimates (face, voice, eeg, text).")
     var modality = "voice"
 
-    @Option(help: "The model's name.")
-    var name = "voice-ravdess"
+    @Option(help: "The model's name (default: voice-4corpora, or ah-text with --task ah).")
+    var name: String?
 
     @OptionGroup(title: "Subjects (calibrated training)")
     var subjectOptions: SubjectOptions
@@ -108,7 +108,6 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         guard ["emotion", "ah"].contains(task) else { throw ValidationError("--task is emotion or ah") }
-        guard task == "ah" || labels.count == 1 else { throw ValidationError("give one --labels table (several only with --task ah)") }
         guard !labels.isEmpty else { throw ValidationError("give a --labels table") }
         guard folds >= 2 else { throw ValidationError("--folds must be at least 2") }
         guard Modality(rawValue: modality) != nil else { throw ValidationError("--modality must be face, voice, eeg or text") }
@@ -125,19 +124,21 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         do {
             if task == "ah" { return try trainAmbivalence() }
-            let labels = self.labels[0]
-            let table = try LabelTable(path: labels)
-            let fileIndex = try table.column(fileColumn), labelIndex = try table.column(labelColumn)
-            let groupIndex = try groupColumn.map { try table.column($0) }
             let regex = try groupFrom.map { try NSRegularExpression(pattern: $0) }
             let renames = Dictionary(map.flatMap { $0.split(separator: ",") }.map { pair -> (String, String) in
                 let parts = pair.split(separator: "=")
                 return (String(parts[0]), String(parts[1]))
             }, uniquingKeysWith: { $1 })
+            let assignment = try subjectOptions.assignment()
+            // Several tables (one per corpus) are joined; each table's paths are relative to its folder.
+            var examples: [ModelTrainer.Example] = []
+            for labels in self.labels {
+            let table = try LabelTable(path: labels)
+            let fileIndex = try table.column(fileColumn), labelIndex = try table.column(labelColumn)
+            let groupIndex = try groupColumn.map { try table.column($0) }
             let base = root ?? URL(fileURLWithPath: labels).deletingLastPathComponent().path
             let subjectIndex = try subjectColumn.map { try table.column($0) }
-            let assignment = try subjectOptions.assignment()
-            let examples = try table.rows.map { row -> ModelTrainer.Example in
+            examples += try table.rows.map { row -> ModelTrainer.Example in
                 let file = row[fileIndex]
                 var subject = subjectIndex.map { row[$0] }
                 if let assignment {
@@ -157,16 +158,19 @@ struct TrainCommand: ParsableCommand {
                 let path = file.hasPrefix("/") ? file : base + "/" + file
                 return ModelTrainer.Example(path: path, label: renames[row[labelIndex]] ?? row[labelIndex], group: group, subject: subject)
             }
+            }
             let registry = BuiltinStages.registry
             let graph = pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml")
                 ? try PipelineLoader(registry: registry).load(file: pipeline)
                 : try DefaultPipelines.load(pipeline, registry: registry)
             let trainer = ModelTrainer(registry: registry, graph: graph, stream: stream, jobs: jobs, l2: l2)
-            let data = "\(examples.count) recordings listed in \(URL(fileURLWithPath: labels).lastPathComponent)"
+            let data = "\(examples.count) recordings listed in "
+                + labels.map { URL(fileURLWithPath: $0).deletingLastPathComponent().lastPathComponent + "/" + URL(fileURLWithPath: $0).lastPathComponent }
+                    .joined(separator: ", ")
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             if let target {
-                let result = try trainer.trainRegression(examples, target: target, name: name, modality: Modality(rawValue: modality)!,
+                let result = try trainer.trainRegression(examples, target: target, name: name ?? "voice-\(target)", modality: Modality(rawValue: modality)!,
                                                          data: data, lambda: ridge)
                 for error in result.failed { StandardError.write("skipped: \(error)\n") }
                 try (encoder.encode(result.model) + Data("\n".utf8)).write(to: URL(fileURLWithPath: output))
@@ -177,7 +181,7 @@ struct TrainCommand: ParsableCommand {
                 print(text + "wrote \(output)")
                 return
             }
-            let report = try trainer.train(examples, name: name, modality: Modality(rawValue: modality)!, data: data)
+            let report = try trainer.train(examples, name: name ?? "voice-4corpora", modality: Modality(rawValue: modality)!, data: data)
             for error in report.failed { StandardError.write("skipped: \(error)\n") }
             try (encoder.encode(report.model) + Data("\n".utf8)).write(to: URL(fileURLWithPath: output))
             var text = "emopipe train: \(report.model.features.count) features, classes \(report.model.classes.joined(separator: ", "))\n"
@@ -186,6 +190,12 @@ struct TrainCommand: ParsableCommand {
                 if let arousal = report.arousalAccuracy { text += String(format: ", binary arousal accuracy %.3f", arousal) }
                 if report.model.calibrated { text += " (calibrated per subject)" }
                 text += "\n" + MetricsTable.text(cv)
+            }
+            for score in report.perGroup {
+                text += String(format: "held out %@%@: UAR %.3f over its %d classes, binary arousal %.3f, largest share of its predictions %.2f\n",
+                               score.group, score.calibrated ? " (calibrated)" : (report.model.calibrated ? " (uncalibrated)" : ""),
+                               score.metrics.unweightedAverageRecall, score.metrics.classes.count, score.arousal, score.largestPredictedShare)
+                text += MetricsTable.text(score.metrics)
             }
             if let uncalibrated = report.uncalibratedCrossValidation, let arousal = report.uncalibratedArousalAccuracy {
                 text += String(format: "without calibration: UAR %.3f, accuracy %.3f, macro-F1 %.3f, binary arousal accuracy %.3f\n",
@@ -250,7 +260,7 @@ extension TrainCommand {
         let names = labels.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
         let people = Set(examples.map(\.group)).count
         let data = "\(examples.count) transcripts by \(people) people (\(names)), \(examples.filter(\.label).count) labelled A/H"
-        let report = try trainer.train(examples, name: name == "voice-ravdess" ? "ah-text" : name, data: data) { print($0) }
+        let report = try trainer.train(examples, name: name ?? "ah-text", data: data) { print($0) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         try (encoder.encode(report.model) + Data("\n".utf8)).write(to: URL(fileURLWithPath: output))

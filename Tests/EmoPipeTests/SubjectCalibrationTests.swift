@@ -58,13 +58,13 @@ import Testing
         let recordA = try #require(try Self.records(folder + "/one/03-01-05-02-01-01-01.jsonl", stream: "recording").first)
         #expect(recordA.contains("\"subject\":\"a\",\"calibration\":\"subject\""))
         let recordB = try #require(try Self.records(folder + "/one/03-01-04-02-01-01-02.jsonl", stream: "recording").first)
-        #expect(recordB.contains("\"subject\":\"b\",\"calibration\":\"partial: model:voice-ravdess\""))
-        #expect(first.standardError.contains("subject b stays uncalibrated for model:voice-ravdess: 3 feature rows over 1 input, fewer than 10"),
+        #expect(recordB.contains("\"subject\":\"b\",\"calibration\":\"partial: model:voice-4corpora\""))
+        #expect(first.standardError.contains("subject b stays uncalibrated for model:voice-4corpora: 3 feature rows over 1 input, fewer than 10"),
                 "\(first.standardError)")
         // The database records the subject and the calibration.
         let rows = try ResultsDatabase(path: folder + "/one/emopipe.sqlite").rows()
         #expect(rows.map { "\($0.input) \($0.subject ?? "-") \($0.calibration ?? "-")" } == [
-            "03-01-01-01-01-01-01.flac a subject", "03-01-03-02-01-01-01.flac a subject", "03-01-04-02-01-01-02.flac b partial: model:voice-ravdess",
+            "03-01-01-01-01-01-01.flac a subject", "03-01-03-02-01-01-01.flac a subject", "03-01-04-02-01-01-02.flac b partial: model:voice-4corpora",
             "03-01-05-02-01-01-01.flac a subject", "03-01-08-02-01-01-01.flac a subject",
         ])
         // The report's table has a subject column.
@@ -92,7 +92,7 @@ import Testing
         #expect(batch.status == 0, "\(batch.standardError)")
         let calibrate = try CLI.run(["calibrate", "voice-affect"] + Array(files.prefix(4)) + ["-o", folder + "/p01.profile", "--subject", "01"])
         #expect(calibrate.status == 0, "\(calibrate.standardError)")
-        #expect(calibrate.output.contains("model:voice-ravdess:"))
+        #expect(calibrate.output.contains("model:voice-4corpora:"))
         func baselines(_ path: String) throws -> NSDictionary? {
             (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])?["baselines"] as? NSDictionary
         }
