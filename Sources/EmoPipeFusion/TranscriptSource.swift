@@ -2,9 +2,9 @@ import EmoPipeCore
 import Foundation
 
 /// `source.transcript`: a transcript (SRT, WebVTT, JSON with word times, plain text) as a `text`
-/// stream of segments: the input itself when it is a transcript file, else by default its sidecar
-/// (`clip.srt`, `clip.vtt` or `clip.json` beside `clip.mp4`). A recording without a transcript
-/// gives an empty stream, unless `required`.
+/// stream of segments: the input itself when it is a transcript file, else by default its
+/// sidecar (`clip.srt`, `clip.vtt`, `clip.json` or `clip.txt` beside `clip.mp4`). A recording
+/// without a transcript gives an empty stream, unless `required`.
 public final class TranscriptSource: SourceStage {
     public static let descriptor = StageDescriptor(
         name: "source.transcript", role: .source,
@@ -12,7 +12,7 @@ public final class TranscriptSource: SourceStage {
         outputs: [PortSpec("text", [.text], "One packet per segment, at its start, with its end and words.")],
         parameters: [
             ParameterSpec("path", .string, default: .string("{sidecar}"),
-                          "The transcript file; {sidecar} = the input's path with .srt, .vtt or .json in place of its extension (the first that exists); {stem} and {dir} expand too."),
+                          "The transcript file; {sidecar} = the input's path with .srt, .vtt, .json or .txt in place of its extension (the first that exists); {stem} and {dir} expand too."),
             ParameterSpec("required", .boolean, default: .boolean(false),
                           "Fail the input when there is no transcript (otherwise the stream is empty)."),
         ],
@@ -36,7 +36,7 @@ public final class TranscriptSource: SourceStage {
         if TranscriptParser.extensions.contains(input.fileExtension) && pathTemplate == "{sidecar}" { return [input.path] }
         if pathTemplate == "{sidecar}" {
             let base = url.deletingPathExtension().path
-            return ["srt", "vtt", "json"].map { base + "." + $0 }
+            return ["srt", "vtt", "json", "txt"].map { base + "." + $0 }
         }
         return [pathTemplate.replacingOccurrences(of: "{stem}", with: stem).replacingOccurrences(of: "{dir}", with: dir)]
     }
