@@ -131,6 +131,63 @@ import Testing
         let missing = try CLI.run(common + ["--label-column", "mood", "-o", folder + "/x.json"])
         #expect(missing.status == 2 && missing.standardError.hasPrefix("error: \(folder)/labels.csv: no column 'mood'"))
     }
+
+    /// Several label tables joined, corpora held out whole: each held-out corpus is reported
+    /// (UAR over its classes, arousal, largest share, confusion) and stored in the provenance.
+    @Test func severalTablesAndCorporaHeldOutWhole() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for (corpus, actors) in [("one", ["01", "02"]), ("two", ["03", "04"])] {
+            try FileManager.default.createDirectory(atPath: folder + "/" + corpus, withIntermediateDirectories: true)
+            var rows = ["file,speaker,corpus,emotion"]
+            for actor in actors {
+                // Paths relative to each table's own folder (symbolic links into RAVDESS).
+                for (code, emotion) in [("03", "happiness"), ("04", "sadness")] {
+                    let name = "03-01-\(code)-02-01-01-\(actor).flac"
+                    try FileManager.default.createSymbolicLink(atPath: folder + "/\(corpus)/\(name)",
+                                                               withDestinationPath: Self.ravdess + "/Actor_\(actor)/" + name)
+                    rows.append("\(name),\(actor),\(corpus),\(emotion)")
+                }
+            }
+            try (rows.joined(separator: "\n") + "\n").write(toFile: folder + "/\(corpus)/labels.csv", atomically: true, encoding: .utf8)
+        }
+        let result = try CLI.run(["train", "--labels", folder + "/one/labels.csv", "--labels", folder + "/two/labels.csv",
+                                  "--label-column", "emotion", "--group-column", "corpus", "--subject-column", "speaker", "--jobs", "2",
+                                  "-o", folder + "/model.json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.output.contains("held out one (calibrated): UAR") && result.output.contains("held out two (uncalibrated): UAR"))
+        let model = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/model.json"))) as? [String: Any])
+        let provenance = try #require(model["provenance"] as? [String: Any])
+        #expect((provenance["data"] as? String)?.hasPrefix("8 recordings listed in one/labels.csv, two/labels.csv") == true)
+        let scores = (provenance["scores"] as? [String: Double]) ?? [:]
+        #expect(Set(["cv_uar_one", "cv_uar_two_uncalibrated", "cv_largest_predicted_share_two"]).isSubset(of: scores.keys))
+        #expect(model["name"] as? String == "voice-4corpora")
+    }
+}
+
+/// `--calibrate batch`: every input of the run is one subject, `batch`, calibrated in two passes.
+@Suite struct BatchCalibrationTests {
+    @Test func everyInputOfTheRunIsOneSubject() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ravdess = TrainCommandTests.ravdess
+        for actor in ["01", "02"] {
+            for code in ["03", "04", "05"] {
+                let name = "03-01-\(code)-02-01-01-\(actor).flac"
+                try FileManager.default.copyItem(atPath: ravdess + "/Actor_\(actor)/" + name, toPath: folder + "/" + name)
+            }
+        }
+        let run = try CLI.run(["run", "voice-affect", folder, "-o", folder + "/out", "--calibrate", "batch"])
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardError.contains("calibration pass"))
+        let rows = try ResultsDatabase(path: folder + "/out/emopipe.sqlite").rows()
+        #expect(rows.count == 6 && rows.allSatisfy { $0.subject == "batch" })
+        let plain = try CLI.run(["run", "voice-affect", folder + "/03-01-03-02-01-01-01.flac"])
+        let calibrated = try String(contentsOfFile: folder + "/out/03-01-03-02-01-01-01.jsonl", encoding: .utf8)
+        #expect(calibrated != plain.output, "the batch's baseline changes the estimates")
+        #expect(try CLI.run(["run", "voice-affect", folder, "--calibrate", "speaker"]).status == 64)
+        #expect(try CLI.run(["run", "voice-affect", folder, "--calibrate", "batch", "--subject-from", "(x)"]).status == 64)
+    }
 }
 
 @Suite struct ReportCommandTests {
