@@ -6,6 +6,7 @@ import Foundation
 /// the segment's time: the A/H score of all the words until then (so the last row scores the whole
 /// transcript, as the model was trained), the model's probability, and each part's contribution to
 /// the logit (`text_words` for the bag of words, `text_<feature>` for the hesitation features).
+/// Segments before the first word (empty cues) give no row.
 /// Causal: a row never depends on later words.
 public final class TextAmbivalenceStage: Stage {
     public static let descriptor = StageDescriptor(
@@ -40,6 +41,8 @@ public final class TextAmbivalenceStage: Stage {
         guard case .text(let segment) = packet.payload else { return }
         let text = segment.words.isEmpty ? segment.text : segment.words.map(\.text).joined(separator: " ")
         tally.add(text, seconds: Double(packet.duration.microseconds) / 1e6)
+        // No words yet (empty cues, music notes): nothing to score.
+        guard tally.words > 0 else { return }
         let result = scorer.score(tally)
         let values = [result.score, result.probability] + result.contributions.map(\.value)
         try output.emit(.features(FeatureRow(values.map { Float($0) })), at: packet.timestamp, duration: packet.duration)

@@ -182,3 +182,12 @@ import Testing
         }
     }
 }
+
+extension TextAmbivalenceTests {
+    /// A segment with no words yet gives no score: the A/H rules then run without a text base.
+    @Test func noWordsNoTextScore() throws {
+        let stage = try StageHarness(TextAmbivalenceStage.descriptor, inputs: [.text])
+        #expect(try stage.push(Self.segment("  ", at: 0, 1)).isEmpty)
+        #expect(try stage.push(Self.segment("[music]", at: 1, 2)).count == 1, "a bracketed word is a word")
+    }
+}
