@@ -61,6 +61,8 @@ public final class AudioFunctionalsStage: Stage {
     private var liveStepFrames: Int64 = 0
     private var liveMinFrames: Int64 = 0
     private var nextLiveEnd: Int64 = 0
+    /// Columns of an output row.
+    private var outputWidth = 0
 
     init(parameters: Parameters) { self.parameters = parameters }
 
@@ -104,6 +106,7 @@ public final class AudioFunctionalsStage: Stage {
         liveMinFrames = max(1, min(windowFrames, Int64((parameters.number("live_min_s") * 1_000_000 / Double(hop)).rounded())))
         let names = egemaps ? EGeMAPSFunctionals.names
             : columnNames.flatMap { column in ["mean", "stddev", "min", "max", "p20", "p50", "p80"].map { "\(column)_\($0)" } }
+        outputWidth = names.count
         return [.features(FeatureSchema(names))]
     }
 
@@ -153,13 +156,13 @@ public final class AudioFunctionalsStage: Stage {
 
     /// Live: the trailing window ending (exclusive) at frame `end`, stamped at its end.
     private func emitLive(endingAt end: Int64, output: Emitter) throws {
-        let start = max(firstIndex ?? end, end - windowFrames)
-        if end - start < liveMinFrames, emittedEnd == .min || end < (firstIndex ?? 0) + liveMinFrames {
-            let count = egemaps ? EGeMAPSFunctionals.names.count : columnNames.count * 7
-            try output.emit(.features(FeatureRow([Float](repeating: .nan, count: count))), at: Timestamp(microseconds: end * hop),
+        let first = firstIndex ?? end
+        if end - first < liveMinFrames {
+            try output.emit(.features(FeatureRow([Float](repeating: .nan, count: outputWidth))), at: Timestamp(microseconds: end * hop),
                             duration: Timestamp(microseconds: liveStepFrames * hop), on: 0)
             return
         }
+        let start = max(first, end - windowFrames)
         try emit(start..<end, output: output, stampedAt: end, duration: liveStepFrames)
         frames = frames.filter { $0.key >= end - windowFrames }
     }

@@ -7,7 +7,7 @@ public enum FNV1a {
     public static func hex(_ text: String) -> String { hex(bytes: text.utf8) }
 
     /// The hash of `data` as 16 hex digits.
-    public static func hex(_ data: Data) -> String { hex(bytes: data) }
+    public static func hex(_ data: Data) -> String { data.withUnsafeBytes { hex(bytes: $0) } }
 
     private static func hex<Bytes: Sequence>(bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -62,6 +62,10 @@ public final class GraphRunner: Sendable {
         self.interruption = interruption
     }
 
+    /// Live timing (`StageContext.live`): `--realtime`, or an input that is not a regular file
+    /// (standard input, a named pipe, a device).
+    private var isLive: Bool { realtime || !input.isRegularFile }
+
     /// A `process` call longer than this (1 ms) wakes its consumers at once instead of batching.
     static let slowPacketNanoseconds: UInt64 = 1_000_000
 
@@ -74,8 +78,7 @@ public final class GraphRunner: Sendable {
         // on live inputs (standard input, named pipes, devices, `--realtime`), which wake
         // consumers at once. Sources, whose reads may still be slow, also hand over what they
         // hold once 1 ms has passed since their last hand-over.
-        let batchWakes = !realtime && input.isRegularFile
-        let live = !batchWakes
+        let batchWakes = !isLive
         let inboxes = graph.nodes.map { node in
             Inbox(capacities: node.inputs.map { endpoint in
                       node.bufferCapacity ?? PipelineGraph.Node.defaultBufferCapacity(
@@ -84,7 +87,7 @@ public final class GraphRunner: Sendable {
                   droppable: node.inputs.map { endpoint in
                       realtime && formats[endpoint.node][endpoint.port].kind == .video
                   },
-                  arrivalOrder: live && node.descriptor.liveArrivalOrder)
+                  arrivalOrder: isLive && node.descriptor.liveArrivalOrder)
         }
         let latency = LatencyClock()
         let emitters = graph.nodes.indices.map { index in
@@ -182,7 +185,7 @@ public final class GraphRunner: Sendable {
                                        logger: stageLogger(node.id), inputNames: node.inputs.map(graph.streamName),
                                        connectedOutputs: graph.consumers(of: index).map { !$0.isEmpty },
                                        pipelineName: graph.name, configHash: configHash,
-                                       calibration: calibration, live: realtime || !input.isRegularFile)
+                                       calibration: calibration, live: isLive)
             let produced: [StreamFormat]
             do {
                 switch nodes[index].instance {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 /// A validated pipeline: stages in topological order, every connection checked for kind.
 /// Built by `PipelineLoader`; instantiated per input by `GraphRunner`.
 public struct PipelineGraph: Sendable {
@@ -66,14 +67,25 @@ public struct PipelineGraph: Sendable {
 
     /// What identifies the contents of the regular file at `path`: a hash of its bytes up to
     /// 32 MiB, else its size and modification time (dlib's 100 MB landmark model is not read
-    /// for this); nil when `path` is not a regular file.
+    /// for this); nil when `path` is not a regular file. A file is read once per size and
+    /// modification time: the hash is asked for per input of a batch.
     static func fileFingerprint(_ path: String) -> String? {
         guard !path.isEmpty, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               attributes[.type] as? FileAttributeType == .typeRegular, let size = attributes[.size] as? Int else { return nil }
-        if size <= 32 << 20, let data = FileContents.read(path) { return FNV1a.hex(data) }
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(size)@\(modified)"
+        let stamp = "\(size)@\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+        guard size <= 32 << 20 else { return stamp }
+        return fingerprints.withLock { cache in
+            if let known = cache[path], known.stamp == stamp { return known.hash }
+            guard let data = FileContents.read(path) else { return stamp }
+            let hash = FNV1a.hex(data)
+            cache[path] = (stamp, hash)
+            return hash
+        }
     }
+
+    /// Content hashes of the files `fileFingerprint` read, by path, with the size and
+    /// modification time they were read at.
+    private static let fingerprints = Mutex<[String: (stamp: String, hash: String)]>([:])
 
     /// Indices of the source nodes.
     public var sources: [Int] { nodes.indices.filter { nodes[$0].descriptor.role == .source } }

@@ -1,4 +1,3 @@
-import EmoPipeCore
 import Foundation
 import Yams
 

@@ -1,4 +1,3 @@
-import EmoPipeCore
 import Foundation
 
 /// One baseline of a subject profile: per named feature, a centre (mean or median) and, for

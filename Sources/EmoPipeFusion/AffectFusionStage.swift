@@ -89,48 +89,47 @@ public final class AffectFusionStage: Stage {
         if live { return try processLive(row, packet: packet, input: input, output: output) }
         try emitTicks(before: packet.timestamp, output: output)
         if rate > 0 {
-            while Timestamp(seconds: Double(nextGridTick) / rate) <= packet.timestamp {
-                pendingTicks.append(Timestamp(seconds: Double(nextGridTick) / rate))
-                nextGridTick += 1
-            }
+            pendingTicks += gridTicks { $0 <= packet.timestamp }
         } else if input == 0, pendingTicks.last != packet.timestamp {
             pendingTicks.append(packet.timestamp)
         }
         update(input, row: row, packet: packet)
     }
 
-    /// Holds input `input`'s estimate (or its absence) from `packet`.
+    /// Holds input `input`'s estimate from `packet`; a row without one (no face in the frame)
+    /// still records when the modality was last heard of, for its staleness.
     private func update(_ input: Int, row: FeatureRow, packet: Packet) {
         let end = packet.timestamp + max(packet.duration, .zero)
         if let estimate = AffectEstimate(row: row.values) {
             latest[input] = Latest(estimate: estimate, time: packet.timestamp, end: end, validUntil: end + hold)
         } else {
-            latest[input] = nil
+            latest[input] = Latest(estimate: nil, time: packet.timestamp, end: packet.timestamp, validUntil: packet.timestamp)
         }
         lastSeen = max(lastSeen ?? packet.timestamp, packet.timestamp)
         lastEnd = max(lastEnd ?? end, end)
     }
 
+    /// The grid ticks from the next one on while `condition` holds (advancing the grid).
+    private func gridTicks(while condition: (Timestamp) -> Bool) -> [Timestamp] {
+        var ticks: [Timestamp] = []
+        while condition(Timestamp(seconds: Double(nextGridTick) / rate)) {
+            ticks.append(Timestamp(seconds: Double(nextGridTick) / rate))
+            nextGridTick += 1
+        }
+        return ticks
+    }
+
     /// Live: take the estimate if it is newer than the one held, then fuse every tick its clock
     /// has reached, from what has arrived.
     private func processLive(_ row: FeatureRow, packet: Packet, input: Int, output: Emitter) throws {
-        if latest[input].map({ packet.timestamp >= $0.time }) ?? true {
-            update(input, row: row, packet: packet)
-            if AffectEstimate(row: row.values) == nil {
-                // Keep when the modality was last heard of, for its staleness.
-                latest[input] = Latest(estimate: nil, time: packet.timestamp, end: packet.timestamp, validUntil: packet.timestamp)
-            }
-        }
-        var due: [Timestamp] = []
-        if rate > 0 {
-            while Timestamp(seconds: Double(nextGridTick) / rate) <= packet.timestamp {
-                due.append(Timestamp(seconds: Double(nextGridTick) / rate))
-                nextGridTick += 1
-            }
-        } else if input == 0 {
-            due.append(packet.timestamp)
-        }
-        for tick in due where lastTick.map({ tick > $0 }) ?? true {
+        if latest[input].map({ packet.timestamp >= $0.time }) ?? true { update(input, row: row, packet: packet) }
+        let due = rate > 0 ? gridTicks { $0 <= packet.timestamp } : input == 0 ? [packet.timestamp] : []
+        try emitLive(due, output: output)
+    }
+
+    /// Live: fuses and emits each of `ticks` after the last one emitted (ticks never go back).
+    private func emitLive(_ ticks: [Timestamp], output: Emitter) throws {
+        for tick in ticks where lastTick.map({ tick > $0 }) ?? true {
             lastTick = tick
             try output.emit(.prediction(fuse(at: tick)), at: tick, duration: rate > 0 ? Timestamp(seconds: 1 / rate) : .zero)
         }
@@ -140,21 +139,11 @@ public final class AffectFusionStage: Stage {
         if live {
             // The grid runs on through the last estimate's span, as for files.
             guard rate > 0, let lastEnd else { return }
-            while Timestamp(seconds: Double(nextGridTick) / rate) < lastEnd {
-                let tick = Timestamp(seconds: Double(nextGridTick) / rate)
-                nextGridTick += 1
-                if let lastTick, tick <= lastTick { continue }
-                lastTick = tick
-                try output.emit(.prediction(fuse(at: tick)), at: tick, duration: Timestamp(seconds: 1 / rate))
-            }
-            return
+            return try emitLive(gridTicks { $0 < lastEnd }, output: output)
         }
         if rate > 0, let lastSeen, let lastEnd {
             // Ticks up to the last estimate's time, and on through its span.
-            while Timestamp(seconds: Double(nextGridTick) / rate) <= lastSeen || Timestamp(seconds: Double(nextGridTick) / rate) < lastEnd {
-                pendingTicks.append(Timestamp(seconds: Double(nextGridTick) / rate))
-                nextGridTick += 1
-            }
+            pendingTicks += gridTicks { $0 <= lastSeen || $0 < lastEnd }
         }
         try emitTicks(before: nil, output: output)
     }

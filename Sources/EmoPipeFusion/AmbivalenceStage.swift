@@ -48,8 +48,8 @@ public final class AmbivalenceStage: Stage {
     private struct CueColumns {
         var speech: Int?, rate: Int?, gaze: Int?, shake: Int?, lipPress: Int?, browLower: Int?
         var filled: Int?, hedges: Int?, reversals: Int?, corrections: Int?
-        /// text.ambivalence: the score and the contribution columns (name without "text_").
-        var textScore: Int?, textParts: [(name: String, index: Int)] = []
+        /// text.ambivalence: the score column and the contribution columns.
+        var text: (score: Int, parts: [(name: String, index: Int)])?
     }
 
     private let threshold: Double
@@ -90,9 +90,7 @@ public final class AmbivalenceStage: Stage {
                 lipPress: schema.index(of: "AU23_r"), browLower: schema.index(of: "AU04_r"),
                 filled: schema.index(of: "filled_pauses"), hedges: schema.index(of: "hedges"),
                 reversals: schema.index(of: "reversals"), corrections: schema.index(of: "self_corrections"),
-                textScore: schema.index(of: "text_ah"),
-                textParts: schema.names.enumerated().filter { $0.element.hasPrefix("text_") && !$0.element.hasPrefix("text_ah") }
-                    .map { ($0.element, $0.offset) }))
+                text: TextAmbivalenceStage.locate(in: schema)))
         }
         return [.prediction]
     }
@@ -154,9 +152,7 @@ public final class AmbivalenceStage: Stage {
             browLower = value(c.browLower) ?? 0
             faceSeen = time
         }
-        if let score = value(c.textScore) {
-            text = (score, c.textParts.map { ($0.name, value($0.index) ?? 0) })
-        }
+        if let columns = c.text, let scored = TextAmbivalenceStage.read(row, at: columns) { text = scored }
         if c.filled != nil || c.hedges != nil {
             let filled = value(c.filled) ?? 0
             let hedges = (value(c.hedges) ?? 0) + (value(c.reversals) ?? 0) + (value(c.corrections) ?? 0)

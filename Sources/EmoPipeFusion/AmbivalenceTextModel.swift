@@ -96,7 +96,7 @@ public struct AmbivalenceTextModel: Codable, Sendable, Equatable {
         return Result(probability: probability, score: 1 / (1 + exp(-centred)), contributions: contributions)
     }
 
-    /// Scores one tally.
+    /// Scores one tally (building the term index each call: `Scorer` keeps one, for many tallies).
     public func score(_ tally: TextTally) -> Result { score(tally, termIndex: termIndex) }
 
     /// A model with its term index built once, for scoring many tallies.

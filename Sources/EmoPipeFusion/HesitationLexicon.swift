@@ -35,4 +35,13 @@ public enum HesitationLexicon {
         ["i", "mean"], ["sorry"], ["rather"], ["actually"], ["no", "wait"], ["let", "me", "rephrase"], ["scratch", "that"],
         ["that", "is"], ["or", "rather"], ["well"],
     ]
+
+    /// Occurrences of the (multi-word) phrases in `words`.
+    public static func count(_ phrases: [[String]], in words: [String]) -> Int {
+        var total = 0
+        for phrase in phrases where phrase.count <= words.count {
+            for start in 0...(words.count - phrase.count) where words[start..<(start + phrase.count)].elementsEqual(phrase) { total += 1 }
+        }
+        return total
+    }
 }

@@ -83,19 +83,17 @@ public final class RecordingAggregateStage: Stage {
         configHash = context.configHash
         calibration = context.calibration
         if inputs.count > 1 {
-            guard case .features(let schema) = inputs[1], let score = schema.index(of: "text_ah") else {
+            guard case .features(let schema) = inputs[1], let columns = TextAmbivalenceStage.locate(in: schema) else {
                 throw StageError("aggregate.recording's second input must be text.ambivalence (a text_ah column)")
             }
-            textColumns = (score, schema.names.enumerated().filter { $0.element.hasPrefix("text_") && !$0.element.hasPrefix("text_ah") }
-                .map { ($0.element, $0.offset) })
+            textColumns = columns
         }
         return [.recording]
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         if input == 1, case .features(let row) = packet.payload, let columns = textColumns {
-            let score = Double(row.values[columns.score])
-            if score.isFinite { text = (score, columns.parts.map { ($0.name, Double(row.values[$0.index])) }) }
+            if let scored = TextAmbivalenceStage.read(row, at: columns) { text = scored }
             return
         }
         guard case .prediction(let prediction) = packet.payload else { return }
@@ -146,13 +144,15 @@ public final class RecordingAggregateStage: Stage {
         scores.add(score)
         segments.add(time: time, end: end, score: score)
         if prediction.ambivalent {
-            let names = Set(AmbivalenceCues.weights.map(\.name))
-            if let cue = prediction.cues.first(where: { names.contains($0.name) || $0.name.hasPrefix("discord_") }) {
+            if let cue = prediction.cues.first(where: { Self.cueNames.contains($0.name) || $0.name.hasPrefix("discord_") }) {
                 cueTally[cue.name, default: (0, 0)].count += 1
                 cueTally[cue.name, default: (0, 0)].sum += Double(cue.value)
             }
         }
     }
+
+    /// The names of the A/H cues (`AmbivalenceCues`), to tell them from the affect cues of a frame.
+    private static let cueNames = Set(AmbivalenceCues.weights.map(\.name))
 
     static func logit(_ p: Double) -> Double {
         let q = min(max(p, 1e-9), 1 - 1e-9)

@@ -33,6 +33,21 @@ public final class TextAmbivalenceStage: Stage {
         ["text_ah", "text_ah_probability"] + model.contributionNames.map { "text_" + $0 }
     }
 
+    /// Where a stream of this stage keeps its score and its contributions (`text_words`,
+    /// `text_<feature>`), found by name; nil when it has no `text_ah` column.
+    public static func locate(in schema: FeatureSchema) -> (score: Int, parts: [(name: String, index: Int)])? {
+        guard let score = schema.index(of: "text_ah") else { return nil }
+        return (score, schema.names.enumerated().filter { $0.element.hasPrefix("text_") && !$0.element.hasPrefix("text_ah") }
+            .map { ($0.element, $0.offset) })
+    }
+
+    /// The score and the contributions of one row of such a stream; nil when the score is not finite.
+    static func read(_ row: FeatureRow, at columns: (score: Int, parts: [(name: String, index: Int)])) -> (score: Double, parts: [(name: String, value: Double)])? {
+        let score = Double(row.values[columns.score])
+        guard score.isFinite else { return nil }
+        return (score, columns.parts.map { ($0.name, Double(row.values[$0.index])) })
+    }
+
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
         [.features(FeatureSchema(Self.columns(scorer.model)))]
     }

@@ -29,36 +29,13 @@ public final class TextCuesStage: Stage {
 
     public func finish(output: Emitter) throws {}
 
-    /// Lower-cased words without surrounding punctuation (apostrophes kept).
-    static func words(_ text: String) -> [String] {
-        text.lowercased().split { $0.isWhitespace || $0 == "," || $0 == "." || $0 == "!" || $0 == "?" || $0 == ";" || $0 == ":" }
-            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"()[]-\u{2014}\u{2026}").union(.whitespaces)) }
-            .map { $0.replacingOccurrences(of: "\u{2019}", with: "'") }
-            .filter { !$0.isEmpty }
-    }
-
-    /// Occurrences of the phrases in `words`.
-    static func count(_ phrases: [[String]], in words: [String]) -> Int {
-        var total = 0
-        for phrase in phrases where phrase.count <= words.count {
-            for start in 0...(words.count - phrase.count) where Array(words[start..<(start + phrase.count)]) == phrase { total += 1 }
-        }
-        return total
-    }
-
-    /// The cue values of one segment's text, in `columns` order.
+    /// The cue values of one segment's text, in `columns` order: the counts of `TextTally` (the
+    /// tokeniser and word lists the text A/H model uses too) and VADER's valence.
     static func cues(_ text: String) -> [Double] {
-        let words = words(text)
-        let lexicon = HesitationLexicon.self
-        let filled = words.filter { lexicon.filledPauses.contains($0) }.count
-        // A repeated word ("I I", "the the") is a restart too.
-        let repeats = zip(words, words.dropFirst()).filter { $0 == $1 && !lexicon.filledPauses.contains($0) }.count
+        let tally = TextTally(text: text)
         let scorer = SentimentScorer.vader
         let scored = SentimentScorer.tokens(text).filter { scorer.lexicon[$0.lowercased()] != nil }.count
-        return [Double(words.count), Double(filled), Double(count(lexicon.hedges, in: words)),
-                Double(words.filter { lexicon.reversals.contains($0) }.count),
-                Double(words.filter { lexicon.negations.contains($0) }.count),
-                Double(count(lexicon.selfCorrections, in: words) + repeats),
-                scored > 0 ? scorer.compound(text) : .nan, Double(scored)]
+        return [Double(tally.words), Double(tally.filledPauses), Double(tally.hedges), Double(tally.contrasts),
+                Double(tally.negations), Double(tally.selfCorrections), scored > 0 ? scorer.compound(text) : .nan, Double(scored)]
     }
 }

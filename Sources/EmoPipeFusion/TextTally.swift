@@ -79,8 +79,8 @@ public struct TextTally: Sendable {
             if lexicon.firstPerson.contains(token) { firstPerson += 1 }
             if index > 0, tokens[index - 1] == token, !lexicon.filledPauses.contains(token) { selfCorrections += 1 }
         }
-        hedges += TextCuesStage.count(lexicon.hedges, in: tokens)
-        selfCorrections += TextCuesStage.count(lexicon.selfCorrections, in: tokens)
+        hedges += lexicon.count(lexicon.hedges, in: tokens)
+        selfCorrections += lexicon.count(lexicon.selfCorrections, in: tokens)
         previousWord = tokens.last
     }
 

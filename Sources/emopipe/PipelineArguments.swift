@@ -26,14 +26,19 @@ struct PipelineArguments {
         }
     }
 
+    /// The pipeline a name gives: a `.yaml`/`.yml` file, or an embedded pipeline.
+    static func load(_ pipeline: String, registry: StageRegistry, overrides: [String] = []) throws -> PipelineGraph {
+        pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml")
+            ? try PipelineLoader(registry: registry).load(file: pipeline, overrides: overrides)
+            : try DefaultPipelines.load(pipeline, registry: registry, overrides: overrides)
+    }
+
     /// The pipeline choice and the file extensions its sources read; a broken pipeline file or
     /// override is reported and exits with status 2.
     func choice(registry: StageRegistry, overrides: [String]) throws -> (choice: PipelineChoice, extensions: Set<String>) {
         do {
             if let pipeline {
-                let graph = pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml")
-                    ? try PipelineLoader(registry: registry).load(file: pipeline, overrides: overrides)
-                    : try DefaultPipelines.load(pipeline, registry: registry, overrides: overrides)
+                let graph = try Self.load(pipeline, registry: registry, overrides: overrides)
                 return (.graph(graph), Set(graph.fileExtensions))
             }
             // Check the overrides against the defaults once, before any input runs.

@@ -275,9 +275,7 @@ extension RunCommand {
         guard let summaryEvery else { return [] }
         var ids = ["recording"]
         if let pipeline = parsed.pipeline {
-            let graph = pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml")
-                ? try? PipelineLoader(registry: registry).load(file: pipeline)
-                : try? DefaultPipelines.load(pipeline, registry: registry)
+            let graph = try? PipelineArguments.load(pipeline, registry: registry)
             // A broken pipeline is reported by the run itself.
             ids = graph?.nodes.filter { $0.descriptor.name == "aggregate.recording" }.map(\.id) ?? []
         }

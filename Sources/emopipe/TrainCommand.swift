@@ -133,36 +133,34 @@ struct TrainCommand: ParsableCommand {
             // Several tables (one per corpus) are joined; each table's paths are relative to its folder.
             var examples: [ModelTrainer.Example] = []
             for labels in self.labels {
-            let table = try LabelTable(path: labels)
-            let fileIndex = try table.column(fileColumn), labelIndex = try table.column(labelColumn)
-            let groupIndex = try groupColumn.map { try table.column($0) }
-            let base = root ?? URL(fileURLWithPath: labels).deletingLastPathComponent().path
-            let subjectIndex = try subjectColumn.map { try table.column($0) }
-            examples += try table.rows.map { row -> ModelTrainer.Example in
-                let file = row[fileIndex]
-                var subject = subjectIndex.map { row[$0] }
-                if let assignment {
-                    switch assignment.subject(of: InputLocation(path: file, relativePath: file)) {
-                    case .success(let found): subject = found
-                    case .failure(let error): throw error
+                let table = try LabelTable(path: labels)
+                let fileIndex = try table.column(fileColumn), labelIndex = try table.column(labelColumn)
+                let groupIndex = try groupColumn.map { try table.column($0) }
+                let base = root ?? URL(fileURLWithPath: labels).deletingLastPathComponent().path
+                let subjectIndex = try subjectColumn.map { try table.column($0) }
+                examples += try table.rows.map { row -> ModelTrainer.Example in
+                    let file = row[fileIndex]
+                    var subject = subjectIndex.map { row[$0] }
+                    if let assignment {
+                        switch assignment.subject(of: InputLocation(path: file, relativePath: file)) {
+                        case .success(let found): subject = found
+                        case .failure(let error): throw error
+                        }
                     }
-                }
-                var group = groupIndex.map { row[$0] } ?? subject ?? "all"
-                if let regex {
-                    guard let match = regex.firstMatch(in: file, range: NSRange(file.startIndex..., in: file)), match.numberOfRanges > 1,
-                          let range = Range(match.range(at: 1), in: file) else {
-                        throw LabelError("\(file): --group-from '\(groupFrom!)' does not match")
+                    var group = groupIndex.map { row[$0] } ?? subject ?? "all"
+                    if let regex {
+                        guard let match = regex.firstMatch(in: file, range: NSRange(file.startIndex..., in: file)), match.numberOfRanges > 1,
+                              let range = Range(match.range(at: 1), in: file) else {
+                            throw LabelError("\(file): --group-from '\(groupFrom!)' does not match")
+                        }
+                        group = String(file[range])
                     }
-                    group = String(file[range])
+                    let path = file.hasPrefix("/") ? file : base + "/" + file
+                    return ModelTrainer.Example(path: path, label: renames[row[labelIndex]] ?? row[labelIndex], group: group, subject: subject)
                 }
-                let path = file.hasPrefix("/") ? file : base + "/" + file
-                return ModelTrainer.Example(path: path, label: renames[row[labelIndex]] ?? row[labelIndex], group: group, subject: subject)
-            }
             }
             let registry = BuiltinStages.registry
-            let graph = pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml")
-                ? try PipelineLoader(registry: registry).load(file: pipeline)
-                : try DefaultPipelines.load(pipeline, registry: registry)
+            let graph = try PipelineArguments.load(pipeline, registry: registry)
             let trainer = ModelTrainer(registry: registry, graph: graph, stream: stream, jobs: jobs, l2: l2)
             let data = "\(examples.count) recordings listed in "
                 + labels.map { URL(fileURLWithPath: $0).deletingLastPathComponent().lastPathComponent + "/" + URL(fileURLWithPath: $0).lastPathComponent }
