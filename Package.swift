@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // BLAS through Debian's libblas.so.3: OpenBLAS (scripts/install-deps.sh installs it: it
+        // measures faster, Benchmarks/expression.sh) or the reference BLAS.
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // dlib's face detector and shape predictor behind a plain-C header. Compiled optimised even in
         // debug builds: dlib's header code at -O0 runs ~100x slower (NATIVE-LIBS.md).
@@ -49,8 +52,10 @@ let package = Package(
             "EmoPipeCore", "EmoPipeDSP", .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "EmoPipeVideo", dependencies: ["EmoPipeCore"]),
+        // A small native network runtime (float32 convolutions, pooling, dense layers; BLAS).
+        .target(name: "EmoPipeNN", dependencies: ["EmoPipeCore", "CBLAS"]),
         .target(name: "EmoPipeFace", dependencies: [
-            "EmoPipeCore", "CDlibShim", .product(name: "DequeModule", package: "swift-collections"),
+            "EmoPipeCore", "EmoPipeNN", "CDlibShim", .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "EmoPipeEEG", dependencies: ["EmoPipeCore", "EmoPipeDSP"]),
         .target(name: "EmoPipeFusion", dependencies: [
@@ -73,7 +78,8 @@ let package = Package(
         .testTarget(name: "EmoPipeCoreTests", dependencies: ["EmoPipeCore"]),
         .testTarget(name: "EmoPipeMediaTests", dependencies: ["EmoPipeMedia", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeDSP", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
-        .testTarget(name: "EmoPipeFaceTests", dependencies: ["EmoPipeFace", "EmoPipeMedia", "EmoPipeCore"]),
+        .testTarget(name: "EmoPipeFaceTests", dependencies: ["EmoPipeFace", "EmoPipeNN", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
+        .testTarget(name: "EmoPipeNNTests", dependencies: ["EmoPipeNN", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeFusionTests", dependencies: ["EmoPipeFusion", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeVideoTests", dependencies: ["EmoPipeVideo", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeEEGTests", dependencies: ["EmoPipeEEG", "EmoPipeCore"], exclude: ["Reference"]),

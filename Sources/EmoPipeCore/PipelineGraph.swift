@@ -69,8 +69,21 @@ public struct PipelineGraph: Sendable {
     /// 32 MiB, else its size and modification time (dlib's 100 MB landmark model is not read
     /// for this); nil when `path` is not a regular file. A file is read once per size and
     /// modification time: the hash is asked for per input of a batch.
+    ///
+    /// A folder (a network: `graph.json` and its weights), or a model name `ModelDirectory` finds,
+    /// is identified by the files directly in it.
     static func fileFingerprint(_ path: String) -> String? {
-        guard !path.isEmpty, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+        guard !path.isEmpty else { return nil }
+        var isFolder: ObjCBool = false
+        if !path.contains("/"), !FileManager.default.fileExists(atPath: path), let located = ModelDirectory.locate(path) {
+            return fileFingerprint(located)
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }
+            let parts = names.sorted().compactMap { name in fileFingerprint(path + "/" + name).map { "\(name):\($0)" } }
+            return parts.isEmpty ? nil : FNV1a.hex(parts.joined(separator: ","))
+        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               attributes[.type] as? FileAttributeType == .typeRegular, let size = attributes[.size] as? Int else { return nil }
         let stamp = "\(size)@\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
         guard size <= 32 << 20 else { return stamp }

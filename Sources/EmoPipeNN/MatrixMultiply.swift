@@ -1,0 +1,17 @@
+import CBLAS
+
+/// C = A B (+ C when `accumulate`), row-major, through BLAS's sgemm: A is m x k, B is k x n,
+/// C is m x n. Every inner product of the network runtime goes through here.
+@inline(__always)
+func matrixMultiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                    m: Int, n: Int, k: Int, accumulate: Bool = false) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                a, Int32(k), b, Int32(n), accumulate ? 1 : 0, c, Int32(n))
+}
+
+/// y = A x (+ y when `accumulate`) through BLAS's sgemv: A is m x n, row-major.
+@inline(__always)
+func matrixVector(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                  m: Int, n: Int, accumulate: Bool = false) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(n), x, 1, accumulate ? 1 : 0, y, 1)
+}

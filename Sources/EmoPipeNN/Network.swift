@@ -1,0 +1,145 @@
+import EmoPipeCore
+import Foundation
+
+/// A small feed-forward network run natively: float32, one image at a time, the layers of its
+/// graph file in order (`NetworkDescription`), inner products through BLAS.
+///
+/// Loading checks every tensor against the shapes the graph implies, so a wrong, truncated or
+/// mismatched weight file fails at load with a message naming the file and the tensor, never
+/// during a run. A `Network` keeps its intermediate buffers between calls: use one per thread
+/// (`copy()` gives another sharing nothing mutable).
+public final class Network {
+    /// A tensor's shape: channels x height x width (a vector is channels x 1 x 1).
+    public struct Shape: Sendable, Equatable, CustomStringConvertible {
+        public var channels: Int
+        public var height: Int
+        public var width: Int
+        public var count: Int { channels * height * width }
+        public var description: String { "\(channels)x\(height)x\(width)" }
+    }
+
+    /// The graph as read.
+    public let graph: NetworkDescription
+    /// Where it was read from (for messages and provenance).
+    public let source: String
+    /// Shape of the input the network takes.
+    public let inputShape: Shape
+    /// Class names of the output, in order.
+    public var classes: [String] { graph.classes }
+
+    private let steps: [NetworkStep]
+    /// Where each value (0: the input, then one per layer) starts in `arena`.
+    private let offsets: [Int]
+    private let sizes: [Int]
+    /// Every intermediate value, then the im2col scratch of the largest convolution.
+    private let arena: UnsafeMutablePointer<Float>
+    private let arenaCount: Int
+    private let outputIndex: Int
+
+    /// Reads `folder/graph.json` and `folder/weights.safetensors`.
+    public static func load(folder: String) throws -> Network {
+        let graphPath = folder + "/graph.json"
+        guard let data = FileContents.read(graphPath) else {
+            throw NetworkError("\(graphPath): network graph file not found")
+        }
+        let graph: NetworkDescription
+        do {
+            graph = try JSONDecoder().decode(NetworkDescription.self, from: data)
+        } catch {
+            throw NetworkError("\(graphPath): not a network graph (\(describe(error)))")
+        }
+        guard graph.format == "emopipe-network/1" else {
+            throw NetworkError("\(graphPath): format '\(graph.format)' is not emopipe-network/1")
+        }
+        let weights = try SafeTensors(path: folder + "/weights.safetensors")
+        return try Network(graph: graph, weights: weights, source: folder)
+    }
+
+    /// Compiles `graph` with `weights`: shapes inferred from the input, every tensor checked.
+    public init(graph: NetworkDescription, weights: SafeTensors, source: String) throws {
+        self.graph = graph
+        self.source = source
+        inputShape = Shape(channels: graph.input.channels, height: graph.input.height, width: graph.input.width)
+        guard inputShape.count > 0 else { throw NetworkError("\(source): input \(inputShape) is empty") }
+        var index = [graph.input.name: 0]
+        var shapes = [inputShape]
+        var steps: [NetworkStep] = []
+        var columnCount = 0
+        for layer in graph.layers {
+            guard index[layer.name] == nil else { throw NetworkError("\(source): layer name '\(layer.name)' is used twice") }
+            let sources = try (layer.inputs ?? layer.input.map { [$0] } ?? []).map { name -> Int in
+                guard let found = index[name] else {
+                    throw NetworkError("\(source): layer \(layer.name) reads '\(name)', which no earlier layer produces")
+                }
+                return found
+            }
+            guard !sources.isEmpty else { throw NetworkError("\(source): layer \(layer.name) has no input") }
+            let step = try NetworkStep(layer: layer, inputs: sources, shapes: sources.map { shapes[$0] },
+                                       output: shapes.count, weights: weights)
+            columnCount = max(columnCount, step.columnCount)
+            index[layer.name] = shapes.count
+            shapes.append(step.outputShape)
+            steps.append(step)
+        }
+        guard let output = index[graph.output] else { throw NetworkError("\(source): output '\(graph.output)' is not a layer") }
+        guard shapes[output].count == graph.classes.count else {
+            throw NetworkError("\(source): output '\(graph.output)' has \(shapes[output].count) values for \(graph.classes.count) classes")
+        }
+        self.steps = steps
+        outputIndex = output
+        sizes = shapes.map(\.count)
+        var offsets: [Int] = []
+        var total = 0
+        for size in sizes {
+            offsets.append(total)
+            total += (size + 15) / 16 * 16
+        }
+        offsets.append(total)
+        self.offsets = offsets
+        arenaCount = total + columnCount
+        arena = .allocate(capacity: arenaCount)
+        arena.initialize(repeating: 0, count: arenaCount)
+    }
+
+    private init(copying other: Network) {
+        graph = other.graph
+        source = other.source
+        inputShape = other.inputShape
+        steps = other.steps
+        outputIndex = other.outputIndex
+        sizes = other.sizes
+        offsets = other.offsets
+        arenaCount = other.arenaCount
+        arena = .allocate(capacity: arenaCount)
+        arena.initialize(repeating: 0, count: arenaCount)
+    }
+
+    deinit { arena.deallocate() }
+
+    /// An independent instance (same weights, own buffers) for another thread.
+    public func copy() -> Network { Network(copying: self) }
+
+    /// The output for one input (`inputShape.count` values, channels first, rows top to bottom).
+    public func predict(_ input: [Float]) -> [Float] {
+        precondition(input.count == inputShape.count, "input of \(input.count) values, the network takes \(inputShape)")
+        input.withUnsafeBufferPointer { arena.update(from: $0.baseAddress!, count: input.count) }
+        let columns = arena + offsets[offsets.count - 1]
+        for step in steps {
+            step.run(arena: arena, offsets: offsets, columns: columns)
+        }
+        return Array(UnsafeBufferPointer(start: arena + offsets[outputIndex], count: sizes[outputIndex]))
+    }
+}
+
+/// A decoding error in a few words.
+private func describe(_ error: Error) -> String {
+    switch error {
+    case DecodingError.keyNotFound(let key, let context):
+        return "missing '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+    case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context), DecodingError.dataCorrupted(let context):
+        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+        return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+    default:
+        return "\(error)"
+    }
+}

@@ -1,0 +1,83 @@
+import EmoPipeCore
+import Foundation
+
+/// The tensors of a safetensors file (Hugging Face's format: an 8-byte little-endian header
+/// length, a JSON header naming each tensor's dtype, shape and byte range, then the raw
+/// little-endian data). Only float32 (`F32`) tensors are read.
+public struct SafeTensors: Sendable {
+    /// One tensor: its shape and values (row-major).
+    public struct Tensor: Sendable, Equatable {
+        public var shape: [Int]
+        public var values: [Float]
+    }
+
+    /// The tensors by name.
+    public var tensors: [String: Tensor]
+    /// The file they came from (for messages).
+    public var source: String
+
+    /// Reads the file at `path`; every inconsistency is a `NetworkError` naming the file and,
+    /// where one is at fault, the tensor.
+    public init(path: String) throws {
+        guard let data = FileContents.read(path) else { throw NetworkError("\(path): weight file not found") }
+        try self.init(data: data, source: path)
+    }
+
+    /// Parses safetensors bytes; `source` names them in errors.
+    public init(data: Data, source: String) throws {
+        self.source = source
+        let bytes = [UInt8](data)
+        guard bytes.count >= 8 else { throw NetworkError("\(source): not a safetensors file (\(bytes.count) bytes, no header length)") }
+        var length = 0
+        for index in 0..<8 { length |= Int(bytes[index]) << (8 * index) }
+        guard length > 0, length <= bytes.count - 8 else {
+            throw NetworkError("\(source): truncated or not a safetensors file (header of \(length) bytes, file of \(bytes.count))")
+        }
+        guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as? [String: Any] else {
+            throw NetworkError("\(source): the safetensors header is not a JSON object")
+        }
+        let body = 8 + length
+        var tensors: [String: Tensor] = [:]
+        for (name, entry) in header where name != "__metadata__" {
+            guard let entry = entry as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
+                throw NetworkError("\(source): tensor '\(name)': header entry lacks dtype, shape or data_offsets")
+            }
+            guard dtype == "F32" else { throw NetworkError("\(source): tensor '\(name)' is \(dtype); only F32 is read") }
+            let count = shape.reduce(1, *)
+            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == 4 * count else {
+                throw NetworkError("\(source): tensor '\(name)': shape \(shape) does not match its \(offsets[1] - offsets[0]) bytes")
+            }
+            guard body + offsets[1] <= bytes.count else {
+                throw NetworkError("\(source): tensor '\(name)' runs past the end of the file (truncated: \(bytes.count) bytes, needs \(body + offsets[1]))")
+            }
+            var values = [Float](repeating: 0, count: count)
+            values.withUnsafeMutableBytes { target in
+                bytes.withUnsafeBytes { source in
+                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[(body + offsets[0])..<(body + offsets[1])]))
+                }
+            }
+            #if _endian(big)
+            values = values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+            #endif
+            tensors[name] = Tensor(shape: shape, values: values)
+        }
+        self.tensors = tensors
+    }
+
+    /// The tensor `name` with the shape a layer needs; a missing tensor or another shape is an
+    /// error naming the file, the tensor and the layer.
+    public func tensor(_ name: String, shape: [Int], layer: String) throws -> [Float] {
+        guard let tensor = tensors[name] else { throw NetworkError("\(source): tensor '\(name)' (layer \(layer)) is missing") }
+        guard tensor.shape == shape else {
+            throw NetworkError("\(source): tensor '\(name)' (layer \(layer)) has shape \(tensor.shape), the graph needs \(shape)")
+        }
+        return tensor.values
+    }
+
+    /// The shape of tensor `name`, or an error naming the file, the tensor and the layer.
+    public func shape(of name: String, layer: String) throws -> [Int] {
+        guard let tensor = tensors[name] else { throw NetworkError("\(source): tensor '\(name)' (layer \(layer)) is missing") }
+        return tensor.shape
+    }
+}
