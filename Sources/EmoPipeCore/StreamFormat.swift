@@ -20,12 +20,16 @@ public struct VideoFormat: Sendable, Equatable {
     public var pixelFormat: PixelFormat
     /// Nominal frames per second; 0 when unknown (variable frame rate, still image).
     public var frameRate: Double
+    /// True for a still image (a photograph opened as a one-frame video): face stages search it
+    /// thoroughly (every face, small faces) since there is no next frame to find them in.
+    public var isStill: Bool
 
-    public init(width: Int, height: Int, pixelFormat: PixelFormat, frameRate: Double) {
+    public init(width: Int, height: Int, pixelFormat: PixelFormat, frameRate: Double, isStill: Bool = false) {
         self.width = width
         self.height = height
         self.pixelFormat = pixelFormat
         self.frameRate = frameRate
+        self.isStill = isStill
     }
 }
 

@@ -6,6 +6,9 @@ import Synchronization
 /// `face.landmarks`: faces found by dlib's HOG detector every `detect_every` frames, tracked in
 /// between, with dlib's 68 landmarks on every frame.
 ///
+/// A still image (a photograph) is searched thoroughly instead: every face down to
+/// `still_min_face_px`, and with a border when none is found (`still_pad`).
+///
 /// One row per face per frame (OpenFace 2.0 columns: `frame`, `face_id`, `confidence`, `success`,
 /// `x_0`..`x_67`, `y_0`..`y_67`, plus `detected`); a frame without a face gives one row with
 /// `success` 0 and no landmarks, so every frame is accounted for. Key-frame detections run ahead on
@@ -36,6 +39,12 @@ public final class FaceLandmarksStage: Stage {
                           "A tracked face whose landmarks fit the mean face worse than this (RMS, normalised) is lost and re-detected at once."),
             ParameterSpec("min_similarity", .number, default: .number(0.5), range: -1...1,
                           "A tracked face whose box correlates less than this with its last detected view (normalised cross-correlation of 24x24 patches) is lost and re-detected at once."),
+            ParameterSpec("still_min_face_px", .number, default: .number(40), unit: "px", range: 20...4096,
+                          "In a still image (a photograph, one frame): the smallest face searched for (box side, image pixels); the image is resampled by 80/still_min_face_px (at least as much as upsample gives) however large it is."),
+            ParameterSpec("still_max_faces", .integer, default: .integer(64), range: 1...256,
+                          "In a still image: every face up to this many, largest first, each with its own face_id."),
+            ParameterSpec("still_pad", .number, default: .number(0.5), unit: "shorter sides", range: 0...2,
+                          "In a still image where no face is found: search again with this much border (fraction of the shorter side, each side, filled with the image's mean gray). A face crop that fills the image (as in FER2013) has no room around it for the detector's window; 0 does not retry."),
             ParameterSpec("live_lookahead", .integer, default: .integer(2), unit: "frames", range: 0...240,
                           "The lookahead in live runs (standard input, pipes, --realtime), where latency counts."),
             ParameterSpec("lookahead", .integer, default: .integer(12), unit: "frames", range: 0...240,
@@ -73,6 +82,12 @@ public final class FaceLandmarksStage: Stage {
     private var inlineDetector: FaceDetector?
     private var pending = Deque<PendingFrame>()
     private var frameCount = 0
+    /// The input is a still image: searched thoroughly, without tracking.
+    private var isStill = false
+    private let stillMinFace: Double
+    private let stillMaxFaces: Int
+    private let stillPad: Double
+    private var predictor: ShapePredictor?
 
     init(parameters: Parameters) throws {
         modelPath = parameters.string("model")
@@ -86,6 +101,9 @@ public final class FaceLandmarksStage: Stage {
         minSimilarity = parameters.number("min_similarity")
         lookahead = parameters.integer("lookahead")
         liveLookahead = parameters.integer("live_lookahead")
+        stillMinFace = parameters.number("still_min_face_px")
+        stillMaxFaces = parameters.integer("still_max_faces")
+        stillPad = parameters.number("still_pad")
         detection = KeyFrameDetection(threshold: threshold)
     }
 
@@ -101,12 +119,14 @@ public final class FaceLandmarksStage: Stage {
             let predictor = Result { try ShapePredictor.shared(path: modelPath) }
             group.wait()
             inlineDetector = try detectorResult.withLock { $0! }.get()
+            self.predictor = try predictor.get()
             tracker = FaceTracker(predictor: try predictor.get(), maxFaces: maxFaces,
                                   maxShapeError: maxShapeError, minSimilarity: minSimilarity)
         } catch let error as FaceModelError {
             throw StageError(error.description)
         }
         guard case .video(let format) = inputs[0] else { throw StageError("face.landmarks takes video") }
+        isStill = format.isStill
         return [.features(FeatureSchema(Self.columns, attributes: [
             "image_width": Double(format.width), "image_height": Double(format.height), "frame_rate": format.frameRate,
         ]))]
@@ -119,6 +139,7 @@ public final class FaceLandmarksStage: Stage {
             doublings = 0
             while min(width, height) << doublings < 240 { doublings += 1 }
         }
+        if isStill { return max(80 / (minFace > 0 ? minFace : stillMinFace), Double(1 << doublings)) }
         let shorter = Double(min(width, height))
         let smallest = minFace > 0 ? minFace : shorter >= 1000 ? shorter / 10 : 80
         return 80 / smallest * Double(1 << doublings)
@@ -127,6 +148,10 @@ public final class FaceLandmarksStage: Stage {
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         guard case .video(let frame) = packet.payload else { return }
         let image = GrayImage(frame)
+        if isStill {
+            frameCount += 1
+            return try emit(stillFaces(image), index: frameCount - 1, at: packet.timestamp, duration: packet.duration, output: output)
+        }
         let isKey = frameCount % detectEvery == 0
         var entry = PendingFrame(timestamp: packet.timestamp, duration: packet.duration, index: frameCount, image: image)
         frameCount += 1
@@ -187,7 +212,36 @@ public final class FaceLandmarksStage: Stage {
         } catch let error as FaceModelError {
             throw StageError(error.description)
         }
-        let number = Float(frame.index + 1)
+        try emit(faces, index: frame.index, at: frame.timestamp, duration: frame.duration, output: output)
+    }
+
+    /// Every face of a still image, largest first: detected down to `still_min_face_px`, and if
+    /// none is found, detected again with a border (`still_pad`) so a face filling the image fits
+    /// the detector's window.
+    func stillFaces(_ image: GrayImage) throws -> [TrackedFace] {
+        do {
+            var source = image
+            var offset = 0
+            var boxes = try inlineDetector!.detect(image, scale: detectionScale(width: image.width, height: image.height), threshold: threshold)
+            if boxes.isEmpty && stillPad > 0 {
+                offset = Int((Double(min(image.width, image.height)) * stillPad).rounded())
+                source = image.padded(by: offset)
+                boxes = try inlineDetector!.detect(source, scale: detectionScale(width: source.width, height: source.height), threshold: threshold)
+            }
+            boxes.sort { $0.width * $0.height > $1.width * $1.height }
+            return try boxes.prefix(stillMaxFaces).enumerated().map { index, box in
+                var landmarks = try predictor!.landmarks(in: source, box: box)
+                let shift = SIMD2(Double(offset), Double(offset))
+                landmarks.points = landmarks.points.map { $0 - shift }
+                return TrackedFace(id: index, landmarks: landmarks, confidence: FaceTracker.confidence(score: box.score), detected: true)
+            }
+        } catch let error as FaceModelError {
+            throw StageError(error.description)
+        }
+    }
+
+    private func emit(_ faces: [TrackedFace], index: Int, at timestamp: Timestamp, duration: Timestamp, output: Emitter) throws {
+        let number = Float(index + 1)
         if faces.isEmpty {
             var values = [Float](repeating: .nan, count: Self.columns.count)
             values[0] = number
@@ -195,14 +249,14 @@ public final class FaceLandmarksStage: Stage {
             values[2] = 0
             values[3] = 0
             values[4] = 0
-            try output.emit(.features(FeatureRow(values)), at: frame.timestamp, duration: frame.duration)
+            try output.emit(.features(FeatureRow(values)), at: timestamp, duration: duration)
         }
         for face in faces {
             var values = [number, Float(face.id), Float(face.confidence), 1, face.detected ? 1 : 0]
             values.reserveCapacity(Self.columns.count)
             values += face.landmarks.points.map { Float($0.x) }
             values += face.landmarks.points.map { Float($0.y) }
-            try output.emit(.features(FeatureRow(values)), at: frame.timestamp, duration: frame.duration)
+            try output.emit(.features(FeatureRow(values)), at: timestamp, duration: duration)
         }
     }
 }

@@ -38,3 +38,21 @@ public struct GrayImage: Sendable {
         }
     }
 }
+
+extension GrayImage {
+    /// The image with a border of `border` pixels on every side, filled with its mean gray.
+    public func padded(by border: Int) -> GrayImage {
+        var sum = 0
+        for row in 0..<height {
+            for column in 0..<width { sum += Int(pixels[row * stride + column]) }
+        }
+        let fill = UInt8(sum / max(1, width * height))
+        let paddedWidth = width + 2 * border
+        var out = [UInt8](repeating: fill, count: paddedWidth * (height + 2 * border))
+        for row in 0..<height {
+            let target = (row + border) * paddedWidth + border
+            out.replaceSubrange(target..<(target + width), with: pixels[(row * stride)..<(row * stride + width)])
+        }
+        return GrayImage(width: paddedWidth, height: height + 2 * border, pixels: out)
+    }
+}

@@ -73,6 +73,14 @@ final class MediaReader {
         Self.free(&inputContext)
     }
 
+    /// True when FFmpeg opened the input with an image demuxer (`image2`, `png_pipe`,
+    /// `jpeg_pipe`, ...): a still photograph, one frame.
+    var isStillImage: Bool {
+        guard let format, let demuxer = format.pointee.iformat?.pointee.name else { return false }
+        let name = String(cString: demuxer)
+        return name == "image2" || name == "image2pipe" || name.hasSuffix("_pipe")
+    }
+
     /// An unseekable AVIO context that reads through `input` (FFmpeg owns its 64 KiB buffer).
     private static func inputContext(reading input: CancellableInput) throws -> UnsafeMutablePointer<AVIOContext> {
         let size: Int32 = 1 << 16

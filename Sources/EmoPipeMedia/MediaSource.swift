@@ -94,7 +94,7 @@ public final class MediaSource: SourceStage {
                 let size = outputSize(width: Int(stream.codecpar.pointee.width), height: Int(stream.codecpar.pointee.height))
                 nativeFrameRate = stream.avg_frame_rate.den > 0 ? av_q2d(stream.avg_frame_rate) : 0
                 videoFormat = VideoFormat(width: size.width, height: size.height, pixelFormat: pixelFormat,
-                                          frameRate: videoRate > 0 ? videoRate : nativeFrameRate)
+                                          frameRate: videoRate > 0 ? videoRate : nativeFrameRate, isStill: reader.isStillImage)
             } else {
                 missing.append("video")
                 videoFormat = VideoFormat(width: requestedWidth, height: requestedHeight, pixelFormat: pixelFormat,

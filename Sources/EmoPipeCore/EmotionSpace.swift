@@ -1,5 +1,3 @@
-import EmoPipeCore
-
 /// Where each emotion category sits in valence/arousal/dominance, and its TONE/Parrott primary
 /// emotion: the one place this mapping lives (DESIGN.md section 5).
 ///
