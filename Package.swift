@@ -53,7 +53,10 @@ let package = Package(
         ]),
         .target(name: "EmoPipeVideo", dependencies: ["EmoPipeCore"]),
         // A small native network runtime (float32 convolutions, pooling, dense layers; BLAS).
-        .target(name: "EmoPipeNN", dependencies: ["EmoPipeCore", "CBLAS"]),
+        // Its inner loops are plain pointer loops over checked shapes: without overflow checks
+        // they vectorise (Benchmarks/expression.sh).
+        .target(name: "EmoPipeNN", dependencies: ["EmoPipeCore", "CBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "EmoPipeFace", dependencies: [
             "EmoPipeCore", "EmoPipeNN", "CDlibShim", .product(name: "DequeModule", package: "swift-collections"),
         ]),
@@ -70,6 +73,7 @@ let package = Package(
         .target(name: "EmoPipeTraining", dependencies: ["EmoPipeCore", "EmoPipeFusion", "EmoPipe"]),
         .executableTarget(name: "emopipe", dependencies: [
             "EmoPipeFusion",
+            "EmoPipeNN",
             "EmoPipeTraining",
             "EmoPipe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

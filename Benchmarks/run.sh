@@ -55,6 +55,7 @@ rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 python3 "$ROOT/Benchmarks/summarize.py" "$tmp/throughput.json" "$tmp/memory.json" "$V" "$OUT" "$tmp/eeg.json" "$tmp/eeg_mne.json"
 bash "$ROOT/Benchmarks/voice.sh"
 bash "$ROOT/Benchmarks/face.sh"
+bash "$ROOT/Benchmarks/expression.sh"
 bash "$ROOT/Benchmarks/affect.sh"
 bash "$ROOT/Benchmarks/live.sh"
 bash "$ROOT/Benchmarks/batch.sh"

@@ -45,7 +45,8 @@ enum EmbeddedPipelines {
         description: >-
           The default for videos: emotion and ambivalence/hesitancy per video frame from face, voice and
           (when a sidecar transcript clip.srt/.vtt/.json exists) words. Face: landmarks, pose, action
-          units and cues with the EMFACS face estimator; voice: eGeMAPS functionals over 3 s windows
+          units and cues; the expression network on each aligned face combined with the EMFACS
+          prototypes over the AUs; voice: eGeMAPS functionals over 3 s windows
           every 0.5 s with the RAVDESS-trained voice estimator; text: hesitation markers, VADER valence
           and the fitted text A/H model. Fused by confidence on the video clock (10 per second without
           video); A/H from the fitted text score when there is a transcript, plus cross-modal discord,
@@ -71,9 +72,12 @@ enum EmbeddedPipelines {
           - id: cues
             use: face.cues
             in: actions
+          - id: expression
+            use: face.expression
+            in: [media.video, cues]
           - id: face_estimate
             use: estimate.affect
-            in: cues
+            in: expression
             with: {model: face}
           - id: spectral
             use: audio.spectral
@@ -216,8 +220,10 @@ enum EmbeddedPipelines {
         name: face-affect
         description: >-
           Emotion and ambivalence/hesitancy from the face alone (videos, stills, stdin): the
-          face-features path (landmarks, pose, action units, cues), the default face estimator (EMFACS
-          prototypes over the AUs), one record per video frame, A/H from gaze aversion, head shakes, lip
+          face-features path (landmarks, pose, action units, cues), the expression network on each
+          aligned face (face.expression: absolute, so stills and first frames get an answer) combined with
+          the EMFACS prototypes over the AUs once the person's neutral is known, one record per video
+          frame, A/H from gaze aversion, head shakes, lip
           press and brow lowering, and one recording-level record at the end.
         stages:
           - id: media
@@ -236,9 +242,12 @@ enum EmbeddedPipelines {
           - id: cues
             use: face.cues
             in: actions
+          - id: expression
+            use: face.expression
+            in: [media.video, cues]
           - id: estimate
             use: estimate.affect
-            in: cues
+            in: expression
             with: {model: face}
           - id: affect
             use: fuse.affect

@@ -72,7 +72,7 @@ public struct PipelineGraph: Sendable {
     ///
     /// A folder (a network: `graph.json` and its weights), or a model name `ModelDirectory` finds,
     /// is identified by the files directly in it.
-    static func fileFingerprint(_ path: String) -> String? {
+    public static func fileFingerprint(_ path: String) -> String? {
         guard !path.isEmpty else { return nil }
         var isFolder: ObjCBool = false
         if !path.contains("/"), !FileManager.default.fileExists(atPath: path), let located = ModelDirectory.locate(path) {

@@ -61,7 +61,8 @@ public struct SubjectProfile: Codable, Sendable, Equatable {
     /// per-input baseline. Keyed by the key's prefix. The face needs 50 frames in all; its calm
     /// frames are then used when they are a fair share of them (`face.actions` decides).
     public static let minimumCounts: [(prefix: String, count: Int, unit: String)] = [
-        ("model:", 10, "feature rows"), ("face.neutral.all", 50, "face frames"), ("face.neutral.calm", 1, "calm face frames"),
+        ("model:", 10, "feature rows"), ("expression:", 10, "face frames"), ("face.neutral.all", 50, "face frames"),
+        ("face.neutral.calm", 1, "calm face frames"),
     ]
 
     static func minimum(for key: String) -> (count: Int, unit: String) {

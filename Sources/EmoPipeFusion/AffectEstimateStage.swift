@@ -22,6 +22,10 @@ public final class AffectEstimateStage: Stage {
         parameters: [
             ParameterSpec("model", .string, default: .string("face"),
                           "An embedded default (" + EmbeddedModels.names.joined(separator: ", ") + ") or the path of a model file (JSON) written by emopipe train."),
+            ParameterSpec("au_weight", .number, default: .number(0.5), range: 0...4,
+                          "Face models, when the rows carry face.expression's columns: the weight of the model's own (action-unit) log-probabilities against the network's, p ~ p_network * p_model^au_weight; 0 = the network alone. Where the model has no estimate the network answers alone."),
+            ParameterSpec("au_after_frames", .integer, default: .integer(50), unit: "rows", range: 0...100_000,
+                          "Face models with face.expression's columns: the action units (measured against the person's running neutral) join only after this many rows with a face, once that neutral means something (a still, or a clip's first 2 s, has none: its AUs are measured against the face itself); from the first row with a subject profile."),
         ],
         make: { .stage(try AffectEstimateStage(parameters: $0)) })
 
@@ -34,6 +38,23 @@ public final class AffectEstimateStage: Stage {
     private let fallback: AffectModel?
     private var moments: FeatureMoments?
     private var collector: CalibrationCollector?
+    /// face.expression's probability and confidence columns, when a face model's rows carry them.
+    private var expressionColumns: (probabilities: [Int], confidence: Int)?
+    private let auWeight: Double
+    private let auAfterFrames: Int
+    /// Rows with action-unit evidence so far (the running neutral's frames).
+    private var auFrames = 0
+    /// The network's mean log-probabilities over its training faces (face.expression's attributes).
+    private var expressionReference: [Double]?
+    /// Calibration pass: the mean log-probabilities of the network over this input.
+    private var expressionMoments: FeatureMoments?
+    /// With a subject profile: per category, the subject's mean log-probability minus the
+    /// reference, taken off the network's log-probabilities.
+    private var expressionShift: [Double]?
+    private var expressionCollector: CalibrationCollector?
+
+    /// The subject-profile key of the expression network's output baseline.
+    public static func expressionKey(_ model: AffectModel) -> String { "expression:" + model.name }
 
     /// The subject-profile key of this model's input-feature baseline.
     public static func calibrationKey(_ model: AffectModel) -> String { "model:" + model.name }
@@ -50,15 +71,51 @@ public final class AffectEstimateStage: Stage {
         model = try EmbeddedModels.resolve(parameters.string("model"))
         fallback = model.uncalibratedModel
         running = FeatureMoments(names: model.features)
+        auWeight = parameters.number("au_weight")
+        auAfterFrames = parameters.integer("au_after_frames")
     }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
         guard case .features(let schema) = inputs[0] else { throw StageError("estimate.affect takes feature rows") }
         selector = try FeatureSelector(features: model.features, schema: schema, model: model.name)
+        let probabilities = EmotionCategory.allCases.compactMap { schema.index(of: "expression_p_" + $0.rawValue) }
+        if model.modality == .face, probabilities.count == EmotionCategory.allCases.count, let confidence = schema.index(of: "expression_confidence") {
+            expressionColumns = (probabilities, confidence)
+            let reference = EmotionCategory.allCases.compactMap { schema.attributes["expression_reference_" + $0.rawValue] }
+            expressionReference = reference.count == EmotionCategory.allCases.count ? reference : nil
+            prepareExpressionCalibration(context)
+        }
         try prepareCalibration(context)
         var attributes = schema.attributes
         attributes["modality"] = Double(Modality.allCases.firstIndex(of: model.modality)!)
         return [.features(FeatureSchema(AffectEstimate.columns, attributes: attributes))]
+    }
+
+    /// Subject calibration of the expression network: its output is mapped so that the person's
+    /// mean log-probabilities (over their inputs) land on the network's mean over its training
+    /// faces, taking out a person's constant lean (a resting face that reads as sad).
+    private func prepareExpressionCalibration(_ context: StageContext) {
+        let names = EmotionCategory.allCases.map { "log_p_" + $0.rawValue }
+        switch context.calibration {
+        case .none: return
+        case .collect(let collector):
+            expressionCollector = collector
+            expressionMoments = FeatureMoments(names: names)
+        case .apply(let profile):
+            // The profile holds the person's neutral geometry: the AUs mean something from the start.
+            if profile.baselines.keys.contains(where: { $0.hasPrefix("face.neutral") }) { auFrames = auAfterFrames }
+            let key = Self.expressionKey(model)
+            guard let reference = expressionReference else {
+                context.logger.warning("the expression network gives no calibration reference; its output is used uncalibrated")
+                return
+            }
+            guard let found = profile.baselines[key], found.names == names else {
+                let reason = profile.omitted[key] ?? "not in the profile"
+                context.logger.warning("subject '\(profile.subject)': no expression baseline (\(reason)); the network's output is used uncalibrated")
+                return
+            }
+            expressionShift = zip(found.centre, reference).map { $0 - $1 }
+        }
     }
 
     private func prepareCalibration(_ context: StageContext) throws {
@@ -91,8 +148,47 @@ public final class AffectEstimateStage: Stage {
         let values = selector.values(row)
         if moments != nil, values.allSatisfy(\.isFinite) { moments!.add(values) }
         var result = [Float](repeating: .nan, count: AffectEstimate.columns.count)
-        if values.allSatisfy(\.isFinite), let estimate = estimate(values) { result = estimate.row }
+        var own = values.allSatisfy(\.isFinite) ? estimate(values) : nil
+        if let expressionColumns, var network = Self.expression(row, columns: expressionColumns) {
+            if expressionMoments != nil { expressionMoments!.add(network.probabilities.map { log(max($0, 1e-6)) }) }
+            if let expressionShift { network = Self.shifted(network, by: expressionShift) }
+            if own != nil { auFrames += 1 }
+            own = Self.combine(network: network, model: auFrames > auAfterFrames ? own : nil, weight: auWeight)
+        }
+        if let own { result = own.row }
         try output.emit(.features(FeatureRow(result)), at: packet.timestamp, duration: packet.duration)
+    }
+
+    /// face.expression's answer in a row (probabilities in EmotionCategory order, confidence), or nil.
+    static func expression(_ row: FeatureRow, columns: (probabilities: [Int], confidence: Int)) -> AffectEstimate? {
+        let probabilities = columns.probabilities.map { Double(row.values[$0]) }
+        let confidence = Double(row.values[columns.confidence])
+        guard probabilities.allSatisfy(\.isFinite), confidence.isFinite else { return nil }
+        let point = EmotionSpace.point(of: probabilities)
+        return AffectEstimate(valence: point.x, arousal: point.y, dominance: point.z, probabilities: probabilities, confidence: confidence)
+    }
+
+    /// `estimate` with `shift` taken off its log-probabilities, renormalised (confidence kept).
+    static func shifted(_ estimate: AffectEstimate, by shift: [Double]) -> AffectEstimate {
+        var probabilities = zip(estimate.probabilities, shift).map { max($0, 1e-6) * exp(-$1) }
+        let total = probabilities.reduce(0, +)
+        probabilities = probabilities.map { $0 / total }
+        let point = EmotionSpace.point(of: probabilities)
+        return AffectEstimate(valence: point.x, arousal: point.y, dominance: point.z, probabilities: probabilities,
+                              confidence: estimate.confidence)
+    }
+
+    /// The network's estimate with the model's (action-unit) evidence: a weighted product of the
+    /// two distributions, p ~ p_network * p_model^weight, renormalised; valence, arousal and
+    /// dominance the point of the result; the network's confidence.
+    static func combine(network: AffectEstimate, model: AffectEstimate?, weight: Double) -> AffectEstimate {
+        guard let model, weight > 0 else { return network }
+        var probabilities = zip(network.probabilities, model.probabilities).map { $0 * pow(max($1, 1e-6), weight) }
+        let total = probabilities.reduce(0, +)
+        guard total > 0, total.isFinite else { return network }
+        probabilities = probabilities.map { $0 / total }
+        let point = EmotionSpace.point(of: probabilities)
+        return AffectEstimate(valence: point.x, arousal: point.y, dominance: point.z, probabilities: probabilities, confidence: network.confidence)
     }
 
     /// The estimate for one feature vector (updating the per-input baseline when the model uses one).
@@ -113,5 +209,8 @@ public final class AffectEstimateStage: Stage {
 
     public func finish(output: Emitter) throws {
         if let collector, let moments { collector.deposit(.moments(moments), key: Self.calibrationKey(model)) }
+        if let expressionCollector, let expressionMoments {
+            expressionCollector.deposit(.moments(expressionMoments), key: Self.expressionKey(model))
+        }
     }
 }

@@ -1,4 +1,18 @@
 import CBLAS
+import Foundation
+
+/// OpenBLAS runs one call on several threads when it can; a pipeline already runs its stages and
+/// inputs side by side, so each call here stays on its caller's thread (unless the user set
+/// OPENBLAS_NUM_THREADS). Other BLAS libraries lack the function and are left as they are.
+private let singleThreadedBLAS: Void = {
+    guard ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil,
+          let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_set_num_threads") else { return }
+    typealias SetThreads = @convention(c) (Int32) -> Void
+    unsafeBitCast(symbol, to: SetThreads.self)(1)
+}()
+
+/// Called once before the first multiplication.
+func prepareBLAS() { _ = singleThreadedBLAS }
 
 /// C = A B (+ C when `accumulate`), row-major, through BLAS's sgemm: A is m x k, B is k x n,
 /// C is m x n. Every inner product of the network runtime goes through here.

@@ -26,6 +26,14 @@ public final class Network {
     public let inputShape: Shape
     /// Class names of the output, in order.
     public var classes: [String] { graph.classes }
+    /// Each layer's name, operation and output shape, in order.
+    public var layers: [(name: String, op: String, output: Shape)] {
+        zip(graph.layers, steps).map { ($0.name, $0.op, $1.outputShape) }
+    }
+    /// Weights and biases in the network (batch norm folded).
+    public var parameterCount: Int { steps.map(\.parameterCount).reduce(0, +) }
+    /// Multiply-adds of one forward pass.
+    public var multiplyAdds: Int { steps.map(\.multiplyAdds).reduce(0, +) }
 
     private let steps: [NetworkStep]
     /// Where each value (0: the input, then one per layer) starts in `arena`.
@@ -57,6 +65,7 @@ public final class Network {
 
     /// Compiles `graph` with `weights`: shapes inferred from the input, every tensor checked.
     public init(graph: NetworkDescription, weights: SafeTensors, source: String) throws {
+        prepareBLAS()
         self.graph = graph
         self.source = source
         inputShape = Shape(channels: graph.input.channels, height: graph.input.height, width: graph.input.width)
@@ -130,6 +139,10 @@ public final class Network {
         return Array(UnsafeBufferPointer(start: arena + offsets[outputIndex], count: sizes[outputIndex]))
     }
 }
+
+// The weights are immutable after load and `copy()` only reads them: a loaded network may be
+// kept (a cache) and copied from any thread; `predict` on one instance from one thread at a time.
+extension Network: @unchecked Sendable {}
 
 /// A decoding error in a few words.
 private func describe(_ error: Error) -> String {

@@ -86,11 +86,32 @@ public struct NetworkDescription: Decodable, Sendable {
         public var activation: String?
     }
 
+    /// For face networks: where the training faces' eyes were, in input pixels (pixel centres
+    /// at integers), so a face can be cut out the same way.
+    public struct FaceAlignment: Decodable, Sendable {
+        public var eyeMidpoint: [Double]
+        public var eyeDistance: Double
+
+        enum CodingKeys: String, CodingKey {
+            case eyeMidpoint = "eye_midpoint"
+            case eyeDistance = "eye_distance"
+        }
+    }
+
     public var format: String
     public var name: String
+    public var alignment: FaceAlignment?
+    /// The network's mean log-probability per class over its training inputs (as run), for
+    /// mapping a person's own mean onto the population's (subject calibration).
+    public var calibrationReference: [Double]?
     public var input: Input
     public var output: String
     public var classes: [String]
     public var preprocessing: Preprocessing
     public var layers: [Layer]
+
+    enum CodingKeys: String, CodingKey {
+        case format, name, alignment, input, output, classes, preprocessing, layers
+        case calibrationReference = "calibration_reference"
+    }
 }

@@ -119,6 +119,30 @@ struct NetworkStep: @unchecked Sendable {
         columnCount = columns
     }
 
+    /// Weights and biases this step holds.
+    var parameterCount: Int {
+        switch operation {
+        case .convolution(let weights, let bias, _, _, _), .depthwise(let weights, let bias, _, _, _), .dense(let weights, let bias):
+            return weights.count + bias.count
+        default:
+            return 0
+        }
+    }
+
+    /// Multiply-adds of this step in one forward pass.
+    var multiplyAdds: Int {
+        switch operation {
+        case .convolution(_, _, let kernel, _, _):
+            return outputShape.count * inputShape.channels * kernel.0 * kernel.1
+        case .depthwise(_, _, let kernel, _, _):
+            return outputShape.count * kernel.0 * kernel.1
+        case .dense(let weights, _):
+            return weights.count
+        default:
+            return 0
+        }
+    }
+
     func run(arena: UnsafeMutablePointer<Float>, offsets: [Int], columns: UnsafeMutablePointer<Float>) {
         let x = UnsafePointer(arena + offsets[inputs[0]])
         let y = arena + offsets[output]
@@ -222,25 +246,32 @@ struct NetworkStep: @unchecked Sendable {
                            kernel: (Int, Int), stride: (Int, Int), pad: (Int, Int)) {
         let height = inputShape.height, width = inputShape.width
         let outHeight = outputShape.height, outWidth = outputShape.width
-        for channel in 0..<inputShape.channels {
-            let image = x + channel * height * width
-            let out = y + channel * outHeight * outWidth
-            out.initialize(repeating: bias[channel], count: outHeight * outWidth)
-            let w = weights + channel * kernel.0 * kernel.1
-            for oy in 0..<outHeight {
-                let target = out + oy * outWidth
-                for i in 0..<kernel.0 {
-                    let iy = oy * stride.0 - pad.0 + i
-                    guard iy >= 0, iy < height else { continue }
-                    for j in 0..<kernel.1 {
-                        let weight = w[i * kernel.1 + j]
-                        let first = min(outWidth, max(0, (pad.1 - j + stride.1 - 1) / stride.1))
-                        let last = min(outWidth, max(first, (width - 1 + pad.1 - j) / stride.1 + 1))
-                        let line = image + iy * width - pad.1 + j
-                        if stride.1 == 1 {
-                            for ox in first..<last { target[ox] += weight * line[ox] }
-                        } else {
-                            for ox in first..<last { target[ox] += weight * line[ox * stride.1] }
+        // Per kernel column j: the output columns whose input column stays inside the image.
+        let spans = (0..<kernel.1).map { j -> (first: Int, last: Int) in
+            let first = min(outWidth, max(0, (pad.1 - j + stride.1 - 1) / stride.1))
+            return (first, min(outWidth, max(first, (width - 1 + pad.1 - j) / stride.1 + 1)))
+        }
+        spans.withUnsafeBufferPointer { spans in
+            for channel in 0..<inputShape.channels {
+                let image = x + channel * height * width
+                let out = y + channel * outHeight * outWidth
+                out.initialize(repeating: bias[channel], count: outHeight * outWidth)
+                let w = weights + channel * kernel.0 * kernel.1
+                for oy in 0..<outHeight {
+                    let target = out + oy * outWidth
+                    for i in 0..<kernel.0 {
+                        let iy = oy * stride.0 - pad.0 + i
+                        guard iy >= 0, iy < height else { continue }
+                        let row = image + iy * width - pad.1
+                        for j in 0..<kernel.1 {
+                            let weight = w[i * kernel.1 + j]
+                            let (first, last) = spans[j]
+                            let line = row + j
+                            if stride.1 == 1 {
+                                for ox in first..<last { target[ox] += weight * line[ox] }
+                            } else {
+                                for ox in first..<last { target[ox] += weight * line[ox * stride.1] }
+                            }
                         }
                     }
                 }
@@ -261,13 +292,21 @@ struct NetworkStep: @unchecked Sendable {
                 let top = max(0, oy * stride.0 - pad.0), bottom = min(height, oy * stride.0 - pad.0 + size.0)
                 for ox in 0..<outWidth {
                     let left = max(0, ox * stride.1 - pad.1), right = min(width, ox * stride.1 - pad.1 + size.1)
-                    var value: Float = maximum ? -.infinity : 0
-                    for iy in top..<bottom {
-                        for ix in left..<right {
-                            value = maximum ? max(value, image[iy * width + ix]) : value + image[iy * width + ix]
+                    if maximum {
+                        var value = -Float.infinity
+                        for iy in top..<bottom {
+                            let line = image + iy * width
+                            for ix in left..<right where line[ix] > value { value = line[ix] }
                         }
+                        out[oy * outWidth + ox] = value
+                    } else {
+                        var value: Float = 0
+                        for iy in top..<bottom {
+                            let line = image + iy * width
+                            for ix in left..<right { value += line[ix] }
+                        }
+                        out[oy * outWidth + ox] = value / Float((bottom - top) * (right - left))
                     }
-                    out[oy * outWidth + ox] = maximum ? value : value / Float((bottom - top) * (right - left))
                 }
             }
         }

@@ -35,6 +35,42 @@ import Testing
         #expect(neutral.filter { $0["emotion"] as? String == "neutral" }.count >= 9)
     }
 
+    /// `emopipe run FOLDER` on a folder of stills (FER2013 PublicTest faces, linked in a temporary
+    /// folder, read in place): one recording record per image; an emotion other than neutral
+    /// wherever the expression network is confident of one; the same bytes on a rerun.
+    @Test func aFolderOfStillsGivesOneRecordPerImage() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let faces = repositoryRoot + "/../shared/data/faces/fer2013/publictest"
+        try FileManager.default.createDirectory(atPath: folder + "/stills", withIntermediateDirectories: true)
+        for kind in ["happy", "surprise", "angry", "neutral"] {
+            for file in try FileManager.default.contentsOfDirectory(atPath: faces + "/" + kind).sorted().prefix(2) {
+                try FileManager.default.createSymbolicLink(atPath: folder + "/stills/\(kind)-\(file)", withDestinationPath: faces + "/" + kind + "/" + file)
+            }
+        }
+        let first = try CLI.run(["run", folder + "/stills", "-o", folder + "/a"])
+        #expect(first.status == 0, "\(first.standardError)")
+        let second = try CLI.run(["run", folder + "/stills", "-o", folder + "/b"])
+        #expect(second.status == 0)
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: folder + "/a").filter { $0.hasSuffix(".jsonl") }.sorted()
+        #expect(outputs.count == 8)
+        var emotions: [String] = []
+        for name in outputs {
+            let a = try String(contentsOfFile: folder + "/a/" + name, encoding: .utf8)
+            #expect(a == (try String(contentsOfFile: folder + "/b/" + name, encoding: .utf8)), "\(name): a rerun gives the same bytes")
+            let records = try jsonLines(a)
+            let recordings = records.filter { $0["stream"] as? String == "recording" }
+            #expect(recordings.count == 1)
+            let frame = try #require(records.first { $0["stream"] as? String == "ah" })
+            let probabilities = try #require(frame["probs"] as? [String: Double])
+            let top = try #require(probabilities.max { $0.value < $1.value })
+            let emotion = try #require(recordings.first?["emotion"] as? String)
+            if top.value >= 0.5 { #expect(emotion == top.key, "\(name): confident \(top) but \(emotion)") }
+            emotions.append(emotion)
+        }
+        #expect(emotions.filter { $0 != "neutral" }.count >= 4, "\(emotions)")
+    }
+
     /// `emopipe run clip.mp4` with no pipeline: av-affect; frame records and one recording record
     /// with every field, the same bytes twice.
     @Test(arguments: ["lp_d0.mp4", "lp_d20.mp4", "st_WDA_KH.mp4", "vr_face1.mp4", "vr_face4.mp4"])

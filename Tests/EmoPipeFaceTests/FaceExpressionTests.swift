@@ -1,0 +1,161 @@
+import EmoPipeCore
+import EmoPipeNN
+import Foundation
+import Testing
+@testable import EmoPipeFace
+
+/// The shipped expression network, face alignment, `face.expression`, and still images searched
+/// thoroughly by `face.landmarks`.
+@Suite struct FaceExpressionTests {
+    struct Case: Decodable {
+        var image: [Float]
+        var probabilities: [Double]
+    }
+
+    struct Reference: Decodable { var cases: [Case] }
+
+    /// The Swift forward pass of Models/face-expression against the training script's float64
+    /// forward pass of the unfolded model (scripts/models/train_face_expression.py), within 1e-4.
+    @Test func shippedNetworkMatchesItsTrainingScript() throws {
+        let folder = try #require(ModelDirectory.locate("face-expression"))
+        let network = try Network.load(folder: folder)
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Reference/face-expression.json")
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+        #expect(reference.cases.count == 3)
+        for item in reference.cases {
+            let got = network.predict(item.image)
+            for (a, b) in zip(got, item.probabilities) { #expect(abs(Double(a) - b) <= 1e-4, "\(got) against \(item.probabilities)") }
+        }
+        #expect(network.classes.allSatisfy { EmotionCategory(rawValue: $0) != nil })
+    }
+
+    /// A face drawn with dark eye dots, rotated 20 degrees and four times larger than the crop: the
+    /// aligned crop has the dots level, at the crop's eye places.
+    @Test func alignmentPutsTheEyesWhereTheNetworkExpectsThem() {
+        let alignment = FaceAlignment(size: 48, eyeMidpoint: SIMD2(23.5, 18.67), eyeDistance: 17.66)
+        let angle = 20.0 * .pi / 180
+        let centre = SIMD2(200.0, 180.0)
+        let axis = SIMD2(cos(angle), sin(angle))
+        let left = centre - axis * 35, right = centre + axis * 35
+        var pixels = [UInt8](repeating: 200, count: 400 * 400)
+        for y in 0..<400 {
+            for x in 0..<400 {
+                let p = SIMD2(Double(x), Double(y))
+                for eye in [left, right] where ((p - eye) * (p - eye)).sum() < 36 { pixels[y * 400 + x] = 0 }
+            }
+        }
+        let image = GrayImage(width: 400, height: 400, pixels: pixels)
+        // Eye contours of six points around each centre; the rest of the face anywhere.
+        var points = [SIMD2<Double>](repeating: centre, count: 68)
+        for index in 0..<6 {
+            let offset = SIMD2(cos(Double(index) * .pi / 3), sin(Double(index) * .pi / 3)) * 8
+            points[36 + index] = left + offset
+            points[42 + index] = right + offset
+        }
+        let crop = alignment.crop(image, landmarks: FaceLandmarks(points: points))
+        func darkest(columns: Range<Int>) -> SIMD2<Double> {
+            var best = (value: Float.infinity, at: SIMD2(0.0, 0.0))
+            for y in 0..<48 {
+                for x in columns where crop[y * 48 + x] < best.value { best = (crop[y * 48 + x], SIMD2(Double(x), Double(y))) }
+            }
+            return best.at
+        }
+        let leftEye = darkest(columns: 0..<24), rightEye = darkest(columns: 24..<48)
+        #expect(abs(leftEye.x - (23.5 - 8.83)) <= 1 && abs(leftEye.y - 18.67) <= 1, "left eye at \(leftEye)")
+        #expect(abs(rightEye.x - (23.5 + 8.83)) <= 1 && abs(rightEye.y - 18.67) <= 1, "right eye at \(rightEye)")
+        // Background stays background (the sub-sampled average of a flat area is the area).
+        #expect(crop[47 * 48 + 0] == 200)
+    }
+
+    /// FER2013 PublicTest faces of each class, read in place, as stills through face.landmarks and
+    /// face.expression: most read as their class (the full 3,589 are scored by
+    /// scripts/validation/face-expression.sh).
+    @Test func publicTestStillsReadAsTheirClass() throws {
+        let folders = ["angry": EmotionCategory.anger, "happy": .happiness, "surprise": .surprise, "neutral": .neutral, "sad": .sadness]
+        var correct = 0, total = 0, wholeImage = 0
+        for (folder, category) in folders.sorted(by: { $0.key < $1.key }) {
+            let directory = FaceTestSupport.faces("fer2013/publictest/" + folder)
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted().prefix(12)
+            for file in files {
+                let row = try Self.expressionRows(directory + "/" + file).first!
+                total += 1
+                if row.whole { wholeImage += 1 }
+                if row.emotion == category { correct += 1 }
+            }
+        }
+        print("FER2013 PublicTest sample: \(correct) of \(total) right, \(wholeImage) taken whole")
+        #expect(total == 60)
+        #expect(Double(correct) >= 0.6 * Double(total), "\(correct) of \(total)")
+        #expect(wholeImage < total / 2, "most faces are found and aligned")
+    }
+
+    /// One still through face.landmarks (as a still) and face.expression: per face row, the
+    /// emotion with the highest probability, the row's valence and whether the whole image was used.
+    static func expressionRows(_ path: String, parameters: [String: ParameterValue] = [:])
+        throws -> [(faceID: Int, emotion: EmotionCategory?, valence: Float, whole: Bool)] {
+        let frames = try FaceTestSupport.frames(path)
+        guard case .video(let first) = frames.first?.payload else { return [] }
+        let format = VideoFormat(width: first.width, height: first.height, pixelFormat: first.format, frameRate: 25, isStill: true)
+        let landmarks = try StageHarness(FaceLandmarksStage.descriptor, inputs: [.video(format)])
+        var rows: [Packet] = []
+        for frame in frames { rows += try landmarks.push(frame) }
+        rows += try landmarks.finish()
+        let expression = try StageHarness(FaceExpressionStage.descriptor, parameters: parameters,
+                                          inputs: [.video(format), landmarks.outputFormats[0]])
+        var out: [Packet] = []
+        for frame in frames { out += try expression.push(frame, input: 0) }
+        for row in rows { out += try expression.push(row, input: 1) }
+        out += try expression.finish()
+        guard case .features(let schema) = expression.outputFormats[0] else { return [] }
+        let start = schema.index(of: "expression_p_neutral")!
+        return out.compactMap { packet in
+            guard case .features(let row) = packet.payload else { return nil }
+            let p = Array(row.values[start..<(start + EmotionCategory.allCases.count)])
+            let best = p.allSatisfy(\.isFinite) ? p.indices.max { p[$0] < p[$1] } : nil
+            return (Int(row.values[schema.index(of: "face_id")!]), best.map { EmotionCategory.allCases[$0] },
+                    row.values[schema.index(of: "expression_valence")!], row.values[schema.index(of: "expression_whole_image")!] == 1)
+        }
+    }
+
+    /// A group photo as a still: every face down to about 40 px is found (dlib's example image
+    /// with 7 annotated faces, 37-52 px), each with its own id and an expression.
+    @Test func aGroupPhotoGivesEveryFace() throws {
+        let path = FaceTestSupport.faces("dlib-examples/2008_007676.jpg")
+        let rows = try Self.expressionRows(path)
+        let annotated = try FaceTestSupport.dlibAnnotations(FaceTestSupport.faces("dlib-examples/testing.xml"))
+            .first { $0.file == "2008_007676.jpg" }!.faces
+        print("2008_007676.jpg: \(rows.count) faces found of \(annotated.count) annotated")
+        #expect(annotated.count == 7)
+        #expect(rows.count >= 6)
+        #expect(Set(rows.map(\.faceID)).count == rows.count)
+        #expect(rows.allSatisfy { $0.emotion != nil && !$0.whole })
+    }
+
+    /// With only the video connected every frame is one face crop: the same answer as
+    /// `whole_image: always` on a still without a detectable face.
+    @Test func cropModeRunsTheWholeFrame() throws {
+        let path = FaceTestSupport.faces("fer2013/publictest/happy/" + (try FileManager.default.contentsOfDirectory(atPath: FaceTestSupport.faces("fer2013/publictest/happy")).sorted()[0]))
+        let frames = try FaceTestSupport.frames(path)
+        guard case .video(let first) = frames.first?.payload else { Issue.record("no frame"); return }
+        let format = VideoFormat(width: first.width, height: first.height, pixelFormat: first.format, frameRate: 25, isStill: true)
+        let harness = try StageHarness(FaceExpressionStage.descriptor, inputs: [.video(format)])
+        var out: [Packet] = []
+        for frame in frames { out += try harness.push(frame) }
+        out += try harness.finish()
+        #expect(out.count == 1)
+        guard case .features(let schema) = harness.outputFormats[0], case .features(let row) = out.first?.payload else { return }
+        #expect(Array(schema.names.prefix(4)) == ["frame", "face_id", "success", "confidence"])
+        #expect(row.values[schema.index(of: "expression_whole_image")!] == 1)
+        let always = try Self.expressionRows(path, parameters: ["whole_image": .string("always")])
+        let p = schema.index(of: "expression_p_happiness")!
+        #expect(abs(always[0].valence - row.values[schema.index(of: "expression_valence")!]) < 1e-6)
+        let sum = row.values[(p - 4)..<(p + 3)].reduce(0, +)
+        #expect(abs(sum - 1) < 1e-4, "probabilities sum to \(sum)")
+    }
+
+    /// A missing network is one clear error naming what was looked for.
+    @Test func aMissingNetworkIsNamed() {
+        #expect(throws: StageError.self) { try StageHarness(FaceExpressionStage.descriptor, parameters: ["network": .string("/nonexistent/net")],
+                                                             inputs: [.video(VideoFormat(width: 48, height: 48, pixelFormat: .gray8, frameRate: 25))]) }
+    }
+}

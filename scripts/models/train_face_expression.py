@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Trains EmoPipe's face-expression network on FER2013's training faces and writes it in EmoPipe's
+format. Run once by a developer (about 45 min on 2 cores), never at run time:
+
+    pip install torch numpy pillow        # torch CPU
+    python3 scripts/models/train_face_expression.py [--data ../shared/data/faces/fer2013] [--epochs 40]
+
+Trains only on `train/` (14,357 faces). A fixed 1,000 of them (seeded) are held out to watch
+training and to choose one number, the logit adjustment for the class prior (PRIOR_ADJUSTMENT,
+scripts/models/choose_prior_adjustment.py); the schedule is fixed and the last epoch is the model. `publictest/` is never read here (scripts/validation/face-expression.sh scores it).
+
+The network: a VGG-style stack for 48x48 gray faces, 4 stages of two 3x3 convolutions with batch
+norm and ReLU (32, 64, 128, 256 channels, 2x2 max pooling between), global average pooling,
+dropout, a dense layer to 7 classes. Augmentation stands in for the faces, cameras and framings it
+will meet: random rotation (+-12 degrees), scale (0.85-1.15), shift (+-8%), mirror, brightness,
+contrast and gamma, blur and noise, and random erasing.
+
+Writes Models/face-expression/graph.json + weights.safetensors (batch norm folded into the
+convolutions) and Tests/EmoPipeFaceTests/Reference/face-expression.json: the float64 outputs of
+the unfolded torch model on committed, generated inputs, which the Swift runtime must reproduce.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_io import write_safetensors  # noqa: E402
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLASSES = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"]
+WIDTHS = (32, 64, 128, 256)
+SIZE = 48
+# How much of the log class prior comes off the logits (chosen on the watch faces by
+# scripts/models/choose_prior_adjustment.py: mean per-class recall up with accuracy kept).
+PRIOR_ADJUSTMENT = 0.5
+# Where FER2013's training faces have their eyes, in 48x48 pixels (scripts/models/measure_face_crop.sh:
+# medians over 1,113 training faces with landmarks): face.expression cuts faces out the same way.
+ALIGNMENT = {"eye_midpoint": [23.5, 18.67], "eye_distance": 17.66,
+             "measured_by": "scripts/models/measure_face_crop.sh (medians over 1,113 FER2013 training faces)"}
+
+
+class Network(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layers, channels = [], 1
+        for stage, width in enumerate(WIDTHS):
+            for _ in range(2):
+                layers += [nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+                channels = width
+            if stage < len(WIDTHS) - 1:
+                layers.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*layers)
+        self.dropout = nn.Dropout(0.4)
+        self.classifier = nn.Linear(channels, len(CLASSES))
+
+    def forward(self, x):
+        x = self.features(x).mean(dim=(2, 3))
+        return self.classifier(self.dropout(x))
+
+
+def load_faces(folder):
+    rows = [r for r in csv.DictReader(open(os.path.join(folder, "labels.csv"))) if r["split"] == "train"]
+    images = np.stack([np.asarray(Image.open(os.path.join(folder, r["file"])).convert("L"), dtype=np.uint8) for r in rows])
+    labels = np.array([CLASSES.index(r["emotion"]) for r in rows])
+    return images, labels
+
+
+def augment(x, generator):
+    """x: N 1 48 48 in [-1, 1]."""
+    n = x.shape[0]
+    u = lambda lo, hi: torch.rand(n, generator=generator) * (hi - lo) + lo
+    angle = u(-12, 12) * math.pi / 180
+    scale = u(0.85, 1.15)
+    flip = torch.where(torch.rand(n, generator=generator) < 0.5, -1.0, 1.0)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = torch.cos(angle) / scale * flip
+    theta[:, 0, 1] = -torch.sin(angle) / scale
+    theta[:, 1, 0] = torch.sin(angle) / scale * flip
+    theta[:, 1, 1] = torch.cos(angle) / scale
+    theta[:, 0, 2] = u(-0.16, 0.16)
+    theta[:, 1, 2] = u(-0.16, 0.16)
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    x = F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+    # Photometric: gamma, contrast, brightness in [0, 1] space.
+    y = (x + 1) / 2
+    y = y.clamp(1e-4, 1) ** torch.exp(u(-0.4, 0.4)).view(n, 1, 1, 1)
+    mean = y.mean(dim=(1, 2, 3), keepdim=True)
+    y = (y - mean) * u(0.6, 1.4).view(n, 1, 1, 1) + mean + u(-0.15, 0.15).view(n, 1, 1, 1)
+    blur = torch.rand(n, generator=generator) < 0.2
+    if blur.any():
+        kernel = torch.tensor([1.0, 2.0, 1.0])
+        kernel = (kernel[:, None] * kernel[None, :] / 16).view(1, 1, 3, 3)
+        y[blur] = F.conv2d(F.pad(y[blur], (1, 1, 1, 1), mode="replicate"), kernel)
+    y = y + torch.randn(y.shape, generator=generator) * u(0, 0.03).view(n, 1, 1, 1)
+    x = y.clamp(0, 1) * 2 - 1
+    # Random erasing: a rectangle of noise on a quarter of the faces.
+    for i in torch.nonzero(torch.rand(n, generator=generator) < 0.25).flatten().tolist():
+        h, w = torch.randint(8, 20, (2,), generator=generator).tolist()
+        top, left = torch.randint(0, SIZE - h, (1,), generator=generator).item(), torch.randint(0, SIZE - w, (1,), generator=generator).item()
+        x[i, :, top:top + h, left:left + w] = torch.rand((1, h, w), generator=generator) * 2 - 1
+    return x
+
+
+def fold(model):
+    """Graph layers and tensors with batch norm folded into the convolutions."""
+    model = model.eval()
+    tensors, layers = {}, []
+    previous, index, stage = "image", 0, 0
+    modules = list(model.features)
+    i = 0
+    while i < len(modules):
+        module = modules[i]
+        if isinstance(module, nn.Conv2d):
+            norm = modules[i + 1]
+            scale = (norm.weight / torch.sqrt(norm.running_var + norm.eps)).detach().double()
+            weight = module.weight.detach().double() * scale.view(-1, 1, 1, 1)
+            bias = norm.bias.detach().double() - norm.running_mean.double() * scale
+            index += 1
+            name = f"conv{index}"
+            tensors[f"{name}.weight"] = weight.float().numpy()
+            tensors[f"{name}.bias"] = bias.float().numpy()
+            layers.append({"name": name, "op": "conv2d", "input": previous, "weight": f"{name}.weight",
+                           "bias": f"{name}.bias", "stride": [1, 1], "padding": [1, 1, 1, 1], "activation": "relu"})
+            previous = name
+            i += 3
+        elif isinstance(module, nn.MaxPool2d):
+            stage += 1
+            name = f"pool{stage}"
+            layers.append({"name": name, "op": "max_pool", "input": previous, "size": [2, 2], "stride": [2, 2], "padding": "valid"})
+            previous = name
+            i += 1
+        else:
+            raise SystemExit(f"unexpected module {module}")
+    layers.append({"name": "pooled", "op": "global_average_pool", "input": previous})
+    tensors["classifier.weight"] = model.classifier.weight.detach().float().numpy()
+    tensors["classifier.bias"] = model.classifier.bias.detach().float().numpy()
+    layers.append({"name": "logits", "op": "dense", "input": "pooled", "weight": "classifier.weight", "bias": "classifier.bias"})
+    layers.append({"name": "probabilities", "op": "softmax", "input": "logits"})
+    return layers, tensors
+
+
+def reference_inputs():
+    """Committed test inputs (generated, no face data) in [-1, 1]."""
+    rng = np.random.default_rng(20261202)
+    y, x = np.mgrid[0:SIZE, 0:SIZE] / (SIZE - 1.0)
+    images = [rng.uniform(-1, 1, (SIZE, SIZE)), np.sin(6 * x) * np.cos(4 * y),
+              np.exp(-((x - 0.4) ** 2 + (y - 0.6) ** 2) / 0.05) * 2 - 1]
+    return [np.round(image.astype(np.float32), 4) for image in images]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data", "faces", "fer2013"))
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--out", default=os.path.join(ROOT, "Models", "face-expression"))
+    parser.add_argument("--reference", default=os.path.join(ROOT, "Tests", "EmoPipeFaceTests", "Reference", "face-expression.json"))
+    parser.add_argument("--export-only", metavar="CHECKPOINT", help="write the model files from a saved state dict and its log (no training)")
+    parser.add_argument("--checkpoint", default="/tmp/face-expression-checkpoint.pt", help="where the state dict is saved after each epoch")
+    args = parser.parse_args()
+    if args.export_only:
+        model = Network()
+        model.load_state_dict(torch.load(args.export_only))
+        log = json.load(open(args.export_only + ".log.json"))
+        images, labels = load_faces(args.data)
+        order = np.random.default_rng(7).permutation(len(labels))
+        x_train = torch.from_numpy(images[order[1000:]]).float().div(255).mul(2).sub(1).unsqueeze(1)
+        return export(model, log, args, x_train, labels[order[1000:]], watch_count=1000)
+    torch.manual_seed(7)
+    generator = torch.Generator().manual_seed(7)
+    images, labels = load_faces(args.data)
+    order = np.random.default_rng(7).permutation(len(labels))
+    watch, train = order[:1000], order[1000:]
+    x_all = torch.from_numpy(images).float().div(255).mul(2).sub(1).unsqueeze(1)
+    y_all = torch.from_numpy(labels)
+    model = Network()
+    epochs, batch = args.epochs, 64
+    steps = epochs * math.ceil(len(train) / batch)
+    optimiser = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=0.05, total_steps=steps, pct_start=0.15)
+    log = []
+    for epoch in range(epochs):
+        started = time.time()
+        model.train()
+        permutation = torch.from_numpy(np.random.default_rng(epoch).permutation(train))
+        total, correct, loss_sum = 0, 0, 0.0
+        for start in range(0, len(permutation), batch):
+            index = permutation[start:start + batch]
+            x = augment(x_all[index], generator)
+            y = y_all[index]
+            logits = model(x)
+            loss = F.cross_entropy(logits, y, label_smoothing=0.1)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            loss_sum += loss.item() * len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+            total += len(y)
+        model.eval()
+        with torch.no_grad():
+            x = x_all[watch]
+            p = F.softmax(model(x), 1) + F.softmax(model(torch.flip(x, dims=[3])), 1)
+            watch_accuracy = (p.argmax(1) == y_all[watch]).float().mean().item()
+        log.append({"epoch": epoch + 1, "loss": loss_sum / total, "train_accuracy": correct / total, "watch_accuracy": watch_accuracy})
+        print(f"epoch {epoch + 1}/{epochs}: loss {loss_sum / total:.4f} train acc {correct / total:.4f} "
+              f"watch acc {watch_accuracy:.4f} ({time.time() - started:.0f} s)", flush=True)
+        torch.save(model.state_dict(), args.checkpoint)
+        json.dump(log, open(args.checkpoint + ".log.json", "w"))
+    export(model, log, args, x_all[train], labels[train], watch_count=len(watch))
+
+
+def export(model, log, args, x_train, y_train, watch_count):
+    train_count = len(x_train)
+    model.eval()
+    # Logit adjustment for FER2013's skewed classes (Menon et al. 2021): the bias of the last
+    # layer minus PRIOR_ADJUSTMENT * log(class prior), so rare classes (disgust: 1.5% of the
+    # training faces) are not drowned by common ones.
+    prior = np.bincount(y_train, minlength=len(CLASSES)) / len(y_train)
+    with torch.no_grad():
+        model.classifier.bias -= torch.from_numpy(PRIOR_ADJUSTMENT * np.log(prior)).float()
+    # The network's mean log-probabilities over its training faces (mirror-averaged, as run):
+    # subject calibration maps a person's own mean onto these (estimate.affect).
+    with torch.no_grad():
+        probabilities = torch.cat([(F.softmax(model(x_train[i:i + 512]), 1) + F.softmax(model(torch.flip(x_train[i:i + 512], dims=[3])), 1)) / 2
+                                   for i in range(0, len(x_train), 512)])
+    reference = probabilities.clamp_min(1e-6).log().mean(0).tolist()
+    layers, tensors = fold(model)
+    os.makedirs(args.out, exist_ok=True)
+    write_safetensors(os.path.join(args.out, "weights.safetensors"), tensors)
+    parameters = sum(p.numel() for p in model.parameters())
+    document = {
+        "format": "emopipe-network/1",
+        "name": "face-expression",
+        "input": {"name": "image", "channels": 1, "height": SIZE, "width": SIZE},
+        "output": "probabilities",
+        "classes": CLASSES,
+        "preprocessing": {"color": "gray", "scale": 2 / 255, "offset": -1,
+                          "note": "pixels x in 0..255 become x * 2/255 - 1"},
+        "alignment": ALIGNMENT,
+        "calibration_reference": [round(v, 6) for v in reference],
+        "layers": layers,
+        "provenance": {
+            "network": f"VGG-style, 8 convolutions ({', '.join(map(str, WIDTHS))} channels), {parameters} parameters",
+            "trained_by": "scripts/models/train_face_expression.py",
+            "trained_on": f"FER2013 train/ in ../shared/data/faces/fer2013 (Goodfellow et al. 2013, research use): "
+                          f"{train_count} faces; {watch_count} more held out to watch training, nothing chosen on them",
+            "epochs": len(log),
+            "schedule": "SGD Nesterov 0.9, one-cycle learning rate to 0.05, weight decay 5e-4, batch 64, label smoothing 0.1",
+            "watch_accuracy_last_epoch_mirror_average": round(log[-1]["watch_accuracy"], 4),
+            "prior_adjustment": {"tau": PRIOR_ADJUSTMENT, "training_prior": [round(float(v), 4) for v in prior],
+                                 "chosen_on": "the watch faces: tau in 0, 0.25, 0.5, 0.75, 1 (scripts/models/choose_prior_adjustment.py)"},
+            "licence": "weights trained here from FER2013 (research use only, as the data)",
+            "log": log,
+        },
+    }
+    with open(os.path.join(args.out, "graph.json"), "w") as f:
+        json.dump(document, f, indent=1)
+        f.write("\n")
+    cases = []
+    double = Network().double()
+    double.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in model.state_dict().items()})
+    double.eval()
+    with torch.no_grad():
+        for image in reference_inputs():
+            probabilities = F.softmax(double(torch.from_numpy(image.astype(np.float64))[None, None]), 1)[0]
+            cases.append({"image": [float(v) for v in image.reshape(-1)], "probabilities": probabilities.tolist()})
+    os.makedirs(os.path.dirname(args.reference), exist_ok=True)
+    with open(args.reference, "w") as f:
+        json.dump({"generator": "scripts/models/train_face_expression.py (float64 forward pass of the unfolded torch model)",
+                   "height": SIZE, "width": SIZE, "cases": cases}, f)
+    print(f"wrote {args.out} and {args.reference}")
+
+
+if __name__ == "__main__":
+    main()
