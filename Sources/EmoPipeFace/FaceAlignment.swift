@@ -30,43 +30,33 @@ public struct FaceAlignment: Sendable, Equatable {
         let axis = right - left
         let distance = max(1e-6, (axis * axis).sum().squareRoot())
         // Image pixels per crop pixel, along the eye axis and across it.
-        let unit = axis / distance * (distance / eyeDistance)
+        let unit = axis / eyeDistance
         let normal = SIMD2(-unit.y, unit.x)
         let centre = (left + right) / 2
-        let stepsPerPixel = min(8, max(1, Int((distance / eyeDistance).rounded(.up))))
-        var out = [Float](repeating: 0, count: size * size)
-        let weight = 1 / Double(stepsPerPixel * stepsPerPixel)
-        for v in 0..<size {
-            for u in 0..<size {
-                var sum = 0.0
-                for a in 0..<stepsPerPixel {
-                    for b in 0..<stepsPerPixel {
-                        let du = Double(u) - eyeMidpoint.x + (Double(b) + 0.5) / Double(stepsPerPixel) - 0.5
-                        let dv = Double(v) - eyeMidpoint.y + (Double(a) + 0.5) / Double(stepsPerPixel) - 0.5
-                        let point = centre + du * unit + dv * normal
-                        sum += Self.sample(image, x: point.x, y: point.y)
-                    }
-                }
-                out[v * size + u] = Float(sum * weight)
-            }
+        return render(image, shrink: distance / eyeDistance) { x, y in
+            centre + (x - eyeMidpoint.x) * unit + (y - eyeMidpoint.y) * normal
         }
-        return out
     }
 
     /// The whole image resampled to the crop size (for inputs that are already face crops).
     public func whole(_ image: GrayImage) -> [Float] {
-        var out = [Float](repeating: 0, count: size * size)
         let scaleX = Double(image.width) / Double(size), scaleY = Double(image.height) / Double(size)
-        let steps = min(8, max(1, Int(max(scaleX, scaleY).rounded(.up))))
+        return render(image, shrink: max(scaleX, scaleY)) { x, y in SIMD2((x + 0.5) * scaleX - 0.5, (y + 0.5) * scaleY - 0.5) }
+    }
+
+    /// The crop, each pixel the mean of n x n bilinear samples of `image` at `place(x, y)` (crop
+    /// coordinates, pixel centres at integers), n the shrink factor rounded up (at most 8).
+    private func render(_ image: GrayImage, shrink: Double, place: (Double, Double) -> SIMD2<Double>) -> [Float] {
+        let steps = min(8, max(1, Int(shrink.rounded(.up))))
         let weight = 1 / Double(steps * steps)
+        var out = [Float](repeating: 0, count: size * size)
         for v in 0..<size {
             for u in 0..<size {
                 var sum = 0.0
                 for a in 0..<steps {
                     for b in 0..<steps {
-                        let x = (Double(u) + (Double(b) + 0.5) / Double(steps)) * scaleX - 0.5
-                        let y = (Double(v) + (Double(a) + 0.5) / Double(steps)) * scaleY - 0.5
-                        sum += Self.sample(image, x: x, y: y)
+                        let point = place(Double(u) + (Double(b) + 0.5) / Double(steps) - 0.5, Double(v) + (Double(a) + 0.5) / Double(steps) - 0.5)
+                        sum += Self.sample(image, x: point.x, y: point.y)
                     }
                 }
                 out[v * size + u] = Float(sum * weight)

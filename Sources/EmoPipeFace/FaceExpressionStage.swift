@@ -144,7 +144,9 @@ public final class FaceExpressionStage: Stage {
     /// The expression columns for one face row (NaN when there is no face to run).
     private func answer(_ row: FeatureRow, image: GrayImage?) -> [Float] {
         let none = [Float](repeating: .nan, count: Self.columns.count)
-        guard let image, let layout, let format else { return none }
+        guard let layout, let format else { return none }
+        // A frame shed on the way (a live run under --realtime) keeps the face's last answer.
+        guard let image else { return layout.landmarks(row) == nil ? none : held[layout.faceID(row)]?.values ?? none }
         let faceConfidence = confidenceColumn.map { Double(row.values[$0]) }.flatMap { $0.isFinite ? $0 : nil } ?? 1
         let frame = frameColumn.map { Int(row.values[$0]) } ?? 0
         if wholeImage == "always" { return expression(of: alignment.whole(image), faceConfidence: 1, wholeImage: true) }

@@ -28,7 +28,7 @@ public final class FaceLandmarksStage: Stage {
             ParameterSpec("full_scan_every", .integer, default: .integer(1), unit: "frames", range: 1...100_000,
                           "1: every key-frame detection scans the whole frame. N > 1: while max_faces faces are tracked, key frames search only around them (2.5 times their box, resampled so the face is ~120 px) and the whole frame every N frames: faster on large frames, but the boxes (and so the landmarks) differ a little from a whole-frame search (NME ~0.01 more)."),
             ParameterSpec("max_faces", .integer, default: .integer(1), range: 1...64,
-                          "1 follows the largest face; K follows up to K faces, each with a stable face_id."),
+                          "Video: 1 follows the largest face; K follows up to K faces, each with a stable face_id. (A still image reports every face: still_max_faces.)"),
             ParameterSpec("min_face_px", .number, default: .number(0), unit: "px", range: 0...4096,
                           "Smallest face (box side, input pixels) searched for; the image is resampled by 80/min_face_px for detection (dlib's window is 80 px): below 80 finds smaller faces, above 80 runs faster. 0 = automatic: 80, or a tenth of the shorter side when that is 1000 px or more (HD video is searched at a lower resolution)."),
             ParameterSpec("upsample", .integer, default: .integer(-1), range: -1...4,
