@@ -127,6 +127,8 @@ import Testing
     }
 
     /// The face's neutral comes from the profile: AUs are measured against it from the first frame.
+    /// The profile also holds the expression network's mean log-probabilities over the person's
+    /// frames (`expression:MODEL`), which the run maps onto the network's training mean.
     @Test func theFaceNeutralComesFromTheProfile() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -134,8 +136,9 @@ import Testing
         #expect(calibrate.status == 0, "\(calibrate.standardError)")
         let profile = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/p.profile"))) as? [String: Any])
         let baselines = try #require(profile["baselines"] as? [String: [String: Any]])
-        #expect(Set(baselines.keys) == ["face.neutral.calm", "face.neutral.all"])
+        #expect(Set(baselines.keys) == ["face.neutral.calm", "face.neutral.all", "expression:face-emfacs"])
         #expect((baselines["face.neutral.all"]?["count"] as? Int ?? 0) >= 50)
+        #expect((baselines["expression:face-emfacs"]?["centre"] as? [Double])?.count == 7)
         let calibrated = try CLI.run(["run", "face-affect", fixture("face.mp4"), "--profile", folder + "/p.profile"])
         let plain = try CLI.run(["run", "face-affect", fixture("face.mp4")])
         #expect(calibrated.status == 0 && plain.status == 0, "\(calibrated.standardError)")
