@@ -24,6 +24,8 @@ public final class AffectEstimateStage: Stage {
                           "An embedded default (" + EmbeddedModels.names.joined(separator: ", ") + ") or the path of a model file (JSON) written by emopipe train."),
             ParameterSpec("au_weight", .number, default: .number(0.5), range: 0...4,
                           "Face models, when the rows carry face.expression's columns: the weight of the model's own (action-unit) log-probabilities against the network's, p ~ p_network * p_model^au_weight; 0 = the network alone. Where the model has no estimate the network answers alone."),
+            ParameterSpec("expression_calibration", .boolean, default: .boolean(false),
+                          "Face models with face.expression's columns, with a subject profile: map the person's mean network log-probabilities (recorded in the calibration pass) onto the network's mean over its training faces. Off by default: it assumes the person shows FER2013's mix of expressions, and on one person's two shared clips it fixed 3 of 36 smile frames in one and turned 73 of 175 frames of the other (an open jaw) into anger or sadness."),
             ParameterSpec("au_after_frames", .integer, default: .integer(50), unit: "rows", range: 0...100_000,
                           "Face models with face.expression's columns: the action units (measured against the person's running neutral) join only after this many rows with a face, once that neutral means something (a still, or a clip's first 2 s, has none: its AUs are measured against the face itself); from the first row with a subject profile."),
         ],
@@ -42,6 +44,7 @@ public final class AffectEstimateStage: Stage {
     private var expressionColumns: (probabilities: [Int], confidence: Int)?
     private let auWeight: Double
     private let auAfterFrames: Int
+    private let expressionCalibration: Bool
     /// Rows with action-unit evidence so far (the running neutral's frames).
     private var auFrames = 0
     /// The network's mean log-probabilities over its training faces (face.expression's attributes).
@@ -73,6 +76,7 @@ public final class AffectEstimateStage: Stage {
         running = FeatureMoments(names: model.features)
         auWeight = parameters.number("au_weight")
         auAfterFrames = parameters.integer("au_after_frames")
+        expressionCalibration = parameters.boolean("expression_calibration")
     }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
@@ -91,9 +95,10 @@ public final class AffectEstimateStage: Stage {
         return [.features(FeatureSchema(AffectEstimate.columns, attributes: attributes))]
     }
 
-    /// Subject calibration of the expression network: its output is mapped so that the person's
-    /// mean log-probabilities (over their inputs) land on the network's mean over its training
-    /// faces, taking out a person's constant lean (a resting face that reads as sad).
+    /// Subject calibration of the expression network (`expression_calibration`): its output is
+    /// mapped so that the person's mean log-probabilities (over their inputs) land on the
+    /// network's mean over its training faces, taking out a person's constant lean (a resting face
+    /// that reads as sad), but also any difference between their mix of expressions and FER2013's.
     private func prepareExpressionCalibration(_ context: StageContext) {
         let names = EmotionCategory.allCases.map { "log_p_" + $0.rawValue }
         switch context.calibration {
@@ -104,6 +109,7 @@ public final class AffectEstimateStage: Stage {
         case .apply(let profile):
             // The profile holds the person's neutral geometry: the AUs mean something from the start.
             if profile.baselines.keys.contains(where: { $0.hasPrefix("face.neutral") }) { auFrames = auAfterFrames }
+            guard expressionCalibration else { return }
             let key = Self.expressionKey(model)
             guard let reference = expressionReference else {
                 context.logger.warning("the expression network gives no calibration reference; its output is used uncalibrated")

@@ -75,12 +75,17 @@ import Testing
         let names = Self.categories.map { "log_p_" + $0.rawValue }
         let profile = SubjectProfile(subject: "p", pipeline: "t", configHash: "0", inputs: ["a.mp4"],
                                      baselines: ["expression:face-emfacs": FeatureBaseline(names: names, count: 100, centre: centre, spread: nil)])
-        let harness = try StageHarness(AffectEstimateStage.descriptor, inputs: [Self.schema], calibration: .apply(profile))
+        let harness = try StageHarness(AffectEstimateStage.descriptor, parameters: ["expression_calibration": .boolean(true)],
+                                       inputs: [Self.schema], calibration: .apply(profile))
         let estimate = try Self.estimate(harness, aus: [Float](repeating: .nan, count: Self.auNames.count))
         var expected = Self.network
         expected[5] *= exp(-1.0)
         let total = expected.reduce(0, +)
         for (a, b) in zip(estimate.probabilities, expected.map { $0 / total }) { #expect(abs(a - b) < 1e-6) }
+        // Off by default: the profile leaves the network's output as it is.
+        let plain = try StageHarness(AffectEstimateStage.descriptor, inputs: [Self.schema], calibration: .apply(profile))
+        let unshifted = try Self.estimate(plain, aus: [Float](repeating: .nan, count: Self.auNames.count))
+        for (a, b) in zip(unshifted.probabilities, Self.network) { #expect(abs(a - b) < 1e-6) }
 
         // The calibration pass hands over the mean log-probabilities of the network.
         let collector = CalibrationCollector()
