@@ -224,9 +224,13 @@ public final class FaceLandmarksStage: Stage {
             var offset = 0
             var boxes = try inlineDetector!.detect(image, scale: detectionScale(width: image.width, height: image.height), threshold: threshold)
             if boxes.isEmpty && stillPad > 0 {
+                // The face sought fills the image, so it spans 1/(1 + 2 still_pad) of the padded
+                // image's shorter side: search that at 480 px (the face 96-240 px, above dlib's
+                // 80 px window), not at the still's fine scale (a padded 4000x3000 photo would be
+                // 168 MP).
                 offset = Int((Double(min(image.width, image.height)) * stillPad).rounded())
                 source = image.padded(by: offset)
-                boxes = try inlineDetector!.detect(source, scale: detectionScale(width: source.width, height: source.height), threshold: threshold)
+                boxes = try inlineDetector!.detect(source, scale: 480 / Double(min(source.width, source.height)), threshold: threshold)
             }
             boxes.sort { $0.width * $0.height > $1.width * $1.height }
             return try boxes.prefix(stillMaxFaces).enumerated().map { index, box in
