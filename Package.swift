@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "EmoPipeMediaTests", dependencies: ["EmoPipeMedia", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeDSP", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeFaceTests", dependencies: ["EmoPipeFace", "EmoPipeNN", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
-        .testTarget(name: "EmoPipeNNTests", dependencies: ["EmoPipeNN", "EmoPipeCore"]),
+        .testTarget(name: "EmoPipeNNTests", dependencies: ["EmoPipeNN", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeFusionTests", dependencies: ["EmoPipeFusion", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeVideoTests", dependencies: ["EmoPipeVideo", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeEEGTests", dependencies: ["EmoPipeEEG", "EmoPipeCore"], exclude: ["Reference"]),
