@@ -170,18 +170,14 @@ public final class AffectEstimateStage: Stage {
         let probabilities = columns.probabilities.map { Double(row.values[$0]) }
         let confidence = Double(row.values[columns.confidence])
         guard probabilities.allSatisfy(\.isFinite), confidence.isFinite else { return nil }
-        let point = EmotionSpace.point(of: probabilities)
-        return AffectEstimate(valence: point.x, arousal: point.y, dominance: point.z, probabilities: probabilities, confidence: confidence)
+        return AffectEstimate(probabilities: probabilities, confidence: confidence)
     }
 
     /// `estimate` with `shift` taken off its log-probabilities, renormalised (confidence kept).
     static func shifted(_ estimate: AffectEstimate, by shift: [Double]) -> AffectEstimate {
-        var probabilities = zip(estimate.probabilities, shift).map { max($0, 1e-6) * exp(-$1) }
+        let probabilities = zip(estimate.probabilities, shift).map { max($0, 1e-6) * exp(-$1) }
         let total = probabilities.reduce(0, +)
-        probabilities = probabilities.map { $0 / total }
-        let point = EmotionSpace.point(of: probabilities)
-        return AffectEstimate(valence: point.x, arousal: point.y, dominance: point.z, probabilities: probabilities,
-                              confidence: estimate.confidence)
+        return AffectEstimate(probabilities: probabilities.map { $0 / total }, confidence: estimate.confidence)
     }
 
     /// The network's estimate with the model's (action-unit) evidence: a weighted product of the
@@ -189,12 +185,10 @@ public final class AffectEstimateStage: Stage {
     /// dominance the point of the result; the network's confidence.
     static func combine(network: AffectEstimate, model: AffectEstimate?, weight: Double) -> AffectEstimate {
         guard let model, weight > 0 else { return network }
-        var probabilities = zip(network.probabilities, model.probabilities).map { $0 * pow(max($1, 1e-6), weight) }
+        let probabilities = zip(network.probabilities, model.probabilities).map { $0 * pow(max($1, 1e-6), weight) }
         let total = probabilities.reduce(0, +)
         guard total > 0, total.isFinite else { return network }
-        probabilities = probabilities.map { $0 / total }
-        let point = EmotionSpace.point(of: probabilities)
-        return AffectEstimate(valence: point.x, arousal: point.y, dominance: point.z, probabilities: probabilities, confidence: network.confidence)
+        return AffectEstimate(probabilities: probabilities.map { $0 / total }, confidence: network.confidence)
     }
 
     /// The estimate for one feature vector (updating the per-input baseline when the model uses one).

@@ -229,6 +229,13 @@ public struct AffectEstimate: Sendable, Equatable {
         self.confidence = confidence
     }
 
+    /// A categorical estimate: valence, arousal and dominance are the point of `probabilities`
+    /// (over `EmotionCategory.allCases`) in `EmotionSpace`.
+    init(probabilities: [Double], confidence: Double) {
+        let point = EmotionSpace.point(of: probabilities)
+        self.init(valence: point.x, arousal: point.y, dominance: point.z, probabilities: probabilities, confidence: confidence)
+    }
+
     /// Decodes a row of an estimate stream; nil when the row holds no estimate.
     init?(row values: [Float]) {
         guard values.count == Self.columns.count, values[values.count - 1].isFinite else { return nil }
