@@ -62,7 +62,7 @@ let package = Package(
         ]),
         .target(name: "EmoPipeEEG", dependencies: ["EmoPipeCore", "EmoPipeDSP"]),
         .target(name: "EmoPipeFusion", dependencies: [
-            "EmoPipeCore", .product(name: "DequeModule", package: "swift-collections"),
+            "EmoPipeCore", "CBLAS", .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "EmoPipeSinks", dependencies: ["EmoPipeCore"]),
         .target(name: "EmoPipe", dependencies: [

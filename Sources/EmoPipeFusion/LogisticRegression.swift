@@ -1,8 +1,9 @@
+import CBLAS
 import Foundation
 
 /// Multinomial logistic regression with L2 regularisation and class weights, fitted by full-batch
-/// gradient descent with Nesterov momentum on standardised features: small, deterministic, and
-/// enough for a few hundred recordings by a hundred features.
+/// gradient descent with Nesterov momentum on standardised features (the matrix products in BLAS):
+/// small, deterministic, and about a second for ten thousand rows by a hundred features.
 public struct LogisticRegression: Sendable {
     /// Coefficients per class (classes x features) and intercepts.
     public var coefficients: [[Double]]
@@ -18,37 +19,54 @@ public struct LogisticRegression: Sendable {
         var counts = [Double](repeating: 0, count: classes)
         for label in y { counts[label] += 1 }
         let classWeight = counts.map { balanced && $0 > 0 ? Double(n) / (Double(classes) * $0) : 1 }
-        var w = [[Double]](repeating: [Double](repeating: 0, count: d), count: classes)
-        var b = [Double](repeating: 0, count: classes)
-        var vw = w, vb = b
+        let rowWeight = y.map { classWeight[$0] }
+        let totalWeight = rowWeight.reduce(0, +)
+        // Row-major matrices for BLAS: X (n x d), W and its velocity (classes x d), logits (n x classes).
+        let flat = x.flatMap { $0 }
+        var w = [Double](repeating: 0, count: classes * d), vw = w, lookW = w, gw = w
+        var b = [Double](repeating: 0, count: classes), vb = b
+        var logits = [Double](repeating: 0, count: n * classes)
         let rate = 0.5, momentum = 0.9
         for _ in 0..<iterations {
             // Gradient at the look-ahead point.
-            let lw = (0..<classes).map { k in (0..<d).map { w[k][$0] + momentum * vw[k][$0] } }
-            let lb = (0..<classes).map { b[$0] + momentum * vb[$0] }
-            var gw = [[Double]](repeating: [Double](repeating: 0, count: d), count: classes)
+            for index in w.indices { lookW[index] = w[index] + momentum * vw[index] }
+            let lookB = (0..<classes).map { b[$0] + momentum * vb[$0] }
+            // logits = X W^T
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(classes), Int32(d), 1, flat, Int32(d), lookW, Int32(d),
+                        0, &logits, Int32(classes))
+            // logits become the weighted errors: weight * (softmax - one-hot).
             var gb = [Double](repeating: 0, count: classes)
-            var totalWeight = 0.0
-            for (row, label) in zip(x, y) {
-                let p = probabilities(row, w: lw, b: lb)
-                let weight = classWeight[label]
-                totalWeight += weight
+            for row in 0..<n {
+                let base = row * classes
+                var top = -Double.infinity
                 for k in 0..<classes {
-                    let error = weight * (p[k] - (k == label ? 1 : 0))
+                    logits[base + k] += lookB[k]
+                    top = max(top, logits[base + k])
+                }
+                var total = 0.0
+                for k in 0..<classes {
+                    logits[base + k] = exp(logits[base + k] - top)
+                    total += logits[base + k]
+                }
+                for k in 0..<classes {
+                    let error = rowWeight[row] * (logits[base + k] / total - (k == y[row] ? 1 : 0))
+                    logits[base + k] = error
                     gb[k] += error
-                    for j in 0..<d { gw[k][j] += error * row[j] }
                 }
             }
+            // gw = errors^T X
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(classes), Int32(d), Int32(n), 1, logits, Int32(classes), flat, Int32(d),
+                        0, &gw, Int32(d))
             for k in 0..<classes {
                 vb[k] = momentum * vb[k] - rate * gb[k] / totalWeight
                 b[k] += vb[k]
-                for j in 0..<d {
-                    vw[k][j] = momentum * vw[k][j] - rate * (gw[k][j] / totalWeight + l2 * lw[k][j])
-                    w[k][j] += vw[k][j]
-                }
+            }
+            for index in w.indices {
+                vw[index] = momentum * vw[index] - rate * (gw[index] / totalWeight + l2 * lookW[index])
+                w[index] += vw[index]
             }
         }
-        return LogisticRegression(coefficients: w, intercepts: b)
+        return LogisticRegression(coefficients: (0..<classes).map { Array(w[$0 * d..<($0 + 1) * d]) }, intercepts: b)
     }
 
     static func probabilities(_ row: [Double], w: [[Double]], b: [Double]) -> [Double] {

@@ -4,10 +4,14 @@ import EmoPipeFusion
 import Foundation
 
 /// Fits a per-modality estimator (`AffectModel`) from recordings and their labels: runs a feature
-/// pipeline on every labelled file, takes one feature row per recording (the last row of a named
-/// stream, e.g. the eGeMAPS functionals over the whole input), standardises, and fits a
-/// class-weighted multinomial logistic regression. Grouped cross-validation (leave one speaker or
-/// subject out) scores it first: UAR over the classes, and binary arousal accuracy.
+/// pipeline on every labelled file, takes every row of a named stream (e.g. the eGeMAPS
+/// functionals over the 3 s windows the run pipeline estimates from; one row when the stream is
+/// over the whole input), standardises, and fits a class-weighted multinomial logistic regression
+/// on the rows, each labelled with its recording's label. Grouped cross-validation (leave one
+/// speaker, subject or corpus out) scores it first, per recording as a run decides it: the mean
+/// log-probability over the recording's rows (`aggregate.recording` pools its frames the same
+/// way): UAR over the classes, and binary arousal accuracy. With several L2 penalties, the one
+/// with the best held-out UAR (mean over groups when the groups are corpora) is fitted.
 ///
 /// When every recording's subject is known, the model is trained calibrated: each feature is
 /// z-scored within its subject before fitting (as a calibrated run z-scores against the
@@ -30,8 +34,9 @@ public struct ModelTrainer {
         }
     }
 
-    /// A row for fitting: features, label, cross-validation group and subject.
-    typealias Labelled = (row: [Double], label: String, group: String, subject: String)
+    /// A row for fitting: features, label, cross-validation group, subject, and the index of the
+    /// recording it comes from (a recording gives one row per window).
+    typealias Labelled = (row: [Double], label: String, group: String, subject: String, recording: Int)
 
     public struct Report: Sendable {
         public var model: AffectModel
@@ -45,6 +50,8 @@ public struct ModelTrainer {
         /// whole): its metrics over the classes it has, and its binary arousal accuracy; calibrated
         /// (as trained) and uncalibrated.
         public var perGroup: [GroupScore] = []
+        /// Each L2 penalty tried and its held-out UAR (empty with one penalty).
+        public var penalties: [(l2: Double, uar: Double)] = []
         public var failed: [String]
     }
 
@@ -65,9 +72,13 @@ public struct ModelTrainer {
     public var graph: PipelineGraph
     public var stream: String
     public var jobs: Int
-    public var l2: Double
+    /// L2 penalties to choose from by held-out groups (one value: no choice).
+    public var l2: [Double]
+    /// The parameter overrides the pipeline was loaded with (`stage.parameter=value`), recorded in
+    /// the model's provenance.
+    public var overrides: [String] = []
 
-    public init(registry: StageRegistry, graph: PipelineGraph, stream: String, jobs: Int, l2: Double = 0.01) {
+    public init(registry: StageRegistry, graph: PipelineGraph, stream: String, jobs: Int, l2: [Double] = [0.01]) {
         self.registry = registry
         self.graph = graph
         self.stream = stream
@@ -89,9 +100,9 @@ public struct ModelTrainer {
         return result
     }
 
-    /// Runs the feature pipeline on every example; returns the feature names and one row per
+    /// Runs the feature pipeline on every example; returns the feature names and the rows of each
     /// example (nil where the run failed or gave no row), and the errors.
-    public func extract(_ examples: [Example]) throws -> (names: [String], rows: [[Double]?], errors: [String]) {
+    public func extract(_ examples: [Example]) throws -> (names: [String], rows: [[[Double]]?], errors: [String]) {
         guard let sink = graph.nodes.first(where: { $0.descriptor.role == .sink && $0.inputs.map(graph.streamName).contains(stream) }) else {
             throw StageError("the pipeline '\(graph.name)' writes no stream '\(stream)' to a sink")
         }
@@ -99,7 +110,7 @@ public struct ModelTrainer {
         let items = examples.map { InputItem.input(InputLocation(path: $0.path, relativePath: $0.path)) }
         let results = BatchRunner(registry: registry, pipeline: .graph(graph), jobs: jobs, outputDirectory: nil).run(items, memory: memory)
         var names: [String] = []
-        var rows: [[Double]?] = []
+        var rows: [[[Double]]?] = []
         var errors: [String] = []
         for (example, result) in zip(examples, results) {
             guard result.status == .done else {
@@ -108,15 +119,20 @@ public struct ModelTrainer {
                 continue
             }
             let lines = memory.text(input: example.path, sink: sink.id).split(separator: "\n")
-            guard let line = lines.last(where: { $0.contains("\"stream\":\"\(stream)\"") }) else {
+                .filter { $0.contains("\"stream\":\"\(stream)\"") }
+            guard !lines.isEmpty else {
                 errors.append("\(example.path): no '\(stream)' row")
                 rows.append(nil)
                 continue
             }
-            let pairs = Self.numericFields(String(line)).filter { !["frame", "t"].contains($0.0) }
-            if names.isEmpty { names = pairs.map(\.0) }
-            guard pairs.map(\.0) == names else { throw StageError("\(example.path): '\(stream)' has different columns") }
-            rows.append(pairs.map(\.1))
+            var recording: [[Double]] = []
+            for line in lines {
+                let pairs = Self.numericFields(String(line)).filter { !["frame", "t"].contains($0.0) }
+                if names.isEmpty { names = pairs.map(\.0) }
+                guard pairs.map(\.0) == names else { throw StageError("\(example.path): '\(stream)' has different columns") }
+                recording.append(pairs.map(\.1))
+            }
+            rows.append(recording)
         }
         return (names, rows, errors)
     }
@@ -134,36 +150,61 @@ public struct ModelTrainer {
         return fields
     }
 
-    /// Trains on `examples`: cross-validates by group (when there are several), then fits on all.
+    /// Trains on `examples`: cross-validates by group (when there are several), choosing the L2
+    /// penalty, then fits on all.
     public func train(_ examples: [Example], name: String, modality: Modality, data: String, classes requested: [String]? = nil) throws -> Report {
         let (names, extracted, errors) = try extract(examples)
         let calibrated = Self.calibrated(examples)
         var raw: [Labelled] = []
-        for (example, row) in zip(examples, extracted) {
-            guard let row else { continue }
-            guard row.allSatisfy(\.isFinite) else { continue }
-            raw.append((row, example.label, example.group, example.subject ?? ""))
+        for (index, (example, rows)) in zip(examples, extracted).enumerated() {
+            // Rows with a missing feature (a window without voice) give no estimate at run time either.
+            for row in rows ?? [] where row.allSatisfy(\.isFinite) {
+                raw.append((row, example.label, example.group, example.subject ?? "", index))
+            }
         }
         let usable = calibrated ? Self.normaliseWithinSubjects(raw) : raw
+        let recordings = Set(usable.map(\.recording)).count
         let classes = requested ?? EmotionCategory.allCases.map(\.rawValue).filter { c in usable.contains { $0.label == c } }
         for label in Set(usable.map(\.label)) where !classes.contains(label) {
             throw StageError("label '\(label)' is not one of the classes (" + classes.joined(separator: ", ") + "); map it with --map")
         }
-        guard usable.count >= 2 * classes.count else {
-            throw StageError("only \(usable.count) usable recordings for \(classes.count) classes" + (errors.isEmpty ? "" : "; first error: \(errors[0])"))
+        guard recordings >= 2 * classes.count else {
+            throw StageError("only \(recordings) usable recordings for \(classes.count) classes" + (errors.isEmpty ? "" : "; first error: \(errors[0])"))
         }
         let groups = Array(Set(usable.map(\.group))).sorted()
-        let validation = crossValidate(usable, classes: classes, calibrated: calibrated)
-        let uncalibrated = calibrated ? crossValidate(raw, classes: classes) : nil
+        // The penalty: the best held-out UAR (the mean over groups when they are corpora, so each
+        // corpus counts once), as trained (calibrated when subjects are known).
+        var penaltyScores: [(l2: Double, uar: Double)] = []
+        var validation: CrossValidation?
+        for l2 in self.l2 {
+            guard let result = crossValidate(usable, classes: classes, l2: l2, calibrated: calibrated) else { break }
+            let uar = result.perGroup.isEmpty ? result.metrics.unweightedAverageRecall
+                : result.perGroup.reduce(0) { $0 + $1.metrics.unweightedAverageRecall } / Double(result.perGroup.count)
+            penaltyScores.append((l2, uar))
+            if uar >= (penaltyScores.dropLast().map(\.uar).max() ?? -1) { validation = result }
+        }
+        let l2 = validation?.l2 ?? self.l2[0]
+        let uncalibrated = calibrated ? crossValidate(raw, classes: classes, l2: l2) : nil
         let temperature = validation.map { Self.calibratedTemperature($0.heldOut) } ?? 1
-        let final = fit(usable.map(\.row), usable.map { classes.firstIndex(of: $0.label)! }, classes: classes.count)
+        let final = fit(usable.map(\.row), usable.map { classes.firstIndex(of: $0.label)! }, classes: classes.count, l2: l2)
         // A calibrated model also carries the fit on raw features, for runs without subject information.
         let rawTemperature = uncalibrated.map { Self.calibratedTemperature($0.heldOut) }
+        // Valence/arousal/dominance heads fitted to the features, shipped when the fitted arousal
+        // head decides held-out binary arousal better than the class probabilities do.
+        let fittedHeads = validation.map { $0.fittedArousal > $0.arousal } ?? false
+        func dimensions(_ rows: [Labelled], _ standardiser: Standardiser) -> [String: AffectModel.Linear] {
+            guard fittedHeads else { return [:] }
+            let heads = Self.dimensionHeads(rows.map { standardiser.apply($0.row) }, labels: rows.map(\.label), l2: l2)
+            return Dictionary(uniqueKeysWithValues: zip(["valence", "arousal", "dominance"], heads).map {
+                ($0, AffectModel.Linear(coefficients: $1.coefficients, intercept: $1.intercept))
+            })
+        }
         var uncalibratedHeads: AffectModel.Heads?
         if calibrated {
-            let rawFit = fit(raw.map(\.row), raw.map { classes.firstIndex(of: $0.label)! }, classes: classes.count)
+            let rawFit = fit(raw.map(\.row), raw.map { classes.firstIndex(of: $0.label)! }, classes: classes.count, l2: l2)
             uncalibratedHeads = AffectModel.Heads(mean: rawFit.standardiser.mean, scale: rawFit.standardiser.scale,
-                                                  classifier: Self.heads(rawFit.model, temperature: rawTemperature ?? 1))
+                                                  classifier: Self.heads(rawFit.model, temperature: rawTemperature ?? 1),
+                                                  regression: dimensions(raw, rawFit.standardiser))
         }
         var scores: [String: Double] = [:]
         for (suffix, result) in [("", validation), ("_uncalibrated", uncalibrated)] {
@@ -172,6 +213,7 @@ public struct ModelTrainer {
             scores["cv_accuracy" + suffix] = result.metrics.accuracy
             scores["cv_macro_f1" + suffix] = result.metrics.macroF1
             scores["cv_binary_arousal_accuracy" + suffix] = result.arousal
+            scores["cv_binary_arousal_accuracy_fitted_head" + suffix] = result.fittedArousal
         }
         for score in (validation?.perGroup ?? []) + (uncalibrated?.perGroup ?? []) {
             let suffix = "_" + score.group + (score.calibrated || !calibrated ? "" : "_uncalibrated")
@@ -179,51 +221,88 @@ public struct ModelTrainer {
             scores["cv_binary_arousal_accuracy" + suffix] = score.arousal
             scores["cv_largest_predicted_share" + suffix] = score.largestPredictedShare
         }
+        if penaltyScores.count > 1 {
+            for entry in penaltyScores { scores["cv_uar_l2_" + String(format: "%g", entry.l2)] = entry.uar }
+        }
+        scores["l2"] = l2
         scores["temperature"] = temperature
         if let rawTemperature { scores["temperature_uncalibrated"] = rawTemperature }
         let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
         let subjects = Set(usable.map(\.subject)).count
+        let perRecording = usable.count > recordings ? "each recording's rows ('\(stream)' windows, \(usable.count) rows) labelled with its label" : "one row per recording"
         let model = AffectModel(
             name: name, modality: modality, features: names, mean: final.standardiser.mean, scale: final.standardiser.scale,
             inputNormalisation: calibrated ? "running" : "none", classes: classes,
-            classifier: Self.heads(final.model, temperature: temperature),
+            classifier: Self.heads(final.model, temperature: temperature), regression: dimensions(usable, final.standardiser),
             weight: 1, calibrated: calibrated, uncalibrated: uncalibratedHeads,
             provenance: AffectModel.Provenance(
                 data: data, date: String(date),
-                method: "multinomial logistic regression (L2 \(l2), balanced class weights) on standardised '\(stream)' features of pipeline '\(graph.name)'"
+                method: "multinomial logistic regression (L2 \(String(format: "%g", l2))"
+                    + (penaltyScores.count > 1 ? " chosen from " + penaltyScores.map { String(format: "%g", $0.l2) }.joined(separator: ", ") + " by held-out UAR" : "")
+                    + ", balanced class weights) on standardised '\(stream)' features of pipeline '\(graph.name)'" + (overrides.isEmpty ? "" : " (" + overrides.joined(separator: ", ") + ")") + ", \(perRecording)"
                     + (calibrated ? ", each feature first z-scored within its subject (\(subjects) subjects; at run time: against the subject's profile); the uncalibrated heads are the same fit on the raw features, used without a subject profile" : "")
-                    + "; cross-validation leaves one group out (\(groups.count) groups)"
+                    + "; cross-validation leaves one group out (\(groups.count) groups) and decides each recording by the mean log-probability of its rows"
                     + (calibrated ? ", with the per-subject step (cv_*) and without it (cv_*_uncalibrated)" : "")
-                    + "; logits divided by the temperature that minimised held-out log loss",
+                    + "; logits divided by the temperature that minimised held-out log loss"
+                    + (fittedHeads ? "; valence, arousal and dominance from ridge heads fitted to each label's EmotionSpace coordinates (their held-out binary arousal beat the class probabilities')"
+                        : "; valence, arousal and dominance from the class probabilities (fitted ridge heads decided held-out binary arousal no better: cv_binary_arousal_accuracy_fitted_head)"),
                 scores: scores,
-                notes: "\(usable.count) recordings used of \(examples.count); binary arousal: high for anger, disgust, fear, happiness, surprise, low for neutral and sadness (EmotionSpace arousal >= 0.25), predicted from the probability-weighted arousal"))
+                notes: "\(recordings) recordings used of \(examples.count); binary arousal: high for anger, disgust, fear, happiness, surprise, low for neutral and sadness (EmotionSpace arousal >= 0.25), predicted from the probability-weighted arousal of the pooled probabilities"))
         return Report(model: model, crossValidation: validation?.metrics, arousalAccuracy: validation?.arousal,
-                      uncalibratedCrossValidation: uncalibrated?.metrics, uncalibratedArousalAccuracy: uncalibrated?.arousal, perGroup: (validation?.perGroup ?? []) + (uncalibrated?.perGroup ?? []), failed: errors)
+                      uncalibratedCrossValidation: uncalibrated?.metrics, uncalibratedArousalAccuracy: uncalibrated?.arousal,
+                      perGroup: (validation?.perGroup ?? []) + (uncalibrated?.perGroup ?? []), penalties: penaltyScores, failed: errors)
     }
 
-    /// Leave-one-group-out cross-validation of the classifier on `rows` (nil with one group):
-    /// the metrics, the binary arousal accuracy, and the held-out logits for temperature scaling.
-    func crossValidate(_ rows: [Labelled], classes: [String], calibrated: Bool = false)
-        -> (metrics: ClassificationMetrics, arousal: Double, heldOut: [(logits: [Double], label: Int)], perGroup: [GroupScore])? {
+    /// The result of one leave-one-group-out cross-validation.
+    struct CrossValidation {
+        var l2: Double
+        var metrics: ClassificationMetrics
+        var arousal: Double
+        /// Binary arousal accuracy of the fitted arousal head (`dimensionHeads`), pooled the same way.
+        var fittedArousal: Double
+        /// Each held-out row's logits and label, for temperature scaling.
+        var heldOut: [(logits: [Double], label: Int)]
+        var perGroup: [GroupScore]
+    }
+
+    /// Leave-one-group-out cross-validation of the classifier on `rows` (nil with one group): each
+    /// held-out recording is decided by the mean log-probability of its rows.
+    func crossValidate(_ rows: [Labelled], classes: [String], l2: Double, calibrated: Bool = false) -> CrossValidation? {
         let groups = Array(Set(rows.map(\.group))).sorted()
         guard groups.count > 1 else { return nil }
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        var truth: [String] = [], predicted: [String] = [], arousalHits = 0
+        var truth: [String] = [], predicted: [String] = [], arousalHits = 0, fittedArousalHits = 0
         var heldOut: [(logits: [Double], label: Int)] = []
         var perGroup: [GroupScore] = []
         for group in groups {
             let train = rows.filter { $0.group != group }, test = rows.filter { $0.group == group }
             let before = truth.count, hitsBefore = arousalHits
-            let fitted = fit(train.map(\.row), train.map { index[$0.label]! }, classes: classes.count)
+            let fitted = fit(train.map(\.row), train.map { index[$0.label]! }, classes: classes.count, l2: l2)
+            let arousalHead = Self.dimensionHeads(train.map { fitted.standardiser.apply($0.row) }, labels: train.map(\.label), l2: l2)[1]
+            var fittedArousal: [Int: Double] = [:]
+            var pooled: [Int: (logProbabilities: [Double], rows: Int, label: String)] = [:]
+            var order: [Int] = []
             for example in test {
                 let x = fitted.standardiser.apply(example.row)
                 heldOut.append(((0..<classes.count).map { k in zip(fitted.model.coefficients[k], x).reduce(fitted.model.intercepts[k]) { $0 + $1.0 * $1.1 } },
                                 index[example.label]!))
-                let p = fitted.model.probabilities(x)
+                let logP = fitted.model.probabilities(x).map { log(max($0, 1e-300)) }
+                fittedArousal[example.recording, default: 0] += tanh(arousalHead.predict(x))
+                if let sum = pooled[example.recording] {
+                    pooled[example.recording] = (zip(sum.logProbabilities, logP).map(+), sum.rows + 1, sum.label)
+                } else {
+                    pooled[example.recording] = (logP, 1, example.label)
+                    order.append(example.recording)
+                }
+            }
+            for recording in order {
+                let (sum, count, label) = pooled[recording]!
+                let p = Self.softmax(sum.map { $0 / Double(count) })
                 let best = p.indices.max { p[$0] < p[$1] }!
-                truth.append(example.label)
+                truth.append(label)
                 predicted.append(classes[best])
-                if Self.highArousal(probabilities: p, classes: classes) == Self.highArousal(label: example.label) { arousalHits += 1 }
+                if Self.highArousal(probabilities: p, classes: classes) == Self.highArousal(label: label) { arousalHits += 1 }
+                if (fittedArousal[recording]! / Double(count) >= 0.25) == Self.highArousal(label: label) { fittedArousalHits += 1 }
             }
             if groups.count <= Self.perGroupLimit {
                 let groupTruth = Array(truth[before...]), groupPredicted = Array(predicted[before...])
@@ -235,8 +314,27 @@ public struct ModelTrainer {
                                            largestPredictedShare: largest / Double(max(groupTruth.count, 1)), calibrated: calibrated))
             }
         }
-        return (ClassificationMetrics(truth: truth, predicted: predicted, classes: classes), Double(arousalHits) / Double(truth.count), heldOut,
-                perGroup)
+        return CrossValidation(l2: l2, metrics: ClassificationMetrics(truth: truth, predicted: predicted, classes: classes),
+                               arousal: Double(arousalHits) / Double(truth.count), fittedArousal: Double(fittedArousalHits) / Double(truth.count),
+                               heldOut: heldOut, perGroup: perGroup)
+    }
+
+    /// Valence, arousal and dominance heads fitted directly to the features: ridge regressions of
+    /// atanh of each label's `EmotionSpace` coordinate on standardised rows, with the penalty per
+    /// row of the classifier (so the model's tanh gives the coordinate back).
+    static func dimensionHeads(_ x: [[Double]], labels: [String], l2: Double) -> [RidgeRegression] {
+        (0..<3).map { axis in
+            let y = labels.map { atanh(max(-0.99, min(0.99, EmotionSpace.coordinates[EmotionCategory(rawValue: $0)!]![axis]))) }
+            return RidgeRegression.fit(x: x, y: y, lambda: l2 * Double(x.count))
+        }
+    }
+
+    /// Probabilities from log-probabilities (or logits), normalised.
+    static func softmax(_ values: [Double]) -> [Double] {
+        let top = values.max() ?? 0
+        let exps = values.map { exp($0 - top) }
+        let total = exps.reduce(0, +)
+        return exps.map { $0 / total }
     }
 
     /// The classifier heads of a fit with its logits divided by `temperature` (Guo et al. 2017's
@@ -277,16 +375,18 @@ public struct ModelTrainer {
         let (names, extracted, errors) = try extract(examples)
         let calibrated = Self.calibrated(examples)
         var usable: [Labelled] = []
-        for (example, row) in zip(examples, extracted) {
-            guard let row, row.allSatisfy(\.isFinite) else { continue }
+        for (index, (example, rows)) in zip(examples, extracted).enumerated() {
             guard let value = Double(example.label), (-1...1).contains(value) else {
                 throw StageError("\(example.path): label '\(example.label)' is not a number in [-1, 1] (--target \(target))")
             }
-            usable.append((row, example.label, example.group, example.subject ?? ""))
+            for row in rows ?? [] where row.allSatisfy(\.isFinite) {
+                usable.append((row, example.label, example.group, example.subject ?? "", index))
+            }
         }
         let raw = usable
         if calibrated { usable = Self.normaliseWithinSubjects(raw) }
-        guard usable.count >= 5 else { throw StageError("only \(usable.count) usable recordings") }
+        let recordings = Set(usable.map(\.recording)).count
+        guard recordings >= 5 else { throw StageError("only \(recordings) usable recordings") }
         func transformed(_ label: String) -> Double { atanh(max(-0.99, min(0.99, Double(label)!))) }
         func fitRidge(_ rows: [Labelled]) -> (Standardiser, RidgeRegression) {
             let standardiser = Standardiser(fitting: rows.map(\.row))
@@ -298,9 +398,16 @@ public struct ModelTrainer {
             var truth: [Double] = [], predicted: [Double] = []
             for group in groups {
                 let (standardiser, ridge) = fitRidge(usable.filter { $0.group != group })
+                // A recording's estimate is the mean over its rows.
+                var sums: [Int: (sum: Double, rows: Int, label: Double)] = [:]
                 for example in usable where example.group == group {
-                    truth.append(Double(example.label)!)
-                    predicted.append(tanh(ridge.predict(standardiser.apply(example.row))))
+                    let estimate = tanh(ridge.predict(standardiser.apply(example.row)))
+                    let sum = sums[example.recording] ?? (0, 0, Double(example.label)!)
+                    sums[example.recording] = (sum.sum + estimate, sum.rows + 1, sum.label)
+                }
+                for recording in sums.keys.sorted() {
+                    truth.append(sums[recording]!.label)
+                    predicted.append(sums[recording]!.sum / Double(sums[recording]!.rows))
                 }
             }
             let n = Double(truth.count), mt = truth.reduce(0, +) / n, mp = predicted.reduce(0, +) / n
@@ -329,11 +436,11 @@ public struct ModelTrainer {
                 data: data, date: String(date),
                 method: "ridge regression (lambda \(lambda)) of atanh(\(target)) on standardised '\(stream)' features of pipeline '\(graph.name)'"
                     + (calibrated ? ", each feature first z-scored within its subject" : "") + "; leave-one-group-out cross-validation (\(groups.count) groups)",
-                scores: scores, notes: "\(usable.count) recordings used of \(examples.count)"))
+                scores: scores, notes: "\(recordings) recordings (\(usable.count) rows) used of \(examples.count)"))
         return (model, pearson, rmse, errors)
     }
 
-    private func fit(_ rows: [[Double]], _ labels: [Int], classes: Int) -> (standardiser: Standardiser, model: LogisticRegression) {
+    private func fit(_ rows: [[Double]], _ labels: [Int], classes: Int, l2: Double) -> (standardiser: Standardiser, model: LogisticRegression) {
         let standardiser = Standardiser(fitting: rows)
         let model = LogisticRegression.fit(x: rows.map(standardiser.apply), y: labels, classes: classes, l2: l2)
         return (standardiser, model)

@@ -10,18 +10,23 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Fits an estimator (a model file) from recordings and their labels.",
         discussion: """
-            Runs PIPELINE's feature extraction on every file of the label table, takes the last row of \
-            --stream per recording (e.g. eGeMAPS functionals over the whole input), standardises it and fits a \
-            class-weighted multinomial logistic regression. With groups (--group-column or --group-from), it \
-            first cross-validates leaving one group (speaker, subject) out and records UAR, accuracy, macro-F1 \
-            and binary arousal accuracy in the model file.
+            Runs PIPELINE's feature extraction on every file of the label table, takes every row of --stream \
+            (e.g. eGeMAPS functionals over 3 s windows with --set functionals.window_s=3 --set \
+            functionals.step_s=0.5, as voice-affect estimates from; one row over the whole input without), \
+            standardises them and fits a class-weighted multinomial logistic regression, each row labelled with \
+            its recording's label. With groups (--group-column or --group-from), it first cross-validates \
+            leaving one group (speaker, subject, corpus) out, deciding each held-out recording by the mean \
+            log-probability of its rows as a run's recording record does, for each --l2 penalty, fits the one \
+            with the best held-out UAR, and records UAR, accuracy, macro-F1 and binary arousal accuracy in the \
+            model file.
             With subjects (--subject-from, --subjects or --subject-column), the model is trained calibrated: \
             every feature is z-scored within its subject first, the model file says calibrated: true (runs then \
             z-score against the subject's profile), the subjects are the cross-validation groups unless given, \
             and the cross-validation is scored both with and without the per-subject step.
-            Example (RAVDESS, calm counted as neutral):
-              emopipe train --labels ../shared/data/speech/ravdess/labels.csv --label-column emotion \\
-                --subject-from 'Actor_(\\d+)' --map calm=neutral,happy=happiness,sad=sadness,angry=anger,fearful=fear,surprised=surprise \\
+            Example (the default voice model: four corpora, each held out whole in turn, speakers as subjects):
+              C=../shared/data/speech/corpora; emopipe train --labels $C/ravdess/labels.csv --labels $C/savee/labels.csv \\
+                --labels $C/emovo/labels.csv --labels $C/nemo/labels.csv --label-column emotion --group-column corpus \\
+                --subject-column speaker --map calm=neutral --set functionals.window_s=3 --set functionals.step_s=0.5 \\
                 -o Models/voice.json
             With --task ah, it fits the text A/H model instead: one 0/1 label per transcript, the words from \
             --text-column (text in the table) or from the transcript files of --file-column (.srt, .vtt, .json, \
@@ -76,8 +81,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Feature pipeline: a .yaml file or an embedded pipeline name.")
     var pipeline = "voice-features"
 
-    @Option(help: "The stream whose last row is a recording's features.")
+    @Option(help: "The stream whose rows are a recording's features (every row: one per window, or one over the whole input).")
     var stream = "functionals"
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter of the feature pipeline: stage_id.parameter=value (repeatable), e.g. functionals.window_s=3 to train on the windows voice-affect estimates from.", valueName: "id.param=value"))
+    var overrides: [String] = []
 
     @Option(help: "The modality the model estimates (face, voice, eeg, text).")
     var modality = "voice"
@@ -97,8 +105,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Ridge penalty for --target.")
     var ridge = 10.0
 
-    @Option(help: "L2 penalty on the coefficients.")
-    var l2 = 0.01
+    @Option(help: ArgumentHelp("L2 penalties on the coefficients (per row), comma-separated: with groups, the one with the best held-out UAR is fitted (the mean over groups when they are corpora).", valueName: "list"))
+    var l2 = "0.01,0.03,0.1,0.3"
 
     @Option(help: "Recordings processed in parallel.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -160,8 +168,9 @@ struct TrainCommand: ParsableCommand {
                 }
             }
             let registry = BuiltinStages.registry
-            let graph = try PipelineArguments.load(pipeline, registry: registry)
-            let trainer = ModelTrainer(registry: registry, graph: graph, stream: stream, jobs: jobs, l2: l2)
+            let graph = try PipelineArguments.load(pipeline, registry: registry, overrides: overrides)
+            var trainer = ModelTrainer(registry: registry, graph: graph, stream: stream, jobs: jobs, l2: try Self.numbers(l2, "--l2"))
+            trainer.overrides = overrides
             let data = "\(examples.count) recordings listed in "
                 + labels.map { URL(fileURLWithPath: $0).deletingLastPathComponent().lastPathComponent + "/" + URL(fileURLWithPath: $0).lastPathComponent }
                     .joined(separator: ", ")
@@ -186,6 +195,7 @@ struct TrainCommand: ParsableCommand {
             if let cv = report.crossValidation {
                 text += String(format: "leave-one-group-out: UAR %.3f, accuracy %.3f, macro-F1 %.3f", cv.unweightedAverageRecall, cv.accuracy, cv.macroF1)
                 if let arousal = report.arousalAccuracy { text += String(format: ", binary arousal accuracy %.3f", arousal) }
+                if let fitted = report.model.provenance.scores["cv_binary_arousal_accuracy_fitted_head"] { text += String(format: " (fitted arousal head %.3f)", fitted) }
                 if report.model.calibrated { text += " (calibrated per subject)" }
                 text += "\n" + MetricsTable.text(cv)
             }
@@ -194,6 +204,10 @@ struct TrainCommand: ParsableCommand {
                                score.group, score.calibrated ? " (calibrated)" : (report.model.calibrated ? " (uncalibrated)" : ""),
                                score.metrics.unweightedAverageRecall, score.metrics.classes.count, score.arousal, score.largestPredictedShare)
                 text += MetricsTable.text(score.metrics)
+            }
+            if report.penalties.count > 1 {
+                text += "L2 penalty by held-out UAR: " + report.penalties.map { String(format: "%g %.3f", $0.l2, $0.uar) }.joined(separator: ", ")
+                    + String(format: "; fitted with %g\n", report.model.provenance.scores["l2"] ?? .nan)
             }
             if let uncalibrated = report.uncalibratedCrossValidation, let arousal = report.uncalibratedArousalAccuracy {
                 text += String(format: "without calibration: UAR %.3f, accuracy %.3f, macro-F1 %.3f, binary arousal accuracy %.3f\n",
@@ -215,6 +229,15 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension TrainCommand {
+    /// A comma-separated list of non-negative numbers (an option's grid).
+    static func numbers(_ list: String, _ option: String) throws -> [Double] {
+        let values = list.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+            throw LabelError("\(option) takes comma-separated non-negative numbers, not '\(list)'")
+        }
+        return values.map { $0! }
+    }
+
     /// `--task ah`: the text A/H model from labelled transcripts.
     func trainAmbivalence() throws {
         var examples: [AmbivalenceTrainer.Example] = []
@@ -246,15 +269,8 @@ extension TrainCommand {
         trainer.folds = folds
         trainer.minimumDocumentFrequency = minDocumentFrequency
         trainer.iterations = iterations
-        func numbers(_ list: String, _ option: String) throws -> [Double] {
-            let values = list.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-                throw LabelError("\(option) takes comma-separated non-negative numbers, not '\(list)'")
-            }
-            return values.map { $0! }
-        }
-        trainer.l2Grid = try numbers(l2Grid, "--l2-grid")
-        trainer.featureScaleGrid = try numbers(featureScales, "--feature-scales")
+        trainer.l2Grid = try Self.numbers(l2Grid, "--l2-grid")
+        trainer.featureScaleGrid = try Self.numbers(featureScales, "--feature-scales")
         let names = labels.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
         let people = Set(examples.map(\.group)).count
         let data = "\(examples.count) transcripts by \(people) people (\(names)), \(examples.filter(\.label).count) labelled A/H"

@@ -189,14 +189,23 @@ import Testing
         }
         let result = try CLI.run(["train", "--labels", folder + "/one/labels.csv", "--labels", folder + "/two/labels.csv",
                                   "--label-column", "emotion", "--group-column", "corpus", "--subject-column", "speaker", "--jobs", "2",
+                                  "--set", "functionals.window_s=1", "--set", "functionals.step_s=0.5", "--l2", "0.01,0.1",
                                   "-o", folder + "/model.json"])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.output.contains("held out one (calibrated): UAR") && result.output.contains("held out two (uncalibrated): UAR"))
+        #expect(result.output.contains("L2 penalty by held-out UAR: 0.01 "), "\(result.output)")
         let model = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/model.json"))) as? [String: Any])
         let provenance = try #require(model["provenance"] as? [String: Any])
         #expect((provenance["data"] as? String)?.hasPrefix("8 recordings listed in one/labels.csv, two/labels.csv") == true)
         let scores = (provenance["scores"] as? [String: Double]) ?? [:]
         #expect(Set(["cv_uar_one", "cv_uar_two_uncalibrated", "cv_largest_predicted_share_two"]).isSubset(of: scores.keys))
+        #expect(Set(["cv_uar_l2_0.01", "cv_uar_l2_0.1", "cv_binary_arousal_accuracy_fitted_head"]).isSubset(of: scores.keys))
+        #expect([0.01, 0.1].contains(scores["l2"] ?? 0))
+        // Trained on the 1 s windows (several rows per 3-4 s clip), each labelled with its clip's label.
+        let method = (provenance["method"] as? String) ?? ""
+        #expect(method.contains("functionals.window_s=1") && method.contains("'functionals' windows"), "\(method)")
+        let rows = Int(method.split(separator: "'functionals' windows, ").last?.split(separator: " ").first ?? "") ?? 0
+        #expect(rows > 16, "\(method)")
         #expect(model["name"] as? String == "voice-4corpora")
     }
 }
