@@ -21,11 +21,16 @@ public struct RecordingSummary: Sendable, Equatable {
     public var frames: Int
     /// Per modality (in `Modality.allCases` order): coverage and its own mean valence/arousal.
     public var modalities: [ModalitySummary]
-    /// The category most often on top, and the share of frames where it was.
+    /// The recording's emotion: the category with the highest pooled probability (the frames'
+    /// mean log-probability, as `emopipe train` decides a held-out recording), and the share of
+    /// frames where it was on top.
     public var dominantEmotion: EmotionCategory
     public var dominantShare: Float
     /// Share of frames each category was on top (`EmotionCategory.allCases` order).
     public var emotionShares: [Float]
+    /// The pooled probabilities (`EmotionCategory.allCases` order): the softmax of the mean
+    /// log-probability over the frames with an estimate; empty without any.
+    public var emotionProbabilities: [Float] = []
     public var valenceMean: Float
     public var valenceSpread: Float
     public var arousalMean: Float

@@ -9,6 +9,10 @@ import Foundation
 /// long a live run goes. (The top tenth of frame scores comes from a 10,000-bin histogram with
 /// per-bin sums: exact but for the one bin the cut falls in.)
 ///
+/// The recording's emotion pools the frames with an estimate: the category with the highest mean
+/// log-probability (`emotion`, with the pooled `emotion_probabilities`), as `emopipe train` decides
+/// a held-out recording from its windows; `emotion_shares` count how often each was on top.
+///
 /// A/H segments are the spans where the frame score stays at or above `threshold`, with gaps up
 /// to `merge_gap_s` bridged and segments shorter than `min_duration_s` dropped: the shape of BAH's
 /// annotations. The recording's A/H score and label:
@@ -24,7 +28,7 @@ import Foundation
 public final class RecordingAggregateStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "aggregate.recording", role: .transform,
-        summary: "Recording-level record: coverage, dominant emotion, valence/arousal statistics, A/H score, label and segments.",
+        summary: "Recording-level record: coverage, emotion (pooled frame probabilities) and shares, valence/arousal statistics, A/H score, label and segments.",
         inputs: [
             PortSpec("frames", [.prediction], "Frame records (fuse.ambivalence, or fuse.affect)."),
             PortSpec("text", [.features], optional: true, "text.ambivalence rows: the fitted text A/H of the transcript so far."),
@@ -64,6 +68,8 @@ public final class RecordingAggregateStage: Stage {
     private var modalityArousal = [RunningMean](repeating: RunningMean(), count: Modality.allCases.count)
     private var estimated = 0
     private var shares = [Int](repeating: 0, count: EmotionCategory.allCases.count)
+    /// Sum over the frames with an estimate of each category's log-probability (floored at 1e-6).
+    private var logSums = [Double](repeating: 0, count: EmotionCategory.allCases.count)
     private var valence = RunningMean(), arousal = RunningMean(), dominance = RunningMean()
     private var scores = TopFractionMean()
     private var segments: SegmentTracker
@@ -136,6 +142,7 @@ public final class RecordingAggregateStage: Stage {
         if prediction.probabilities.allSatisfy(\.isFinite) && !prediction.present.isEmpty {
             estimated += 1
             shares[EmotionCategory.allCases.firstIndex(of: prediction.emotion)!] += 1
+            for (index, p) in prediction.probabilities.enumerated() { logSums[index] += log(max(Double(p), 1e-6)) }
             if prediction.valence.isFinite { valence.add(Double(prediction.valence)) }
             if prediction.arousal.isFinite { arousal.add(Double(prediction.arousal)) }
             if prediction.dominance.isFinite { dominance.add(Double(prediction.dominance)) }
@@ -154,7 +161,14 @@ public final class RecordingAggregateStage: Stage {
     /// The names of the A/H cues (`AmbivalenceCues`), to tell them from the affect cues of a frame.
     private static let cueNames = Set(AmbivalenceCues.weights.map(\.name))
 
-    static func logit(_ p: Double) -> Double {
+    static func softmax(_ values: [Double]) -> [Double] {
+        let top = values.max() ?? 0
+        let exps = values.map { exp($0 - top) }
+        let total = exps.reduce(0, +)
+        return exps.map { $0 / total }
+    }
+
+        static func logit(_ p: Double) -> Double {
         let q = min(max(p, 1e-9), 1 - 1e-9)
         return log(q / (1 - q))
     }
@@ -174,8 +188,11 @@ public final class RecordingAggregateStage: Stage {
                             valence: Float(modalityValence[index].mean), arousal: Float(modalityArousal[index].mean))
         }
         let fractions = shares.map { estimated > 0 ? Float($0) / Float(estimated) : 0 }
+        // The recording's emotion pools the frames' probabilities (mean log-probability): a clip of
+        // three windows that lean to anger is anger, even if one window's top class was fear.
+        let pooled = estimated > 0 ? Self.softmax(logSums.map { $0 / Double(estimated) }) : []
         var dominant = 0
-        for index in fractions.indices where fractions[index] > fractions[dominant] { dominant = index }
+        for index in pooled.indices where pooled[index] > pooled[dominant] { dominant = index }
         let segmentList = segments.segments()
         var score: Double, ambivalent: Bool, cues: [Cue]
         if let text {
@@ -198,6 +215,7 @@ public final class RecordingAggregateStage: Stage {
             arousalSpread: Float(arousal.standardDeviation), dominanceMean: Float(dominance.mean), ambivalence: Float(score),
             ambivalent: ambivalent, ambivalenceSegments: segmentList.map { $0.map { Float($0) } }, pipeline: pipeline,
             configHash: configHash, version: EmoPipeVersion.current)
+        summary.emotionProbabilities = pooled.map { Float($0) }
         summary.ambivalenceCues = cues
         if let profile = calibration.profile {
             summary.subject = profile.subject

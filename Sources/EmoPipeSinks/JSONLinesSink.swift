@@ -105,6 +105,11 @@ public final class JSONLinesSink: Stage {
         var shares = JSONObjectBuilder()
         for (category, value) in zip(EmotionCategory.allCases, summary.emotionShares) { shares.add(category.rawValue, value) }
         record.add("emotion_shares", raw: shares.json)
+        if !summary.emotionProbabilities.isEmpty {
+            var pooled = JSONObjectBuilder()
+            for (category, value) in zip(EmotionCategory.allCases, summary.emotionProbabilities) { pooled.add(category.rawValue, value) }
+            record.add("emotion_probabilities", raw: pooled.json)
+        }
         record.add("valence_mean", summary.valenceMean)
         record.add("valence_sd", summary.valenceSpread)
         record.add("arousal_mean", summary.arousalMean)

@@ -103,6 +103,31 @@ import Testing
         #expect(abs(summaries.last!.duration - 3.5) < 1e-6)
     }
 
+    /// The recording's emotion is the pooled decision (mean log-probability), as `emopipe train`
+    /// scores a held-out recording, not the class most often on top.
+    @Test func recordingEmotionPoolsTheFramesProbabilities() throws {
+        let aggregate = try StageHarness(RecordingAggregateStage.descriptor, parameters: [:], inputs: [.prediction])
+        // neutral, anger, disgust, fear, happiness, sadness, surprise
+        let leaningFear: [Float] = [0.1, 0.28, 0.1, 0.3, 0.1, 0.06, 0.06]
+        let sureAnger: [Float] = [0.01, 0.9, 0.02, 0.02, 0.02, 0.02, 0.01]
+        var out: [Packet] = []
+        for (index, probabilities) in [leaningFear, sureAnger, leaningFear].enumerated() {
+            let prediction = Prediction(present: [.voice], valence: 0, arousal: 0.5, dominance: 0, probabilities: probabilities,
+                                        ambivalence: 0.1, ambivalent: false, cues: [])
+            out += try aggregate.push(Packet(timestamp: Timestamp(seconds: Double(index) / 10), duration: Timestamp(seconds: 0.1),
+                                             payload: .prediction(prediction)))
+        }
+        out += try aggregate.finish()
+        let summary = try #require(out.compactMap { packet -> RecordingSummary? in if case .recording(let s) = packet.payload { s } else { nil } }.last)
+        let order = EmotionCategory.allCases
+        #expect(abs(summary.emotionShares[order.firstIndex(of: .fear)!] - 2.0 / 3) < 1e-6)
+        #expect(summary.dominantEmotion == .anger && abs(summary.dominantShare - 1.0 / 3) < 1e-6)
+        // softmax of the mean log-probabilities, by hand
+        let logMeans = (0..<7).map { k in (2 * log(Double(leaningFear[k])) + log(Double(sureAnger[k]))) / 3 }
+        let total = logMeans.map { exp($0) }.reduce(0, +)
+        for k in 0..<7 { #expect(abs(Double(summary.emotionProbabilities[k]) - exp(logMeans[k]) / total) < 1e-5) }
+    }
+
     @Test func topFractionMeanIsTheMeanOfTheLargestScores() {
         var top = TopFractionMean()
         var scores: [Double] = []
