@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Voice features beside openSMILE and librosa, one core each (taskset), same inputs, one run:
 #   emopipe Benchmarks/voice-lld.yaml vs openSMILE eGeMAPSv02 LLDs   (600 s, 16 kHz speech.wav)
+#   emopipe Pipelines/voice-affect.yaml (the whole voice estimate)   (same file)
 #   emopipe Benchmarks/logmel.yaml    vs librosa melspectrogram+mfcc (same file)
 #   emopipe Benchmarks/pitch.yaml     vs librosa.pyin                (its first 60 s)
 # and the LLD run's parts alone (decode-audio, voice-lld-spectral, voice-lld-f0, voice-lld-pitch).
@@ -13,6 +14,7 @@ ffmpeg -nostdin -loglevel error -i "$SPEECH" -t 60 -c copy "$EXCERPT"
 one="taskset -c 0"
 hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$tmp/voice.json" \
   -n emopipe_voice_lld "$one $EMO run Benchmarks/voice-lld.yaml $SPEECH" \
+  -n emopipe_voice_affect "$one $EMO run Pipelines/voice-affect.yaml $SPEECH" \
   -n emopipe_logmel "$one $EMO run Benchmarks/logmel.yaml $SPEECH" \
   -n emopipe_pitch_60s "$one $EMO run Benchmarks/pitch.yaml $EXCERPT" \
   -n part_decode "$one $EMO run Benchmarks/decode-audio.yaml $SPEECH" \
@@ -28,6 +30,7 @@ peers = json.load(open(sys.argv[2])); rss = int(sys.argv[3]); audio, excerpt = p
 rows = [
     ("EmoPipe eGeMAPS-class LLDs (`Benchmarks/voice-lld.yaml`)", ours["emopipe_voice_lld"], audio),
     ("openSMILE eGeMAPSv02 LLDs (`opensmile` PyPI)", peers["opensmile_egemaps_lld_s"], audio),
+    ("EmoPipe voice-affect: the LLDs, functionals over 3 s windows every 0.5 s, the voice model, fusion, A/H, recording record (`Pipelines/voice-affect.yaml`)", ours["emopipe_voice_affect"], audio),
     ("EmoPipe log-mel 64 + MFCC 13 (`Benchmarks/logmel.yaml`)", ours["emopipe_logmel"], audio),
     ("librosa melspectrogram + mfcc", peers["librosa_logmel_mfcc_s"], audio),
     ("EmoPipe F0 (`Benchmarks/pitch.yaml`, first 60 s)", ours["emopipe_pitch_60s"], excerpt),

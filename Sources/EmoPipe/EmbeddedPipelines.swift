@@ -354,7 +354,7 @@ enum EmbeddedPipelines {
         description: >-
           Emotion and ambivalence/hesitancy from the voice alone (audio files, the audio of videos, or
           stdin): eGeMAPS v02 functionals over 3 s windows every 0.5 s, the default voice estimator
-          (trained on RAVDESS), fused at 10 records per second, A/H from pauses and speech-rate drops,
+          (trained on four acted corpora in four languages), fused at 10 records per second, A/H from pauses and speech-rate drops,
           and one recording-level record at the end.
         stages:
           - id: media
