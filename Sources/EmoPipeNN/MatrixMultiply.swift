@@ -29,3 +29,12 @@ func matrixVector(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: Uns
                   m: Int, n: Int, accumulate: Bool = false) {
     cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(n), x, 1, accumulate ? 1 : 0, y, 1)
 }
+
+/// C = A B^T (+ C when `accumulate`), row-major: A is m x k, B is n x k (PyTorch's weight
+/// layout), C is m x n.
+@inline(__always)
+func matrixMultiplyTransposed(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                              m: Int, n: Int, k: Int, accumulate: Bool = false) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
+                a, Int32(k), b, Int32(k), accumulate ? 1 : 0, c, Int32(n))
+}
