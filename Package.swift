@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "EmoPipeMedia", dependencies: ["EmoPipeCore", "CFFmpeg", "CSndfile"]),
         .target(name: "EmoPipeDSP", dependencies: ["CFFTW"]),
         .target(name: "EmoPipeAudio", dependencies: [
-            "EmoPipeCore", "EmoPipeDSP", .product(name: "DequeModule", package: "swift-collections"),
+            "EmoPipeCore", "EmoPipeDSP", "EmoPipeNN", .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "EmoPipeVideo", dependencies: ["EmoPipeCore"]),
         // A small native network runtime (float32 convolutions, pooling, dense layers; BLAS).
@@ -81,7 +81,7 @@ let package = Package(
 
         .testTarget(name: "EmoPipeCoreTests", dependencies: ["EmoPipeCore"]),
         .testTarget(name: "EmoPipeMediaTests", dependencies: ["EmoPipeMedia", "EmoPipeCore"]),
-        .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeDSP", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
+        .testTarget(name: "EmoPipeAudioTests", dependencies: ["EmoPipeAudio", "EmoPipeDSP", "EmoPipeMedia", "EmoPipeNN", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeFaceTests", dependencies: ["EmoPipeFace", "EmoPipeNN", "EmoPipeMedia", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeNNTests", dependencies: ["EmoPipeNN", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeFusionTests", dependencies: ["EmoPipeFusion", "EmoPipeCore"], exclude: ["Reference"]),

@@ -8,8 +8,11 @@ import Foundation
 /// stamp form one frame; `audio.spectral` and `audio.pitch` with `center` stamp frame k at
 /// k x hop). With `set: egemaps` the inputs must supply eGeMAPS's LLDs (the columns of
 /// `audio.spectral`'s descriptors and mfcc, and of `audio.pitch`'s f0, voice and formants) and
-/// the output is the 88 eGeMAPS v02 functionals with openSMILE's names. With `set: generic`,
-/// every input column gets mean, stddev, min, max and the 20th, 50th and 80th percentiles.
+/// the output is the 88 eGeMAPS v02 functionals with openSMILE's names; the columns of the inputs
+/// named in `statistics_of` (e.g. `encoder`, from `audio.encoder`) are not LLDs of the set but
+/// get the generic statistics after the 88. With `set: generic`, every input column gets the
+/// generic `statistics` (by default mean, stddev, min, max and the 20th, 50th and 80th
+/// percentiles), named `<column>_<statistic>`.
 /// Each output row is stamped at the start of its span, with the span as duration.
 ///
 /// Live (`StageContext.live`), sliding windows are causal instead: every `live_step_s` a row over
@@ -25,6 +28,10 @@ public final class AudioFunctionalsStage: Stage {
         parameters: [
             ParameterSpec("set", .choice(["egemaps", "generic"]), default: .string("egemaps"),
                           "Which functionals: eGeMAPS v02 (needs its LLDs) or generic statistics of every column."),
+            ParameterSpec("statistics", .string, default: .string("mean,stddev,min,max,p20,p50,p80"),
+                          "The generic statistics, comma-separated, of mean, stddev, min, max, p20, p50, p80."),
+            ParameterSpec("statistics_of", .string, default: .string(""),
+                          "With set egemaps: input streams (as listed in 'in:', comma-separated) whose columns get the generic statistics after the 88 eGeMAPS functionals."),
             ParameterSpec("window_s", .number, default: .number(0), unit: "s", range: 0...86_400,
                           "Window length; 0 takes the whole input (one row at the end). Sliding windows end with one full window ending at the input's last frame (or, for an input shorter than a window, one row over all of it)."),
             ParameterSpec("step_s", .number, default: .number(0), unit: "s", range: 0...86_400,
@@ -42,6 +49,13 @@ public final class AudioFunctionalsStage: Stage {
 
     private let parameters: Parameters
     private var egemaps = true
+    /// Columns that get the generic statistics (every column with set generic), and which ones.
+    private var genericColumns: [Int] = [] {
+        didSet { genericSet = Set(genericColumns) }
+    }
+    private var genericSet: Set<Int> = []
+    private var statistics: [String] = []
+    static let statisticNames = ["mean", "stddev", "min", "max", "p20", "p50", "p80"]
     private var hop: Int64 = 10_000
     /// Column of the frame table fed by each input column (nil for the segments input).
     private var columnMap: [[Int]?] = []
@@ -76,16 +90,27 @@ public final class AudioFunctionalsStage: Stage {
             }
             segmentInput = index
         }
+        statistics = parameters.string("statistics").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in statistics where !Self.statisticNames.contains(name) {
+            throw StageError("statistics: '\(name)' is not one of " + Self.statisticNames.joined(separator: ", "))
+        }
+        let statisticsOf = Set(parameters.string("statistics_of").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        for name in statisticsOf where !context.inputNames.contains(name) {
+            throw StageError("statistics_of '\(name)' is not one of the inputs (\(context.inputNames.joined(separator: ", ")))")
+        }
         var indexByName: [String: Int] = [:]
+        genericColumns = []
         columnMap = []
         for (input, format) in inputs.enumerated() {
             guard input != segmentInput, case .features(let schema) = format else { columnMap.append(nil); continue }
+            let generic = !egemaps || statisticsOf.contains(context.inputNames[input])
             columnMap.append(schema.names.map { name in
                 var key = name
                 if indexByName[key] != nil { key = "\(context.inputNames[input]).\(name)" }
                 if let existing = indexByName[key] { return existing }
                 indexByName[key] = columnNames.count
                 columnNames.append(key)
+                if generic { genericColumns.append(columnNames.count - 1) }
                 return columnNames.count - 1
             })
         }
@@ -104,8 +129,8 @@ public final class AudioFunctionalsStage: Stage {
         live = context.live && window > 0 && segmentInput == nil
         liveStepFrames = max(1, Int64((parameters.number("live_step_s") * 1_000_000 / Double(hop)).rounded()))
         liveMinFrames = max(1, min(windowFrames, Int64((parameters.number("live_min_s") * 1_000_000 / Double(hop)).rounded())))
-        let names = egemaps ? EGeMAPSFunctionals.names
-            : columnNames.flatMap { column in ["mean", "stddev", "min", "max", "p20", "p50", "p80"].map { "\(column)_\($0)" } }
+        let names = (egemaps ? EGeMAPSFunctionals.names : [])
+            + genericColumns.flatMap { column in statistics.map { "\(columnNames[column])_\($0)" } }
         outputWidth = names.count
         return [.features(FeatureSchema(names))]
     }
@@ -199,22 +224,53 @@ public final class AudioFunctionalsStage: Stage {
         guard let firstPresent = present.first, let lastPresent = present.last else { return }
         // Dense over the frames the span holds data for; gaps count as zeros.
         let indices = firstPresent...lastPresent
+        // Columns as arrays where a statistic needs them (the eGeMAPS LLDs, percentiles); the
+        // generic columns with only mean and stddev are summed in place (hundreds of encoder
+        // columns per window).
+        let summedOnly = statistics.allSatisfy { $0 == "mean" || $0 == "stddev" }
+        let arrayed = columnNames.indices.filter { !(summedOnly && genericSet.contains($0)) }
         var columns = [[Double]](repeating: [], count: columnNames.count)
-        for column in columns.indices { columns[column].reserveCapacity(indices.count) }
+        for column in arrayed { columns[column].reserveCapacity(indices.count) }
+        var sums = [Double](repeating: 0, count: columnNames.count), squares = sums
         for index in indices {
-            let frame = frames[index]
-            for column in columns.indices { columns[column].append(Double(frame?[column] ?? 0)) }
+            guard let frame = frames[index] else {
+                for column in arrayed { columns[column].append(0) }
+                continue
+            }
+            for column in arrayed { columns[column].append(Double(frame[column])) }
+            if summedOnly {
+                for column in genericColumns {
+                    let value = Double(frame[column])
+                    sums[column] += value
+                    squares[column] += value * value
+                }
+            }
         }
+        let count = Double(indices.count)
         let frameSeconds = Double(hop) / 1_000_000
-        let values: [Double]
+        var values: [Double] = []
         if egemaps {
             values = EGeMAPSFunctionals.compute(Dictionary(uniqueKeysWithValues: zip(columnNames, columns)), frameSeconds: frameSeconds)
-        } else {
-            values = columns.flatMap { x -> [Double] in
-                let sorted = x.sorted()
-                return [ContourFunctionals.mean(x), ContourFunctionals.standardDeviation(x), sorted.first ?? 0, sorted.last ?? 0,
-                        ContourFunctionals.percentile(sorted: sorted, 0.2), ContourFunctionals.percentile(sorted: sorted, 0.5),
-                        ContourFunctionals.percentile(sorted: sorted, 0.8)]
+        }
+        for column in genericColumns where summedOnly {
+            let mean = sums[column] / count
+            for statistic in statistics {
+                values.append(statistic == "mean" ? mean : (indices.count > 1 ? max(0, squares[column] / count - mean * mean).squareRoot() : 0))
+            }
+        }
+        for column in genericColumns where !summedOnly {
+            let x = columns[column]
+            let sorted = statistics.contains { ["min", "max", "p20", "p50", "p80"].contains($0) } ? x.sorted() : []
+            for statistic in statistics {
+                switch statistic {
+                case "mean": values.append(ContourFunctionals.mean(x))
+                case "stddev": values.append(ContourFunctionals.standardDeviation(x))
+                case "min": values.append(sorted.first ?? 0)
+                case "max": values.append(sorted.last ?? 0)
+                case "p20": values.append(ContourFunctionals.percentile(sorted: sorted, 0.2))
+                case "p50": values.append(ContourFunctionals.percentile(sorted: sorted, 0.5))
+                default: values.append(ContourFunctionals.percentile(sorted: sorted, 0.8))
+                }
             }
         }
         let frameCount = duration ?? (span.count == 0 ? 1 : Int64(span.count))

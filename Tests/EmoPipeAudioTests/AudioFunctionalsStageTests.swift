@@ -51,6 +51,31 @@ import Testing
         }
     }
 
+    /// `statistics` picks the generic statistics; mean and stddev alone are summed in place and
+    /// equal the full computation's.
+    @Test func chosenStatisticsEqualTheFullSet() throws {
+        let value: (Int) -> [Float] = { [Float(($0 * 37) % 101) / 7, Float($0 % 13)] }
+        let full = try feed(["set": .string("generic"), "window_s": .number(1), "step_s": .number(0.5)], rows: 250, value: value)
+        let chosen = try feed(["set": .string("generic"), "window_s": .number(1), "step_s": .number(0.5), "statistics": .string("mean,stddev")],
+                              rows: 250, value: value)
+        #expect(full.count == chosen.count && full.count == 4)
+        for (a, b) in zip(full, chosen) {
+            guard case .features(let all) = a.payload, case .features(let two) = b.payload else { Issue.record("not features"); continue }
+            #expect(two.values.count == 4)
+            for (column, stat) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                #expect(abs(two.values[column * 2 + stat] - all.values[column * 7 + stat]) < 1e-4)
+            }
+        }
+        #expect(throws: StageError.self) {
+            _ = try StageHarness(AudioFunctionalsStage.descriptor, parameters: ["statistics": .string("mean,median")],
+                                 inputs: [.features(FeatureSchema(["a"]))], inputNames: ["lld"])
+        }
+        #expect(throws: StageError.self) {
+            _ = try StageHarness(AudioFunctionalsStage.descriptor, parameters: ["statistics_of": .string("encoder")],
+                                 inputs: [.features(FeatureSchema(["a"]))], inputNames: ["lld"])
+        }
+    }
+
     /// Sliding windows: the ones that fit, then one full window ending at the input's end (not
     /// ever shorter windows of the last seconds); an input shorter than a window gives one row.
     @Test func slidingWindowsEndWithOneFullWindowAtTheEnd() throws {

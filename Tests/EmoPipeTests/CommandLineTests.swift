@@ -176,7 +176,7 @@ import Testing
         }
         let json = try CLI.run(["stages", "--json"])
         let stages = try #require(try JSONSerialization.jsonObject(with: json.standardOutput) as? [[String: Any]])
-        #expect(stages.count == 28)
+        #expect(stages.count == 29)
         let level = try #require(stages.first { $0["name"] as? String == "audio.level" })
         let parameters = try #require(level["parameters"] as? [[String: Any]])
         #expect(parameters.map { $0["name"] as? String } == ["frame_ms", "hop_ms", "floor_db"])
@@ -189,7 +189,7 @@ import Testing
     @Test func theReadmeDocumentsEveryStageAsTheBinaryDescribesIt() throws {
         let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
         let names = try CLI.run(["stages"]).output.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
-        #expect(names.count == 28)
+        #expect(names.count == 29)
         for name in names {
             let text = try CLI.run(["stages", name]).output
             #expect(readme.contains("```text\n" + text + "```"), "README is out of date for \(name): run scripts/stage-reference.sh")
