@@ -7,6 +7,10 @@ public struct PipelineGraph: Sendable {
     public struct Endpoint: Sendable, Equatable, Hashable {
         public var node: Int
         public var port: Int
+        public init(node: Int, port: Int) {
+            self.node = node
+            self.port = port
+        }
     }
 
     /// One stage instance of the pipeline.
@@ -23,6 +27,17 @@ public struct PipelineGraph: Sendable {
         public var bufferCapacity: Int?
         /// Where the stage is declared (or the file, for the implicit sink).
         public var location: SourceLocation
+
+        public init(id: String, descriptor: StageDescriptor, parameters: Parameters, inputs: [Endpoint], inputPorts: [Int],
+                    bufferCapacity: Int?, location: SourceLocation) {
+            self.id = id
+            self.descriptor = descriptor
+            self.parameters = parameters
+            self.inputs = inputs
+            self.inputPorts = inputPorts
+            self.bufferCapacity = bufferCapacity
+            self.location = location
+        }
 
         /// The capacity of an edge carrying `kind` when the stage sets no `buffer:`: 16 packets,
         /// except on file runs, whose consumers wake once per half edge (see `Inbox`): there

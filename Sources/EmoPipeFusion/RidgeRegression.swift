@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Ridge regression on standardised features (closed form, Gaussian elimination with partial
 /// pivoting): for continuous labels such as valence or arousal ratings.
 public struct RidgeRegression: Sendable {
@@ -9,14 +11,17 @@ public struct RidgeRegression: Sendable {
         let d = x.first?.count ?? 0, n = Double(x.count)
         let meanY = y.reduce(0, +) / n
         let meanX = (0..<d).map { j in x.reduce(0) { $0 + $1[j] } / n }
-        var a = [[Double]](repeating: [Double](repeating: 0, count: d + 1), count: d)
-        for (row, target) in zip(x, y) {
-            for i in 0..<d {
-                let xi = row[i] - meanX[i]
-                for j in 0..<d { a[i][j] += xi * (row[j] - meanX[j]) }
-                a[i][d] += xi * (target - meanY)
-            }
+        // The centred Gram matrix and right-hand side in BLAS: [Xc | yc]^T [Xc | yc].
+        let width = d + 1
+        var centred = [Double](repeating: 0, count: x.count * width)
+        for (r, (row, target)) in zip(x, y).enumerated() {
+            for j in 0..<d { centred[r * width + j] = row[j] - meanX[j] }
+            centred[r * width + d] = target - meanY
         }
+        var gram = [Double](repeating: 0, count: width * width)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(width), Int32(width), Int32(x.count), 1, centred, Int32(width),
+                    centred, Int32(width), 0, &gram, Int32(width))
+        var a = (0..<d).map { i in Array(gram[i * width..<(i + 1) * width]) }
         for i in 0..<d { a[i][i] += lambda }
         // Gaussian elimination on the augmented matrix.
         for column in 0..<d {

@@ -103,9 +103,15 @@ public struct ModelTrainer {
     /// Runs the feature pipeline on every example; returns the feature names and the rows of each
     /// example (nil where the run failed or gave no row), and the errors.
     public func extract(_ examples: [Example]) throws -> (names: [String], rows: [[[Double]]?], errors: [String]) {
-        guard let sink = graph.nodes.first(where: { $0.descriptor.role == .sink && $0.inputs.map(graph.streamName).contains(stream) }) else {
-            throw StageError("the pipeline '\(graph.name)' writes no stream '\(stream)' to a sink")
+        // A stream no sink writes (a run pipeline's estimator input): run the part that computes it.
+        var graph = self.graph
+        if !graph.nodes.contains(where: { $0.descriptor.role == .sink && $0.inputs.map(graph.streamName).contains(stream) }) {
+            guard let feeding = graph.feeding(stream, registry: registry) else {
+                throw StageError("the pipeline '\(graph.name)' has no stream '\(stream)'")
+            }
+            graph = feeding
         }
+        let sink = graph.nodes.first { $0.descriptor.role == .sink && $0.inputs.map(graph.streamName).contains(stream) }!
         let memory = MemoryOutput()
         let items = examples.map { InputItem.input(InputLocation(path: $0.path, relativePath: $0.path)) }
         let results = BatchRunner(registry: registry, pipeline: .graph(graph), jobs: jobs, outputDirectory: nil).run(items, memory: memory)
@@ -278,7 +284,7 @@ public struct ModelTrainer {
             let train = rows.filter { $0.group != group }, test = rows.filter { $0.group == group }
             let before = truth.count, hitsBefore = arousalHits
             let fitted = fit(train.map(\.row), train.map { index[$0.label]! }, classes: classes.count, l2: l2)
-            let arousalHead = Self.dimensionHeads(train.map { fitted.standardiser.apply($0.row) }, labels: train.map(\.label), l2: l2)[1]
+            let arousalHead = Self.dimensionHeads(train.map { fitted.standardiser.apply($0.row) }, labels: train.map(\.label), l2: l2, axes: [1])[0]
             var fittedArousal: [Int: Double] = [:]
             var pooled: [Int: (logProbabilities: [Double], rows: Int, label: String)] = [:]
             var order: [Int] = []
@@ -321,9 +327,10 @@ public struct ModelTrainer {
 
     /// Valence, arousal and dominance heads fitted directly to the features: ridge regressions of
     /// atanh of each label's `EmotionSpace` coordinate on standardised rows, with the penalty per
-    /// row of the classifier (so the model's tanh gives the coordinate back).
-    static func dimensionHeads(_ x: [[Double]], labels: [String], l2: Double) -> [RidgeRegression] {
-        (0..<3).map { axis in
+    /// row of the classifier (so the model's tanh gives the coordinate back); `axes` 0, 1, 2 are
+    /// valence, arousal, dominance.
+    static func dimensionHeads(_ x: [[Double]], labels: [String], l2: Double, axes: [Int] = [0, 1, 2]) -> [RidgeRegression] {
+        axes.map { axis in
             let y = labels.map { atanh(max(-0.99, min(0.99, EmotionSpace.coordinates[EmotionCategory(rawValue: $0)!]![axis]))) }
             return RidgeRegression.fit(x: x, y: y, lambda: l2 * Double(x.count))
         }

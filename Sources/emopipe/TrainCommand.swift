@@ -10,9 +10,9 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Fits an estimator (a model file) from recordings and their labels.",
         discussion: """
-            Runs PIPELINE's feature extraction on every file of the label table, takes every row of --stream \
-            (e.g. eGeMAPS functionals over 3 s windows with --set functionals.window_s=3 --set \
-            functionals.step_s=0.5, as voice-affect estimates from; one row over the whole input without), \
+            Runs PIPELINE's feature extraction on every file of the label table (a run pipeline such as \
+            voice-affect runs up to --stream: the rows its estimator sees), takes every row of --stream (one per \
+            3 s window with voice-affect's functionals; one over the whole input with voice-features'), \
             standardises them and fits a class-weighted multinomial logistic regression, each row labelled with \
             its recording's label. With groups (--group-column or --group-from), it first cross-validates \
             leaving one group (speaker, subject, corpus) out, deciding each held-out recording by the mean \
@@ -26,7 +26,7 @@ struct TrainCommand: ParsableCommand {
             Example (the default voice model: four corpora, each held out whole in turn, speakers as subjects):
               C=../shared/data/speech/corpora; emopipe train --labels $C/ravdess/labels.csv --labels $C/savee/labels.csv \\
                 --labels $C/emovo/labels.csv --labels $C/nemo/labels.csv --label-column emotion --group-column corpus \\
-                --subject-column speaker --map calm=neutral --set functionals.window_s=3 --set functionals.step_s=0.5 \\
+                --subject-column speaker --map calm=neutral --pipeline voice-affect --stream functionals \\
                 -o Models/voice.json
             With --task ah, it fits the text A/H model instead: one 0/1 label per transcript, the words from \
             --text-column (text in the table) or from the transcript files of --file-column (.srt, .vtt, .json, \
@@ -106,7 +106,7 @@ struct TrainCommand: ParsableCommand {
     var ridge = 10.0
 
     @Option(help: ArgumentHelp("L2 penalties on the coefficients (per row), comma-separated: with groups, the one with the best held-out UAR is fitted (the mean over groups when they are corpora).", valueName: "list"))
-    var l2 = "0.01,0.03,0.1,0.3"
+    var l2 = "0.003,0.01,0.03,0.1"
 
     @Option(help: "Recordings processed in parallel.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
