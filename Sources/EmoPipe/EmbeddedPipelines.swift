@@ -46,8 +46,9 @@ enum EmbeddedPipelines {
           The default for videos: emotion and ambivalence/hesitancy per video frame from face, voice and
           (when a sidecar transcript clip.srt/.vtt/.json exists) words. Face: landmarks, pose, action
           units and cues; the expression network on each aligned face combined with the EMFACS
-          prototypes over the AUs; voice: eGeMAPS functionals over 3 s windows
-          every 0.5 s with the RAVDESS-trained voice estimator; text: hesitation markers, VADER valence
+          prototypes over the AUs; voice: eGeMAPS functionals and a speech
+          encoder's output statistics over 3 s windows every 0.5 s with the voice estimator trained on
+          four corpora; text: hesitation markers, VADER valence
           and the fitted text A/H model. Fused by confidence on the video clock (10 per second without
           video); A/H from the fitted text score when there is a transcript, plus cross-modal discord,
           pauses, speech-rate drops, gaze aversion, head shakes, lip press and brow lowering (design
@@ -90,10 +91,18 @@ enum EmbeddedPipelines {
           - id: vad
             use: audio.vad
             in: media.audio
+          - id: mel
+            use: audio.spectral
+            in: media.audio
+            with: {frame_ms: 25, hop_ms: 10, window: hann, n_fft: 400, n_mels: 40, mel_scale: slaney,
+                   mel_norm: slaney, n_mfcc: 1}
+          - id: encoder
+            use: audio.encoder
+            in: mel.logmel
           - id: functionals
             use: audio.functionals
-            in: [spectral.descriptors, spectral.mfcc, pitch.f0, pitch.voice, pitch.formants]
-            with: {window_s: 3, step_s: 0.5}
+            in: [spectral.descriptors, spectral.mfcc, pitch.f0, pitch.voice, pitch.formants, encoder]
+            with: {window_s: 3, step_s: 0.5, statistics_of: encoder, statistics: "mean,stddev"}
           - id: voice_estimate
             use: estimate.affect
             in: functionals
@@ -353,9 +362,10 @@ enum EmbeddedPipelines {
         name: voice-affect
         description: >-
           Emotion and ambivalence/hesitancy from the voice alone (audio files, the audio of videos, or
-          stdin): eGeMAPS v02 functionals over 3 s windows every 0.5 s, the default voice estimator
-          (trained on four acted corpora in four languages), fused at 10 records per second, A/H from pauses and speech-rate drops,
-          and one recording-level record at the end.
+          stdin): eGeMAPS v02 functionals and the mean and spread of a speech encoder's outputs (the
+          GE2E speaker encoder's LSTM, level-normalised) over 3 s windows every 0.5 s, the default voice
+          estimator (trained on four acted corpora in four languages), fused at 10 records per second,
+          A/H from pauses and speech-rate drops, and one recording-level record at the end.
         stages:
           - id: media
             use: source.media
@@ -371,10 +381,18 @@ enum EmbeddedPipelines {
           - id: vad
             use: audio.vad
             in: media.audio
+          - id: mel
+            use: audio.spectral
+            in: media.audio
+            with: {frame_ms: 25, hop_ms: 10, window: hann, n_fft: 400, n_mels: 40, mel_scale: slaney,
+                   mel_norm: slaney, n_mfcc: 1}
+          - id: encoder
+            use: audio.encoder
+            in: mel.logmel
           - id: functionals
             use: audio.functionals
-            in: [spectral.descriptors, spectral.mfcc, pitch.f0, pitch.voice, pitch.formants]
-            with: {window_s: 3, step_s: 0.5}
+            in: [spectral.descriptors, spectral.mfcc, pitch.f0, pitch.voice, pitch.formants, encoder]
+            with: {window_s: 3, step_s: 0.5, statistics_of: encoder, statistics: "mean,stddev"}
           - id: voice
             use: estimate.affect
             in: functionals

@@ -6,7 +6,10 @@
 # each speaker z-scored (subject calibration). Classifiers: logistic regression at three
 # penalties, linear SVM, RBF SVM, a 64-unit MLP, shrinkage LDA, extra trees, and their ensemble.
 # With SMILE_PYTHON set to a Python that has `opensmile` (../shared/bench/setup_venv.sh makes
-# one), the same on openSMILE's eGeMAPSv02 and ComParE_2016 (6,373 features) functionals.
+# one), the same on openSMILE's eGeMAPSv02 and ComParE_2016 (6,373 features) functionals. With
+# RESEMBLYZER set to the GE2E encoder's pretrained.pt (see scripts/models/convert_voice_encoder.py;
+# python3 with torch, librosa, soundfile), each encoder layer's output mean and stddev, and its
+# embedding, beside the eGeMAPS functionals, with and without level normalisation.
 #   scripts/validation/voice-classifiers.sh        (needs python3 with numpy and scikit-learn)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,6 +36,39 @@ for corpus in ["ravdess", "savee", "emovo", "nemo"]:
 np.save(f"{work}/{feature_set}.npy", np.array(rows))
 PY
   done
+fi
+if [ -n "${RESEMBLYZER:-}" ]; then
+  # The GE2E encoder's LSTM outputs (mean and stddev over each clip, per layer; clips level-
+  # normalised to -30 dBFS or not) and its 256-d embedding, in PyTorch (torch, librosa, soundfile).
+  python3 - "$corpora" "$work" "$RESEMBLYZER" <<'PY'
+import csv, sys, numpy as np, torch, soundfile, librosa
+corpora, work, weights = sys.argv[1:]
+state = torch.load(weights, map_location="cpu")["model_state"]
+layers = []
+for k in range(3):
+    m = torch.nn.LSTM(40 if k == 0 else 256, 256, 1, batch_first=True)
+    m.load_state_dict({f"{kind}_l0": state[f"lstm.{kind}_l{k}"] for kind in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]})
+    layers.append(m)
+head = torch.nn.Linear(256, 256); head.load_state_dict({"weight": state["linear.weight"], "bias": state["linear.bias"]})
+for normalised in [True, False]:
+    rows = []
+    for corpus in ["ravdess", "savee", "emovo", "nemo"]:
+        for r in csv.DictReader(open(f"{corpora}/{corpus}/labels.csv")):
+            x, rate = soundfile.read(f"{corpora}/{corpus}/{r['file']}", dtype="float32")
+            x = x.mean(1) if x.ndim > 1 else x
+            if rate != 16000: x = librosa.resample(x, orig_sr=rate, target_sr=16000)
+            if normalised: x = x * (10 ** (-30 / 20) / (np.sqrt(np.mean(x ** 2)) + 1e-9))
+            h = torch.from_numpy(librosa.feature.melspectrogram(y=x, sr=16000, n_fft=400, hop_length=160, n_mels=40).astype(np.float32).T)[None]
+            row = []
+            with torch.no_grad():
+                for m in layers:
+                    h, (last, _) = m(h)
+                    row += [h[0].mean(0).numpy(), h[0].std(0).numpy()]
+                e = torch.relu(head(last[-1]))
+                row.append((e / e.norm()).numpy().ravel())
+            rows.append(np.concatenate(row))
+    np.save(f"{work}/encoder-{'normalised' if normalised else 'raw'}.npy", np.array(rows))
+PY
 fi
 python3 - "$corpora" "$work" <<'PY'
 import csv, json, os, sys, warnings, numpy as np
@@ -104,11 +140,18 @@ for name in ["eGeMAPSv02", "ComParE_2016"]:
     if os.path.exists(f"{work}/{name}.npy"):
         x = np.load(f"{work}/{name}.npy"); x[~np.isfinite(x)] = 0
         features[f"openSMILE {name} ({x.shape[1]})"] = x
+egemaps = np.array(rows, float)
+for kind in ["normalised", "raw"]:
+    if os.path.exists(f"{work}/encoder-{kind}.npy"):
+        e = np.load(f"{work}/encoder-{kind}.npy")
+        for name, part in [("layer 1", e[:, 0:512]), ("layer 2", e[:, 512:1024]), ("layer 3", e[:, 1024:1536]), ("embedding", e[:, 1536:])]:
+            features[f"encoder {name} ({kind}) + EmoPipe eGeMAPS"] = np.hstack([part, egemaps])
 print("UAR per held-out corpus (RAVDESS / SAVEE / EMOVO / nEMO), mean, binary arousal, largest predicted share")
 for feature_name, x in features.items():
-    # openSMILE's sets: logistic regression only (C 0.001 for ComParE's 6,373 features).
+    # Other sets: logistic regression only (C 0.001 for ComParE's 6,373 features and the encoder's).
     chosen = models if feature_name.startswith("EmoPipe") else {
-        "logistic": (lambda: LogisticRegression(C=0.001 if "ComParE" in feature_name else 0.01, max_iter=3000, class_weight="balanced"))}
+        "logistic": (lambda: LogisticRegression(C=0.001 if ("ComParE" in feature_name or "encoder" in feature_name) else 0.01,
+                                                max_iter=3000, class_weight="balanced"))}
     for norm, groups in [("none", None), ("corpus", corpus_of), ("speaker", speaker_of)]:
         z = x if groups is None else within(x, groups)
         for model_name, make in chosen.items():

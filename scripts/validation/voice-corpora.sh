@@ -10,6 +10,8 @@
 # Per corpus and mode: UAR over the corpus's classes (a prediction of a class it lacks is a miss),
 # binary arousal accuracy, the largest share of one predicted class, and the confusion matrix.
 #   scripts/validation/voice-corpora.sh [corpus ...]     (default: ravdess savee emovo nemo)
+# L2=VALUE fits each held-out model with that penalty instead of choosing it from train's grid
+# by the three remaining corpora (four times faster).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 corpora=${CORPORA:-../shared/data/speech/corpora}
@@ -22,8 +24,8 @@ held=("${@:-${all[@]}}")
 for corpus in "${held[@]}"; do
   tables=()
   for other in "${all[@]}"; do [ "$other" = "$corpus" ] || tables+=(--labels "$corpora/$other/labels.csv"); done
-  "$emopipe" train "${tables[@]}" --label-column emotion --group-column corpus --subject-column speaker --map calm=neutral \
-    --set functionals.window_s=3 --set functionals.step_s=0.5 -o "$work/without-$corpus.json" > "$work/train-$corpus.txt"
+  "$emopipe" train --pipeline voice-affect --stream functionals "${tables[@]}" --label-column emotion --group-column corpus \
+    --subject-column speaker --map calm=neutral ${L2:+--l2 "$L2"} -o "$work/without-$corpus.json" > "$work/train-$corpus.txt"
   # file,label and file,subject tables of the held-out corpus.
   awk -F, 'NR == 1 { print "file,label"; next } { print $1 "," ($2 == "calm" ? "neutral" : $2) }' "$corpora/$corpus/labels.csv" > "$work/$corpus-labels.csv"
   awk -F, 'NR == 1 { print "file,subject"; next } { print $1 "," $3 }' "$corpora/$corpus/labels.csv" > "$work/$corpus-subjects.csv"
