@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "EmoPipeFusionTests", dependencies: ["EmoPipeFusion", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeVideoTests", dependencies: ["EmoPipeVideo", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeEEGTests", dependencies: ["EmoPipeEEG", "EmoPipeCore"], exclude: ["Reference"]),
-        .testTarget(name: "EmoPipeTrainingTests", dependencies: ["EmoPipeTraining", "EmoPipeFusion", "EmoPipeCore"]),
+        .testTarget(name: "EmoPipeTrainingTests", dependencies: ["EmoPipeTraining", "EmoPipe", "EmoPipeFusion", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeSinksTests", dependencies: ["EmoPipeSinks", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeTests", dependencies: ["EmoPipe", "emopipe"]),
     ],
