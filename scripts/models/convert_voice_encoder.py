@@ -8,7 +8,8 @@ Run once by a developer, never at run time:
     pip install torch numpy librosa
     python3 scripts/models/convert_voice_encoder.py /tmp/resemblyzer/resemblyzer/pretrained.pt Models/voice-encoder
 
-Writes encoder.json (shape, the input it expects, provenance) and weights.safetensors (float32,
+Writes encoder.json (shape, the input it expects, provenance), LICENSE (the wheel's Apache-2.0
+text) and weights.safetensors (float32,
 the three LSTM layers as PyTorch names them; the embedding head is left out: EmoPipe pools the
 last layer's outputs instead); with `--reference=FILE`, torch's outputs on 20 generated frames
 (and on their first 12 alone), which the Swift test (Tests/EmoPipeNNTests) compares.
@@ -19,9 +20,11 @@ Verification"), 3 LSTM layers of 256 over 40 mel power bands (25 ms Hann frames 
 Resemble AI on LibriSpeech, VoxCeleb 1 and 2 (speaker verification, no emotion labels); about
 1.4 M parameters. Code and weights Apache-2.0 (github.com/resemble-ai/Resemblyzer).
 """
+import glob
 import hashlib
 import json
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -60,6 +63,11 @@ def main():
             "used_for": "the voice model's features: mean and standard deviation of the last layer's outputs over each window (audio.encoder, then audio.functionals)",
         },
     }
+    # Apache-2.0 asks for its text beside what is redistributed: the wheel's own copy.
+    licences = glob.glob(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(source))), "Resemblyzer-*.dist-info", "LICENSE"))
+    if not licences:
+        sys.exit("the wheel's Resemblyzer-*.dist-info/LICENSE is not beside resemblyzer/: unzip the whole wheel")
+    shutil.copyfile(licences[0], os.path.join(folder, "LICENSE"))
     with open(os.path.join(folder, "encoder.json"), "w") as f:
         json.dump(description, f, indent=2, sort_keys=True)
         f.write("\n")
