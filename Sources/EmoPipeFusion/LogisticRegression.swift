@@ -70,9 +70,13 @@ public struct LogisticRegression: Sendable {
     }
 
     static func probabilities(_ row: [Double], w: [[Double]], b: [Double]) -> [Double] {
-        let logits = (0..<w.count).map { k in zip(w[k], row).reduce(b[k]) { $0 + $1.0 * $1.1 } }
-        let top = logits.max() ?? 0
-        let exps = logits.map { exp($0 - top) }
+        softmax((0..<w.count).map { k in zip(w[k], row).reduce(b[k]) { $0 + $1.0 * $1.1 } })
+    }
+
+    /// Probabilities from logits or log-probabilities (shifted by their maximum, normalised).
+    public static func softmax(_ values: [Double]) -> [Double] {
+        let top = values.max() ?? 0
+        let exps = values.map { exp($0 - top) }
         let total = exps.reduce(0, +)
         return exps.map { $0 / total }
     }

@@ -161,14 +161,7 @@ public final class RecordingAggregateStage: Stage {
     /// The names of the A/H cues (`AmbivalenceCues`), to tell them from the affect cues of a frame.
     private static let cueNames = Set(AmbivalenceCues.weights.map(\.name))
 
-    static func softmax(_ values: [Double]) -> [Double] {
-        let top = values.max() ?? 0
-        let exps = values.map { exp($0 - top) }
-        let total = exps.reduce(0, +)
-        return exps.map { $0 / total }
-    }
-
-        static func logit(_ p: Double) -> Double {
+    static func logit(_ p: Double) -> Double {
         let q = min(max(p, 1e-9), 1 - 1e-9)
         return log(q / (1 - q))
     }
@@ -190,7 +183,7 @@ public final class RecordingAggregateStage: Stage {
         let fractions = shares.map { estimated > 0 ? Float($0) / Float(estimated) : 0 }
         // The recording's emotion pools the frames' probabilities (mean log-probability): a clip of
         // three windows that lean to anger is anger, even if one window's top class was fear.
-        let pooled = estimated > 0 ? Self.softmax(logSums.map { $0 / Double(estimated) }) : []
+        let pooled = estimated > 0 ? LogisticRegression.softmax(logSums.map { $0 / Double(estimated) }) : []
         var dominant = 0
         for index in pooled.indices where pooled[index] > pooled[dominant] { dominant = index }
         let segmentList = segments.segments()

@@ -303,7 +303,7 @@ public struct ModelTrainer {
             }
             for recording in order {
                 let (sum, count, label) = pooled[recording]!
-                let p = Self.softmax(sum.map { $0 / Double(count) })
+                let p = LogisticRegression.softmax(sum.map { $0 / Double(count) })
                 let best = p.indices.max { p[$0] < p[$1] }!
                 truth.append(label)
                 predicted.append(classes[best])
@@ -336,13 +336,6 @@ public struct ModelTrainer {
         }
     }
 
-    /// Probabilities from log-probabilities (or logits), normalised.
-    static func softmax(_ values: [Double]) -> [Double] {
-        let top = values.max() ?? 0
-        let exps = values.map { exp($0 - top) }
-        let total = exps.reduce(0, +)
-        return exps.map { $0 / total }
-    }
 
     /// The classifier heads of a fit with its logits divided by `temperature` (Guo et al. 2017's
     /// temperature scaling, chosen on held-out log loss): the probabilities, and the confidence
