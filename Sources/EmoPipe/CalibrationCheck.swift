@@ -17,7 +17,7 @@ public enum CalibrationCheck {
 
     public static func check(_ graph: PipelineGraph) throws {
         for node in graph.nodes where node.descriptor.name == AffectEstimateStage.descriptor.name {
-            let model = try EmbeddedModels.resolve(node.parameters.string("model"))
+            let model = try StoredModels.resolve(node.parameters.string("model"))
             if let problem = AffectEstimateStage.calibrationMismatch(model) {
                 throw StageError("\(graph.file), stage '\(node.id)': \(problem)")
             }

@@ -23,7 +23,7 @@ public final class AudioEncoderStage: Stage {
         outputs: [PortSpec("encoder", [.features], "encoder_0 ... encoder_255: the last running LSTM layer's output per input frame, stamped as the frame.")],
         parameters: [
             ParameterSpec("network", .string, default: .string("voice-encoder"),
-                          "An encoder folder (encoder.json, weights.safetensors) by name (EMOPIPE_MODELS, beside the binary, the checkout's Models/) or path."),
+                          "An encoder folder (encoder.json, weights.safetensors): a name in the model store (emopipe models) or a path."),
             ParameterSpec("level", .number, default: .number(0.377), range: 1e-9...1e9,
                           "Mean summed mel power the frames are scaled to (0.377: speech at -30 dBFS RMS, the level the encoder was trained at)."),
             ParameterSpec("layers", .integer, default: .integer(2), range: 1...16,
@@ -46,8 +46,11 @@ public final class AudioEncoderStage: Stage {
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
         let reference = parameters.string("network")
-        guard let folder = ModelDirectory.locate(reference) else {
-            throw StageError("no encoder '\(reference)' (looked in " + ModelDirectory.searchPath.map(\.path).joined(separator: ", ") + ")")
+        let folder: String
+        do {
+            folder = try ModelStore.models.resolve(reference).path
+        } catch let error as ModelStoreError {
+            throw StageError(error.description)
         }
         let encoder: RecurrentEncoder
         do {

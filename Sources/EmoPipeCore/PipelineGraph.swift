@@ -85,13 +85,13 @@ public struct PipelineGraph: Sendable {
     /// for this); nil when `path` is not a regular file. A file is read once per size and
     /// modification time: the hash is asked for per input of a batch.
     ///
-    /// A folder (a network: `graph.json` and its weights), or a model name `ModelDirectory` finds,
-    /// is identified by the files directly in it.
+    /// A folder (a network: `graph.json` and its weights) is identified by the files directly in
+    /// it; a model name (`voice`, `face-expression`) by the file or folder `ModelStore` finds.
     public static func fileFingerprint(_ path: String) -> String? {
         guard !path.isEmpty else { return nil }
         var isFolder: ObjCBool = false
-        if !path.contains("/"), !FileManager.default.fileExists(atPath: path), let located = ModelDirectory.locate(path) {
-            return fileFingerprint(located)
+        if !path.contains("/"), !FileManager.default.fileExists(atPath: path), let located = ModelStore.models.locate(path, extensions: ["", ".json"]) {
+            return fileFingerprint(located.path)
         }
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }

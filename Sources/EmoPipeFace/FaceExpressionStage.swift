@@ -28,7 +28,7 @@ public final class FaceExpressionStage: Stage {
                            "The input rows' columns (frame, face_id, success, confidence without them), then expression_p_neutral..expression_p_surprise, expression_valence, expression_arousal, expression_dominance (-1..1), expression_confidence (0..1), expression_whole_image (1: the whole frame was the face); NaN where no face.")],
         parameters: [
             ParameterSpec("network", .string, default: .string("face-expression"),
-                          "A network folder (graph.json + weights.safetensors): a name in the models folder (Models/, or $EMOPIPE_MODELS) or a path."),
+                          "A network folder (graph.json + weights.safetensors): a name in the model store (emopipe models) or a path."),
             ParameterSpec("mirror", .choice(["stills", "always", "never"]), default: .string("stills"),
                           "Average the network's probabilities over the face and its mirror image (two passes; about 1 point of accuracy on FER2013's stills): on stills only (on video, fusion's smoothing averages over frames and one pass keeps the cost down), always, or never."),
             ParameterSpec("every", .integer, default: .integer(5), unit: "frames", range: 1...1000,
@@ -65,8 +65,11 @@ public final class FaceExpressionStage: Stage {
 
     init(parameters: Parameters) throws {
         let reference = parameters.string("network")
-        guard let folder = ModelDirectory.locate(reference) else {
-            throw StageError("no network '\(reference)' (looked in " + ModelDirectory.searchPath.map(\.path).joined(separator: ", ") + ")")
+        let folder: String
+        do {
+            folder = try ModelStore.models.resolve(reference).path
+        } catch let error as ModelStoreError {
+            throw StageError(error.description)
         }
         do {
             network = try Self.cachedNetwork(folder).copy()

@@ -21,7 +21,7 @@ public final class AffectEstimateStage: Stage {
         outputs: [PortSpec("estimate", [.features], "valence, arousal, dominance (-1..1), p_neutral..p_surprise, confidence; NaN where there is no estimate. Attributes: the input's, plus modality.")],
         parameters: [
             ParameterSpec("model", .string, default: .string("face"),
-                          "An embedded default (" + EmbeddedModels.names.joined(separator: ", ") + ") or the path of a model file (JSON) written by emopipe train."),
+                          "A name in the model store (face, voice, eeg, text: Models/NAME.json; emopipe models lists them) or the path of a model file (JSON) written by emopipe train."),
             ParameterSpec("au_weight", .number, default: .number(0.5), range: 0...4,
                           "Face models, when the rows carry face.expression's columns: the weight of the model's own (action-unit) log-probabilities against the network's, p ~ p_network * p_model^au_weight; 0 = the network alone. Where the model has no estimate the network answers alone."),
             ParameterSpec("expression_calibration", .boolean, default: .boolean(false),
@@ -71,7 +71,7 @@ public final class AffectEstimateStage: Stage {
     }
 
     init(parameters: Parameters) throws {
-        model = try EmbeddedModels.resolve(parameters.string("model"))
+        model = try StoredModels.resolve(parameters.string("model"))
         fallback = model.uncalibratedModel
         running = FeatureMoments(names: model.features)
         auWeight = parameters.number("au_weight")

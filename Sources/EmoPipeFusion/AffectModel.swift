@@ -3,7 +3,7 @@ import Foundation
 
 /// A per-modality estimator as a model file (JSON): which features it reads, how it normalises
 /// them, its coefficients, and where they came from. `emopipe train` writes these; the defaults
-/// (`EmbeddedModels`) are compiled in.
+/// are files in the model store (`ModelStore.models`, `Models/NAME.json`).
 ///
 /// A model has a classifier head (multinomial logistic regression over `classes`), regression
 /// heads for valence/arousal/dominance (tanh of a linear function), or both. Without regression

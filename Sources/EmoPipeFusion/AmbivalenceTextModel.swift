@@ -135,9 +135,9 @@ public struct AmbivalenceTextModel: Codable, Sendable, Equatable {
         return model
     }
 
-    /// The model a `model:` parameter names: an embedded name, or a JSON file.
+    /// The model a `model:` parameter names: a name in the model store, or a JSON file.
     public static func resolve(_ reference: String) throws -> AmbivalenceTextModel {
-        let (data, source) = try EmbeddedModels.contents(reference)
+        let (data, source) = try StoredModels.contents(reference)
         return try load(json: data, source: source)
     }
 }

@@ -1,3 +1,4 @@
+import EmoPipeCore
 import Foundation
 
 /// Sentence valence by VADER's rules (Hutto & Gilbert, ICWSM 2014; the `vaderSentiment` 3.3.2
@@ -11,11 +12,41 @@ import Foundation
 ///
 /// The booster, negation and idiom lists below are VADER's, with the same attribution.
 public struct SentimentScorer: Sendable {
-    /// The default scorer, on the compiled-in lexicon.
-    public static let vader: SentimentScorer = {
-        guard let text = EmbeddedLexiconFiles.files["vader"] else { fatalError("the VADER lexicon is not compiled in") }
-        return SentimentScorer(lexiconText: text)
-    }()
+    /// The default scorer on `Models/lexicons/vader.tsv` from the model store, read once, or why
+    /// it could not be read.
+    static let loaded = load(from: .models)
+
+    /// The scorer on `lexicons/vader.tsv` of `store`, or why it could not be read.
+    static func load(from store: ModelStore) -> Result<SentimentScorer, ModelStoreError> {
+        do {
+            let file = try store.require("lexicons/vader.tsv")
+            guard let data = FileContents.read(file.path), let text = String(data: data, encoding: .utf8) else {
+                return .failure(ModelStoreError(description: "\(file.path): cannot read the VADER lexicon"))
+            }
+            let scorer = SentimentScorer(lexiconText: text)
+            guard !scorer.lexicon.isEmpty else {
+                return .failure(ModelStoreError(description: "\(file.path): no `token<TAB>valence` lines (a broken VADER lexicon)"))
+            }
+            return .success(scorer)
+        } catch let error as ModelStoreError {
+            return .failure(error)
+        } catch {
+            return .failure(ModelStoreError(description: "\(error)"))
+        }
+    }
+
+    /// The default scorer, or the error that names the missing or broken lexicon. Stages that
+    /// score text call this when they are prepared, so a run without the lexicon stops there
+    /// with that message.
+    public static func requireDefault() throws -> SentimentScorer {
+        try loaded.get()
+    }
+
+    /// The default scorer (`requireDefault`); a scorer with no words when the lexicon could not be
+    /// read, which only code that skipped `requireDefault` sees.
+    public static var vader: SentimentScorer {
+        (try? loaded.get()) ?? SentimentScorer(lexiconText: "")
+    }
 
     /// Lower-cased token to mean valence rating (-4..4).
     public let lexicon: [String: Double]

@@ -17,7 +17,7 @@ public final class TextAmbivalenceStage: Stage {
                            "text_ah (score in [0, 1], 0.5 = the model's threshold), text_ah_probability, then text_words and text_<feature>: contributions to the logit; one row per segment.")],
         parameters: [
             ParameterSpec("model", .string, default: .string("ah-text"),
-                          "The A/H text model: an embedded name or a model file (emopipe train --task ah)."),
+                          "The A/H text model: a name in the model store (ah-text) or a model file (emopipe train --task ah)."),
         ],
         make: { .stage(try TextAmbivalenceStage(parameters: $0)) })
 
@@ -25,6 +25,11 @@ public final class TextAmbivalenceStage: Stage {
     private var tally = TextTally()
 
     init(parameters: Parameters) throws {
+        do {
+            _ = try SentimentScorer.requireDefault()
+        } catch let error as ModelStoreError {
+            throw StageError(error.description)
+        }
         scorer = AmbivalenceTextModel.Scorer(try AmbivalenceTextModel.resolve(parameters.string("model")))
     }
 

@@ -18,7 +18,12 @@ public final class TextCuesStage: Stage {
                                  "lexicon_valence", "scored_words"]
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
-        [.features(FeatureSchema(Self.columns))]
+        do {
+            _ = try SentimentScorer.requireDefault()
+        } catch let error as ModelStoreError {
+            throw StageError(error.description)
+        }
+        return [.features(FeatureSchema(Self.columns))]
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {

@@ -10,7 +10,7 @@ struct EmoPipeCommand: ParsableCommand {
         abstract: "Turns recordings of people into time-aligned features and emotion estimates.",
         discussion: "A YAML pipeline names the stages, their parameters and their wiring; see 'emopipe stages'.",
         version: EmoPipeVersion.current,
-        subcommands: [RunCommand.self, StagesCommand.self, ValidateCommand.self, CalibrateCommand.self, TrainCommand.self, EvalCommand.self, MergeCommand.self, ReportCommand.self, NetworkCommand.self],
+        subcommands: [RunCommand.self, StagesCommand.self, ValidateCommand.self, CalibrateCommand.self, TrainCommand.self, EvalCommand.self, MergeCommand.self, ReportCommand.self, NetworkCommand.self, ModelsCommand.self],
         defaultSubcommand: nil)
 }
 

@@ -20,8 +20,11 @@ struct NetworkCommand: ParsableCommand {
     var time: Int?
 
     func run() throws {
-        guard let folder = ModelDirectory.locate(network) else {
-            StandardError.write("error: no network '\(network)' (looked in \(ModelDirectory.searchPath.map(\.path).joined(separator: ", ")))\n")
+        let folder: String
+        do {
+            folder = try ModelStore.models.resolve(network).path
+        } catch let error as ModelStoreError {
+            StandardError.write("error: \(error)\n")
             throw ExitCode(2)
         }
         let loaded: Network

@@ -4,8 +4,8 @@ import EmoPipeCore
 import Foundation
 
 /// `[PIPELINE] INPUT...` as `run` and `calibrate` take them: the first argument is the pipeline
-/// when it ends in .yaml/.yml or names an embedded pipeline; otherwise each input gets the
-/// embedded default for its type.
+/// when it ends in .yaml/.yml or names a stored pipeline (`Pipelines/`, `ModelStore.pipelines`);
+/// otherwise each input gets the stored default for its type.
 struct PipelineArguments {
     var pipeline: String?
     var inputs: [String]
@@ -17,7 +17,7 @@ struct PipelineArguments {
             return
         }
         let isFile = FileManager.default.fileExists(atPath: first)
-        if first.hasSuffix(".yaml") || first.hasSuffix(".yml") || (!isFile && DefaultPipelines.text(named: first) != nil) {
+        if first.hasSuffix(".yaml") || first.hasSuffix(".yml") || (!isFile && DefaultPipelines.file(named: first) != nil) {
             pipeline = first
             inputs = Array(arguments.dropFirst())
         } else {
@@ -26,7 +26,7 @@ struct PipelineArguments {
         }
     }
 
-    /// The pipeline a name gives: a `.yaml`/`.yml` file, or an embedded pipeline.
+    /// The pipeline a name gives: a `.yaml`/`.yml` file, or a stored pipeline.
     static func load(_ pipeline: String, registry: StageRegistry, overrides: [String] = []) throws -> PipelineGraph {
         pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml")
             ? try PipelineLoader(registry: registry).load(file: pipeline, overrides: overrides)
@@ -43,8 +43,7 @@ struct PipelineArguments {
             }
             // Check the overrides against the defaults once, before any input runs.
             try DefaultPipelines.validate(overrides: overrides, registry: registry)
-            return (.automatic(overrides: overrides),
-                    Set(registry.descriptors.values.flatMap(\.fileExtensions)).subtracting(DefaultPipelines.namedOnlyExtensions))
+            return (.automatic(overrides: overrides), Set(registry.descriptors.values.flatMap(\.fileExtensions)))
         } catch let error as PipelineError {
             StandardError.write("error: \(error)\n")
             throw ExitCode(2)

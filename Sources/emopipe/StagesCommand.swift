@@ -13,6 +13,9 @@ struct StagesCommand: ParsableCommand {
     @Flag(help: "Print JSON (the same declarations the pipeline loader validates against).")
     var json = false
 
+    @Flag(help: "Print every stage as one Markdown page (docs/stages.md).")
+    var markdown = false
+
     func run() throws {
         let registry = BuiltinStages.registry
         var descriptors = registry.names.map { registry[$0]! }
@@ -24,7 +27,9 @@ struct StagesCommand: ParsableCommand {
             descriptors = [descriptor]
         }
         let documentation = descriptors.map(StageDocumentation.init)
-        if json {
+        if markdown {
+            print(StageDocumentation.markdown(documentation), terminator: "")
+        } else if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let data = try encoder.encode(name == nil ? AnyEncodable(documentation) : AnyEncodable(documentation[0]))

@@ -78,7 +78,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Rename labels: old=new,... (repeatable), e.g. calm=neutral.", valueName: "map"))
     var map: [String] = []
 
-    @Option(help: "Feature pipeline: a .yaml file or an embedded pipeline name.")
+    @Option(help: "Feature pipeline: a .yaml file or a stored pipeline's name.")
     var pipeline = "voice-features"
 
     @Option(help: "The stream whose rows are a recording's features (every row: one per window, or one over the whole input).")

@@ -7,7 +7,7 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Checks a pipeline file without running it and prints its graph.")
 
-    @Argument(help: "A pipeline file, or the name of an embedded pipeline.")
+    @Argument(help: "A pipeline file, or the name of a stored pipeline (emopipe run --help lists them).")
     var pipeline: String
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: stage_id.parameter=value.", valueName: "id.param=value"))
@@ -20,7 +20,7 @@ struct ValidateCommand: ParsableCommand {
         let registry = BuiltinStages.registry
         let graph: PipelineGraph
         do {
-            graph = pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml") || DefaultPipelines.text(named: pipeline) == nil
+            graph = pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml") || DefaultPipelines.file(named: pipeline) == nil
                 ? try PipelineLoader(registry: registry).load(file: pipeline, overrides: overrides)
                 : try DefaultPipelines.load(pipeline, registry: registry, overrides: overrides)
         } catch let error as PipelineError {

@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func blocksAtTheirLevelAreTheEncodersOutputs() throws {
-        let encoder = try RecurrentEncoder(folder: ModelDirectory.locate("voice-encoder")!)
+        let encoder = try RecurrentEncoder(folder: ModelStore.models.locate("voice-encoder")!.path)
         encoder.activeLayers = 2
         // One block: the level is the frames' own mean summed power, so the gain is 1.
         let level = Self.frames.map { $0.reduce(0, +) }.reduce(0, +) / Float(Self.frames.count)

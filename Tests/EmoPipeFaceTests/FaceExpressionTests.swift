@@ -17,7 +17,7 @@ import Testing
     /// The Swift forward pass of Models/face-expression against the training script's float64
     /// forward pass of the unfolded model (scripts/models/train_face_expression.py), within 1e-4.
     @Test func shippedNetworkMatchesItsTrainingScript() throws {
-        let folder = try #require(ModelDirectory.locate("face-expression"))
+        let folder = try #require(ModelStore.models.locate("face-expression")?.path)
         let network = try Network.load(folder: folder)
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Reference/face-expression.json")
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
@@ -181,6 +181,11 @@ import Testing
             try StageHarness(FaceExpressionStage.descriptor, parameters: ["network": .string("/nonexistent/net")],
                              inputs: [.video(VideoFormat(width: 48, height: 48, pixelFormat: .gray8, frameRate: 25))])
         }
-        #expect(error.message.hasPrefix("no network '/nonexistent/net' (looked in "), "\(error.message)")
+        #expect(error.message == "/nonexistent/net: no such model (file or folder)", "\(error.message)")
+        let unknown = try #require(throws: StageError.self) {
+            try StageHarness(FaceExpressionStage.descriptor, parameters: ["network": .string("no-such-network")],
+                             inputs: [.video(VideoFormat(width: 48, height: 48, pixelFormat: .gray8, frameRate: 25))])
+        }
+        #expect(unknown.message.hasPrefix("no model 'no-such-network': looked for no-such-network in "), "\(unknown.message)")
     }
 }

@@ -1,3 +1,4 @@
+import EmoPipeCore
 import Foundation
 import Testing
 @testable import EmoPipeFusion
@@ -24,5 +25,20 @@ import Testing
         #expect(SentimentScorer.vader.lexicon.count == 7506)
         #expect(SentimentScorer.vader.lexicon["good"] == 1.9)
         #expect(SentimentScorer.vader.lexicon["hate"] == -2.7)
+    }
+
+    /// A broken lexicon in the store is an error naming the file, which the text stages throw
+    /// when they are prepared (no trap, no silent empty lexicon).
+    @Test func aBrokenLexiconIsNamed() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lexicon-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("lexicons"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("lexicons/vader.tsv")
+        try "# nothing here\n".write(to: file, atomically: true, encoding: .utf8)
+        let store = ModelStore(folder: "Models", environmentVariable: "EMOPIPE_MODELS", noun: "model", environment: ["EMOPIPE_MODELS": root.path])
+        #expect(throws: ModelStoreError(description: "\(file.path): no `token<TAB>valence` lines (a broken VADER lexicon)")) {
+            _ = try SentimentScorer.load(from: store).get()
+        }
+        #expect(try SentimentScorer.requireDefault().lexicon.count == 7506)
     }
 }

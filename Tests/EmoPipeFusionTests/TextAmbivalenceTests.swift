@@ -68,7 +68,7 @@ import Testing
             _ = try AmbivalenceTextModel.load(json: full.prefix(full.count / 2), source: "cut.json")
         }
         #expect(error.message.hasPrefix("cut.json: not an EmoPipe A/H text model"))
-        #expect(throws: StageError("/nowhere/ah.json: model file not found")) { _ = try AmbivalenceTextModel.resolve("/nowhere/ah.json") }
+        #expect(throws: StageError("/nowhere/ah.json: no such model (file or folder)")) { _ = try AmbivalenceTextModel.resolve("/nowhere/ah.json") }
         var unknown = model
         unknown.features = ["shouting"]
         unknown.mean = [0]
@@ -100,9 +100,10 @@ import Testing
         let whole = model.score(TextTally(text: Self.hesitant))
         #expect(rows[1][0] == Float(whole.score) && rows[1][1] == Float(whole.probability))
         #expect(stage.emitted()[1].timestamp == Timestamp(seconds: 2.5))
-        #expect(throws: StageError("no embedded model 'nope'; embedded: " + EmbeddedModels.names.joined(separator: ", ") + " (or give a model file's path)")) {
+        let missing = try #require(throws: StageError.self) {
             _ = try StageHarness(TextAmbivalenceStage.descriptor, parameters: ["model": .string("nope")], inputs: [.text])
         }
+        #expect(missing.message.hasPrefix("no model 'nope': looked for nope.json in "))
     }
 
     static let textSchema = StreamFormat.features(FeatureSchema(["text_ah", "text_ah_probability", "text_words", "text_hedges_per_100_words"]))

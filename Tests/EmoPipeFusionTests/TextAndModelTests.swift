@@ -33,18 +33,21 @@ import Testing
         #expect(TextCuesStage.cues("the table is in the kitchen")[6].isNaN)
     }
 
-    @Test func everyEmbeddedModelLoadsAndABrokenOneIsNamed() throws {
-        for name in EmbeddedModels.names {
-            let object = try JSONSerialization.jsonObject(with: Data(EmbeddedModels.text(named: name)!.utf8)) as? [String: Any]
+    @Test func everyStoredModelLoadsAndAMissingOrBrokenOneIsNamed() throws {
+        #expect(StoredModels.names == ["ah-text", "eeg", "face", "text", "voice"])
+        for name in StoredModels.names {
+            let (data, _) = try StoredModels.contents(name)
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             if object?["format"] as? String == AmbivalenceTextModel.formatName {
                 _ = try AmbivalenceTextModel.resolve(name)
             } else {
-                _ = try EmbeddedModels.resolve(name)
+                _ = try StoredModels.resolve(name)
             }
         }
-        #expect(throws: StageError("no embedded model 'nope'; embedded: " + EmbeddedModels.names.joined(separator: ", ") + " (or give a model file's path)")) {
-            _ = try EmbeddedModels.resolve("nope")
-        }
+        let missing = try #require(throws: StageError.self) { _ = try StoredModels.resolve("nope") }
+        #expect(missing.message.hasPrefix("no model 'nope': looked for nope.json in "))
+        #expect(missing.message.hasSuffix("(set EMOPIPE_MODELS to the folder that holds it, or install EmoPipe with `make install`)"))
+        #expect(throws: StageError("nowhere/mine.json: no such model (file or folder)")) { _ = try StoredModels.resolve("nowhere/mine.json") }
         let error = try #require(throws: StageError.self) {
             _ = try AffectModel.load(json: Data(#"{"format":"emopipe-affect-model/1"}"#.utf8), source: "m.json")
         }
@@ -54,7 +57,7 @@ import Testing
     /// The face model's prototypes: a smile (AU06 + AU12) is happiness with positive valence;
     /// a neutral face is neutral.
     @Test func facePrototypesReadASmile() throws {
-        let model = try EmbeddedModels.resolve("face")
+        let model = try StoredModels.resolve("face")
         var smile = [Double](repeating: 0, count: 17)
         smile[model.features.firstIndex(of: "AU06_r")!] = 2
         smile[model.features.firstIndex(of: "AU12_r")!] = 4
@@ -141,20 +144,5 @@ import Testing
             if (p[1] > p[0] ? 1 : 0) == label { correct += 1 }
         }
         #expect(correct == 40)
-    }
-}
-
-@Suite struct EmbeddedModelFileTests {
-    /// The compiled-in models are the files in Models/ (scripts/embed-models.sh).
-    @Test func theEmbeddedModelsAreTheModelFiles() throws {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Models")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
-        #expect(Set(files.map { String($0.dropLast(5)) }) == Set(EmbeddedModelFiles.files.keys), "run scripts/embed-models.sh")
-        for file in files {
-            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            #expect(EmbeddedModelFiles.files[String(file.dropLast(5))] == text.trimmingCharacters(in: .newlines),
-                    "\(file) changed: run scripts/embed-models.sh")
-        }
     }
 }

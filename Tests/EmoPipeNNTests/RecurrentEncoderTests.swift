@@ -12,7 +12,7 @@ import Testing
         var first12: [[Float]]
     }
 
-    static var folder: String { ModelDirectory.locate("voice-encoder")! }
+    static var folder: String { ModelStore.models.locate("voice-encoder")!.path }
 
     static func reference() throws -> Reference {
         try JSONDecoder().decode(Reference.self, from: Data(contentsOf: NetworkTests.reference.appendingPathComponent("voice-encoder.json")))

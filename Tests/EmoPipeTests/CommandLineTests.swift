@@ -137,7 +137,7 @@ import Testing
         #expect(all == 75 && usual < all, "threshold 0 flags every one of the 75 frames (\(all)); the default fewer (\(usual))")
         #expect(FileManager.default.fileExists(atPath: folder + "/speech.jsonl"), "the audio default ran without the override")
         let wrong = try CLI.run(["run", "Fixtures/clip.mp4", "--set", "moton.threshold=0"])
-        #expect(wrong.status == 2 && wrong.standardError.hasPrefix("error: --set moton.threshold=0: no embedded pipeline has a stage 'moton'"))
+        #expect(wrong.status == 2 && wrong.standardError.hasPrefix("error: --set moton.threshold=0: no named pipeline has a stage 'moton'"))
     }
 
     @Test func inputsWithTheSameNameDoNotOverwriteEachOther() throws {
@@ -186,14 +186,14 @@ import Testing
         #expect(try CLI.run(["stages", "audio.levle"]).status == 2)
     }
 
-    @Test func theReadmeDocumentsEveryStageAsTheBinaryDescribesIt() throws {
-        let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
+    @Test func theStagePageIsWhatTheBinaryDescribes() throws {
+        let page = try String(contentsOfFile: repositoryRoot + "/docs/stages.md", encoding: .utf8)
         let names = try CLI.run(["stages"]).output.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
         #expect(names.count == 29)
-        for name in names {
-            let text = try CLI.run(["stages", name]).output
-            #expect(readme.contains("```text\n" + text + "```"), "README is out of date for \(name): run scripts/stage-reference.sh")
-        }
+        let generated = try CLI.run(["stages", "--markdown"]).output
+        #expect(generated == page, "docs/stages.md is out of date: run make docs")
+        for name in names { #expect(page.contains("\n## \(name)\n")) }
+        #expect(page.contains("| `hop_ms` | number | 10.0 ms | 0.1 to 10000 | Time between the starts of consecutive frames. |"))
     }
 
     @Test func validatePrintsTheGraphAndDOT() throws {

@@ -4,8 +4,8 @@ import EmoPipeMedia
 import Foundation
 import Testing
 
-/// Every pipeline in Pipelines/ runs end to end on Fixtures/, and the copies compiled into the
-/// binary are the files.
+/// Every pipeline in Pipelines/ runs end to end on Fixtures/, and the named pipelines are those
+/// files.
 @Suite struct PipelineFilesTests {
     static let pipelineFiles: [String] = (try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/Pipelines"))?
         .filter { $0.hasSuffix(".yaml") }.sorted() ?? []
@@ -33,12 +33,15 @@ import Testing
         #expect(Set(Self.pipelineFiles) == Set(Self.cases.keys), "add a case for each new file in Pipelines/")
     }
 
-    @Test func theEmbeddedPipelinesAreThePipelineFiles() throws {
-        #expect(Set(EmbeddedPipelines.files.keys) == Set(Self.pipelineFiles), "run scripts/embed-pipelines.sh")
-        for name in Self.pipelineFiles {
-            let text = try String(contentsOfFile: repositoryRoot + "/Pipelines/" + name, encoding: .utf8)
-            #expect(EmbeddedPipelines.files[name] == text.trimmingCharacters(in: .newlines), "\(name) changed: run scripts/embed-pipelines.sh")
+    /// The named pipelines are the files of Pipelines/, found through the pipeline store.
+    @Test func theNamedPipelinesAreThePipelineFiles() throws {
+        #expect(DefaultPipelines.names.map { $0 + ".yaml" } == Self.pipelineFiles)
+        for name in DefaultPipelines.names {
+            #expect(DefaultPipelines.file(named: name)?.lastPathComponent == name + ".yaml")
         }
+        #expect(DefaultPipelines.file(named: "nope") == nil)
+        let error = try #require(throws: PipelineError.self) { _ = try DefaultPipelines.load("nope", registry: BuiltinStages.registry) }
+        #expect("\(error)".contains("no pipeline 'nope': looked for nope.yaml in "))
     }
 
     /// Raw s16le PCM of Fixtures/speech.wav, for source.pcm.
@@ -134,5 +137,29 @@ import Testing
                                       "'media.audio' carries audio, but input 'video' of 'motion' takes video")) {
             try PipelineLoader(registry: BuiltinStages.registry).load(text: text, file: "k.yaml")
         }
+    }
+}
+
+/// `emopipe models`' catalogue: every shipped model, described by its own file.
+@Suite struct ModelCatalogTests {
+    @Test func theCatalogListsEveryShippedModelWithItsProvenance() throws {
+        let entries = ModelCatalog.entries()
+        #expect(entries.map(\.name) == ["ah-text", "eeg", "face", "face-expression", "lexicons/vader.tsv", "text", "voice", "voice-encoder"])
+        #expect(entries.map(\.kind) == ["text-ah-model", "estimator", "estimator", "network", "lexicon", "estimator", "estimator", "recurrent-encoder"])
+        for entry in entries {
+            #expect(entry.provenance != "null" && !entry.summary.isEmpty, "\(entry.name) says nothing of where it came from")
+        }
+        #expect(entries[3].summary.hasPrefix("FER2013 train/"))
+        #expect(entries[7].summary.contains("licence: Apache-2.0"))
+    }
+
+    @Test func aBrokenModelFileIsListedAsBroken() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "not json".write(to: root.appendingPathComponent("voice.json"), atomically: true, encoding: .utf8)
+        let store = ModelStore(folder: "Models", environmentVariable: "EMOPIPE_MODELS", noun: "model", environment: ["EMOPIPE_MODELS": root.path])
+        let voice = try #require(ModelCatalog.entries(store: store).first { $0.name == "voice" })
+        #expect(voice.kind == "broken" && voice.summary == root.path + "/voice.json: not a JSON object")
     }
 }

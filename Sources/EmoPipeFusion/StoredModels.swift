@@ -1,0 +1,30 @@
+import EmoPipeCore
+import Foundation
+
+/// How a `model:` parameter finds its estimator file: a name in the model store
+/// (`ModelStore.models`: `voice` is `Models/voice.json`), or a file path.
+public enum StoredModels {
+    /// Names of the estimator files in the model store (`Models/*.json`), sorted.
+    public static var names: [String] { ModelStore.models.names(extension: "json") }
+
+    /// The model a `model:` parameter names: a stored model, or a JSON file.
+    public static func resolve(_ reference: String) throws -> AffectModel {
+        let (data, source) = try contents(reference)
+        return try AffectModel.load(json: data, source: source)
+    }
+
+    /// The bytes of the model file `reference` names (a stored name, or a path), and the path
+    /// errors give it.
+    static func contents(_ reference: String) throws -> (data: Data, source: String) {
+        let file: URL
+        do {
+            file = try ModelStore.models.resolve(reference, extensions: [".json"])
+        } catch let error as ModelStoreError {
+            throw StageError(error.description)
+        }
+        guard let data = FileContents.read(file.path) else {
+            throw StageError("\(file.path): cannot read the model file")
+        }
+        return (data, file.path)
+    }
+}
