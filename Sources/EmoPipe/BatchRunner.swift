@@ -37,9 +37,15 @@ public struct InputResult: Sendable {
 public enum PipelineChoice: Sendable {
     /// One validated pipeline for every input.
     case graph(PipelineGraph)
-    /// The embedded default for each input's type (`DefaultPipelines`), with those of these
+    /// The stored default for each input's type (`DefaultPipelines`), with those of these
     /// `--set`s that name one of its stages.
     case automatic(overrides: [String])
+
+    /// Whether folder walks take files by their content (`InputDiscovery`): with the defaults.
+    public var walksByContent: Bool {
+        if case .automatic = self { return true }
+        return false
+    }
 }
 
 /// Runs a pipeline on many inputs, `jobs` at a time. One failing input never stops the others:
@@ -91,7 +97,7 @@ public final class BatchRunner: Sendable {
         return results.all
     }
 
-    /// The pipeline an input runs with: the one given, or the embedded default for its type.
+    /// The pipeline an input runs with: the one given, or the stored default for its type.
     public func graph(for input: InputLocation) throws -> PipelineGraph {
         switch choice {
         case .graph(let given): return given

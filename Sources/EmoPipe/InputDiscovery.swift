@@ -1,4 +1,5 @@
 import EmoPipeCore
+import EmoPipeEEG
 import EmoPipeFusion
 import Foundation
 
@@ -9,13 +10,49 @@ public enum InputItem: Sendable, Equatable {
     case unusable(path: String, reason: String)
 }
 
-/// Turns command-line INPUT arguments into inputs: a file as given, a folder walked recursively
-/// for files with known extensions (sorted by relative path, hidden files skipped), or "-" for
-/// standard input. In a folder, a transcript beside another input of the same name
-/// (`clip.srt` beside `clip.mp4`) is that input's sidecar, not an input of its own.
+/// A file a folder walk did not take, and why.
+public struct PassedOver: Sendable, Equatable {
+    /// The file's path.
+    public var path: String
+    /// Why it is not an input (`not an EEG table: row 2, column 'Gender': 'F' is not a number`).
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+}
+
+/// Turns command-line INPUT arguments into inputs: a file as given (whatever its extension), a
+/// folder walked recursively (sorted by relative path, hidden files skipped), or "-" for standard
+/// input. In a folder, a transcript beside another input of the same name (`clip.srt` beside
+/// `clip.mp4`) is that input's sidecar, not an input of its own.
+///
+/// A walk takes the files with the extensions the pipeline's sources read. With the default
+/// pipelines (`byContent`), it also looks inside the files whose extension says little: an
+/// SRT/VTT/JSON file is taken when it parses as a transcript, a CSV file when it has the shape of
+/// an EEG table, and a `.txt` file only as the sidecar of a recording of the same name (name it,
+/// or run a text pipeline, to read a lone `.txt` as a transcript). What a walk passes over is
+/// listed with the reason (`passedOver`), for the run summary.
 public enum InputDiscovery {
-    public static func expand(_ arguments: [String], extensions: Set<String>) -> [InputItem] {
+    /// The inputs of `arguments`, and the files of their folders that were passed over.
+    public struct Expansion: Sendable, Equatable {
+        public var items: [InputItem]
+        public var passedOver: [PassedOver]
+    }
+
+    /// The inputs of `arguments` (`discover(...).items`).
+    public static func expand(_ arguments: [String], extensions: Set<String>, byContent: Bool = false) -> [InputItem] {
+        discover(arguments, extensions: extensions, byContent: byContent).items
+    }
+
+    /// Transcripts larger than this are not parsed to decide whether a walk takes them.
+    static let largestTranscriptBytes = 32 << 20
+
+    /// The inputs of `arguments`, and what their folders held that is not an input.
+    public static func discover(_ arguments: [String], extensions: Set<String>, byContent: Bool = false) -> Expansion {
         var items: [InputItem] = []
+        var passedOver: [PassedOver] = []
         for argument in arguments {
             if argument == "-" {
                 items.append(.input(.standardInput))
@@ -30,9 +67,11 @@ public enum InputDiscovery {
                 items.append(.input(InputLocation(path: argument)))
                 continue
             }
-            items += walk(folder: argument, extensions: extensions)
+            let (found, skipped) = walk(folder: argument, extensions: extensions, byContent: byContent)
+            items += found
+            passedOver += skipped
         }
-        return withUniqueRelativePaths(items)
+        return Expansion(items: withUniqueRelativePaths(items), passedOver: passedOver)
     }
 
     /// Outputs are named after relative paths without extension, so two inputs must not share
@@ -50,15 +89,54 @@ public enum InputDiscovery {
         }
     }
 
-    private static func walk(folder: String, extensions: Set<String>) -> [InputItem] {
+    private static func walk(folder: String, extensions: Set<String>, byContent: Bool) -> ([InputItem], [PassedOver]) {
         let root = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
         var relativePaths: [String] = []
         var visited: Set<String> = [URL(fileURLWithPath: root).resolvingSymlinksInPath().path]
-        guard collect(root, prefix: "", extensions: extensions, into: &relativePaths, visited: &visited) else {
-            return [.unusable(path: folder, reason: "cannot list folder")]
+        guard collect(root, prefix: "", into: &relativePaths, visited: &visited) else {
+            return ([.unusable(path: folder, reason: "cannot list folder")], [])
         }
-        return withoutSidecars(relativePaths).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            .map { .input(InputLocation(path: root + "/" + $0, relativePath: $0)) }
+        func byPath(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+        var passedOver: [PassedOver] = []
+        let known = relativePaths.filter { path in
+            let fileExtension = (path as NSString).pathExtension.lowercased()
+            if extensions.contains(fileExtension) { return true }
+            let kind = fileExtension.isEmpty ? "a file without an extension" : "a .\(fileExtension) file"
+            passedOver.append(PassedOver(path: root + "/" + path, reason: "\(kind): not a type the pipeline reads"))
+            return false
+        }
+        var taken: [String] = []
+        for path in withoutSidecars(known) {
+            if byContent, let reason = contentProblem(root + "/" + path) {
+                passedOver.append(PassedOver(path: root + "/" + path, reason: reason))
+            } else {
+                taken.append(path)
+            }
+        }
+        return (taken.sorted(by: byPath).map { .input(InputLocation(path: root + "/" + $0, relativePath: $0)) },
+                passedOver.sorted { byPath($0.path, $1.path) })
+    }
+
+    /// Why a default-pipeline walk does not take the file at `path` as an input, judged by its
+    /// content; nil when it is one (media, EDF/BDF: FFmpeg and the EDF reader judge those).
+    static func contentProblem(_ path: String) -> String? {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "txt":
+            return "a .txt file is a transcript beside a recording of the same name, when named, or with a text pipeline (emopipe run text-affect FOLDER)"
+        case "srt", "vtt", "json":
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            guard size <= largestTranscriptBytes else { return "not read as a transcript: larger than \(largestTranscriptBytes >> 20) MiB" }
+            do {
+                _ = try TranscriptParser.read(path: path)
+                return nil
+            } catch {
+                return "not a transcript: \(error)"
+            }
+        case "csv":
+            return EEGTableShape.problem(path: path).map { "not an EEG table: " + $0 }
+        default:
+            return nil
+        }
     }
 
     /// The paths less transcripts that share their path without extension with a non-transcript.
@@ -69,11 +147,11 @@ public enum InputDiscovery {
         return paths.filter { !isTranscript($0) || !recordings.contains(stem($0)) }
     }
 
-    /// Adds the files under `directory` with a known extension, as `prefix` + their path below it.
+    /// Adds the files under `directory`, as `prefix` + their path below it.
     /// Symbolic links are followed, as datasets are often trees of links: a link to a file counts
     /// as that file, a link to a folder is walked once (`visited` holds the real paths of the
     /// folders walked, so a link cycle ends); a dangling link is skipped.
-    private static func collect(_ directory: String, prefix: String, extensions: Set<String>, into paths: inout [String],
+    private static func collect(_ directory: String, prefix: String, into paths: inout [String],
                                 visited: inout Set<String>) -> Bool {
         // The enumerator lists a link to a folder as a link: list the folder it leads to.
         let target = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
@@ -92,13 +170,13 @@ public enum InputDiscovery {
                 guard FileManager.default.fileExists(atPath: full, isDirectory: &isFolder) else { continue }
                 if isFolder.boolValue {
                     if visited.insert(URL(fileURLWithPath: full).resolvingSymlinksInPath().path).inserted {
-                        _ = collect(full, prefix: prefix + relative + "/", extensions: extensions, into: &paths, visited: &visited)
+                        _ = collect(full, prefix: prefix + relative + "/", into: &paths, visited: &visited)
                     }
                     continue
                 }
                 isRegularFile = true
             }
-            if isRegularFile, extensions.contains((name as NSString).pathExtension.lowercased()) { paths.append(prefix + relative) }
+            if isRegularFile { paths.append(prefix + relative) }
         }
         return true
     }

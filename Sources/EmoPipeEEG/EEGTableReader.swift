@@ -48,3 +48,29 @@ struct EEGTableReader {
         columns = channels.map { values[$0] }
     }
 }
+
+/// Whether a CSV file has the shape of an EEG table, judged from its first 64 KiB, for folder
+/// walks that take files by content (a data set's `subject-info.csv` is not a recording).
+public enum EEGTableShape {
+    /// nil when the file looks like an EEG table: a header of names, then at least two complete
+    /// rows of as many fields, every field a number; else why not.
+    public static func problem(path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "cannot open" }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: 64 << 10)) ?? Data()
+        var lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .filter { !$0.allSatisfy(\.isWhitespace) }
+        if data.count == 64 << 10, !lines.isEmpty { lines.removeLast() } // cut mid-row
+        guard let header = lines.first else { return "empty" }
+        let names = header.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard names.allSatisfy({ !$0.isEmpty && Double($0) == nil }) else { return "its first row is not a header of channel names" }
+        for (number, line) in lines.enumerated().dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == names.count else { return "row \(number + 1) has \(fields.count) fields for \(names.count) columns" }
+            for (column, field) in fields.enumerated() where Double(field.trimmingCharacters(in: .whitespaces)) == nil {
+                return "row \(number + 1), column '\(names[column])': '\(field)' is not a number"
+            }
+        }
+        return lines.count >= 3 ? nil : "fewer than two rows of samples"
+    }
+}

@@ -46,7 +46,7 @@ struct CalibrateCommand: ParsableCommand {
         let parsed = PipelineArguments(arguments)
         let registry = BuiltinStages.registry
         let (choice, extensions) = try parsed.choice(registry: registry, overrides: overrides)
-        let items = InputDiscovery.expand(parsed.inputs, extensions: extensions)
+        let items = InputDiscovery.expand(parsed.inputs, extensions: extensions, byContent: choice.walksByContent)
         var inputs: [InputLocation] = []
         var failures: [String] = []
         for item in items {

@@ -10,8 +10,8 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Runs a pipeline on files, folders or standard input.",
         discussion: """
-            The first argument is the pipeline when it ends in .yaml/.yml or names an embedded pipeline \
-            (\(DefaultPipelines.names.joined(separator: ", "))); without one, each input gets the embedded \
+            The first argument is the pipeline when it ends in .yaml/.yml or names a stored pipeline \
+            (\(DefaultPipelines.names.joined(separator: ", "))); without one, each input gets the stored \
             default for its type. INPUT is a file, a folder (walked recursively for files the pipeline's \
             source reads) or '-' for standard input.
             Exit status: 0 all inputs done, 1 some input failed, 2 the pipeline or the command line is wrong, \
@@ -78,7 +78,8 @@ struct RunCommand: ParsableCommand {
         let signals = SignalHandling.drainOnInterrupt(interruption)
         defer { signals.cancel() }
 
-        var items = InputDiscovery.expand(inputArguments, extensions: extensions)
+        let expansion = InputDiscovery.discover(inputArguments, extensions: extensions, byContent: choice.walksByContent)
+        var items = expansion.items
         // Subject calibration: who each input records, or one profile for all.
         var subjectOf: [String: String] = [:]
         let givenProfile: SubjectProfile?
@@ -121,7 +122,8 @@ struct RunCommand: ParsableCommand {
             }
         }
         if items.isEmpty && selectedShard == nil {
-            StandardError.write("error: no input files found in \(inputArguments.joined(separator: " "))\n")
+            StandardError.write("error: no input files found in \(inputArguments.joined(separator: " "))\n"
+                                + PassedOverList(expansion.passedOver).text)
             throw ExitCode(1)
         }
         let runner = BatchRunner(registry: registry, pipeline: choice, jobs: jobs, outputDirectory: output,
@@ -223,8 +225,9 @@ struct RunCommand: ParsableCommand {
         }
         let failed = results.filter { $0.status == .failed }
         let interrupted = results.contains { $0.status == .interrupted }
-        if results.count > 1 || interrupted || skipped > 0 {
-            StandardError.write(RunSummary(results: results, seconds: seconds, skipped: skipped).text)
+        if results.count > 1 || interrupted || skipped > 0 || !expansion.passedOver.isEmpty {
+            StandardError.write(RunSummary(results: results, seconds: seconds, skipped: skipped).text
+                                + PassedOverList(expansion.passedOver).text)
         }
         if interrupted { throw ExitCode(130) }
         if !failed.isEmpty { throw ExitCode(1) }
@@ -244,6 +247,37 @@ struct CalibrationSummary {
         for subject in profiles.keys.sorted() where !profiles[subject]!.omitted.isEmpty {
             let reasons = profiles[subject]!.omitted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
             lines.append("  subject \(subject) stays uncalibrated for \(reasons) (estimated uncalibrated there)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// The files folder walks passed over, by reason: each reason once with up to `shown` of its
+/// files (a folder of videos with a metadata file beside each would list thousands).
+struct PassedOverList {
+    let passedOver: [PassedOver]
+    var shown = 10
+
+    init(_ passedOver: [PassedOver]) { self.passedOver = passedOver }
+
+    var text: String {
+        guard !passedOver.isEmpty else { return "" }
+        var reasons: [String] = []
+        var files: [String: [String]] = [:]
+        for item in passedOver {
+            if files[item.reason] == nil { reasons.append(item.reason) }
+            files[item.reason, default: []].append(item.path)
+        }
+        var lines = ["emopipe: \(passedOver.count) file\(passedOver.count == 1 ? "" : "s") in the folders passed over (not recordings or transcripts; name a file to use it anyway):"]
+        for reason in reasons {
+            let paths = files[reason]!
+            if paths.count == 1 {
+                lines.append("  skipped: \(paths[0]): \(reason)")
+            } else {
+                lines.append("  skipped \(paths.count): \(reason):")
+                lines += paths.prefix(shown).map { "    \($0)" }
+                if paths.count > shown { lines.append("    ... and \(paths.count - shown) more") }
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -270,7 +304,7 @@ struct RunSummary {
 
 extension RunCommand {
     /// `--summary-every S` as overrides: `summary_every_s` of every aggregate.recording stage (the
-    /// embedded pipelines call theirs `recording`).
+    /// stored pipelines call theirs `recording`).
     func summaryOverrides(_ parsed: PipelineArguments, registry: StageRegistry) -> [String] {
         guard let summaryEvery else { return [] }
         var ids = ["recording"]

@@ -21,6 +21,33 @@ import Testing
         Dictionary(uniqueKeysWithValues: try ResultsDatabase(path: path).rows().map { ($0.input, $0) })
     }
 
+    /// A public EEG data set's folder as it comes (EDF recordings beside a subject table, a
+    /// record list and a checksum list): the default walk runs the recordings, lists what it
+    /// passed over and why, and the batch succeeds.
+    @Test func anEEGDataSetsFolderRunsItsRecordingsAndListsTheRest() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = folder + "/eeg-during-mental-arithmetic"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        for name in ["Subject00_1.edf", "Subject00_2.edf", "Subject01_1.edf"] {
+            try FileManager.default.copyItem(atPath: fixture("eeg.edf"), toPath: data + "/" + name)
+        }
+        try "Subject,Age,Gender,Recording year,Number of subtractions,Count quality\nSubject00,21,F,2011,9.7,0\n"
+            .write(toFile: data + "/subject-info.csv", atomically: true, encoding: .utf8)
+        try "Subject00_1.edf\nSubject00_2.edf\nSubject01_1.edf\n".write(toFile: data + "/RECORDS", atomically: true, encoding: .utf8)
+        try "0a1b  Subject00_1.edf\n".write(toFile: data + "/SHA256SUMS.txt", atomically: true, encoding: .utf8)
+        let run = try CLI.run(["run", data, "-o", folder + "/out"])
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardError.contains("emopipe: 3 inputs: 3 done, 0 failed"))
+        #expect(run.standardError.contains("emopipe: 3 files in the folders passed over"))
+        #expect(run.standardError.contains("skipped: \(data)/subject-info.csv: not an EEG table: row 2, column 'Subject': 'Subject00' is not a number"))
+        #expect(run.standardError.contains("skipped: \(data)/RECORDS: a file without an extension"))
+        #expect(run.standardError.contains("skipped: \(data)/SHA256SUMS.txt: a .txt file is a transcript beside a recording"))
+        let rows = try Self.rows(folder + "/out/emopipe.sqlite")
+        #expect(rows.keys.sorted() == ["Subject00_1.edf", "Subject00_2.edf", "Subject01_1.edf"])
+        #expect(rows.values.allSatisfy { $0.status == "done" && $0.pipeline == "eeg-affect" })
+    }
+
     @Test func aKilledBatchResumesWithNothingDoneTwiceAndNothingMissing() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -30,4 +30,35 @@ import Testing
             .input(InputLocation(path: folder + "/shortcut/p01/three.wav", relativePath: "p01/three.wav")),
         ])
     }
+
+    /// With the default pipelines a walk takes files by content: transcripts that parse, CSV files
+    /// shaped like an EEG table, a .txt only as a recording's sidecar; what it passes over is
+    /// listed with the reason. A file named explicitly is taken whatever it holds.
+    @Test func defaultWalksTakeRecordingsAndTranscriptsByContent() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let contents: [String: String] = [
+            "talk.wav": "x", "talk.txt": "the sidecar", "lone.txt": "abc  talk.wav",
+            "answer.srt": "1\n00:00:00,000 --> 00:00:01,000\nWell, maybe.\n",
+            "words.json": #"{"segments": [{"start": 0, "end": 1, "text": "maybe"}]}"#,
+            "meta.json": #"{"name": "a data set"}"#,
+            "eeg.csv": "time,Fp1,Fp2\n0,1.5,2\n0.004,1.25,-3e-1\n",
+            "subject-info.csv": "Subject,Age,Gender\nSubject00,21,F\n",
+            "RECORDS": "talk.wav\n",
+        ]
+        for (name, text) in contents { try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8) }
+        let extensions: Set<String> = ["wav", "srt", "vtt", "json", "txt", "csv"]
+        let found = InputDiscovery.discover([folder], extensions: extensions, byContent: true)
+        #expect(found.items.compactMap { if case .input(let location) = $0 { location.relativePath } else { nil } }
+                == ["answer.srt", "eeg.csv", "talk.wav", "words.json"])
+        #expect(found.passedOver.map { ($0.path as NSString).lastPathComponent } == ["RECORDS", "lone.txt", "meta.json", "subject-info.csv"])
+        #expect(found.passedOver[0].reason == "a file without an extension: not a type the pipeline reads")
+        #expect(found.passedOver[2].reason.hasPrefix("not a transcript: \(folder)/meta.json: "))
+        #expect(found.passedOver[3].reason == "not an EEG table: row 2, column 'Subject': 'Subject00' is not a number")
+        // A named pipeline's walk goes by extension, as before; a named file is always taken.
+        let byExtension = InputDiscovery.discover([folder], extensions: extensions)
+        #expect(byExtension.items.count == 7 && byExtension.passedOver.count == 1)
+        #expect(InputDiscovery.expand([folder + "/lone.txt"], extensions: [], byContent: true)
+                == [.input(InputLocation(path: folder + "/lone.txt"))])
+    }
 }

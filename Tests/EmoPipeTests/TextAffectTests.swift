@@ -70,7 +70,8 @@ import Testing
     }
 
     /// Without a pipeline, transcripts run text-affect; a transcript beside a recording of the same
-    /// name is its sidecar, not an input.
+    /// name is its sidecar, not an input; a lone .txt and a JSON file that is no transcript are
+    /// passed over and listed (a text pipeline, or naming the file, reads a lone .txt).
     @Test func transcriptsAreInputsByDefaultUnlessTheyAreSidecars() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -78,12 +79,23 @@ import Testing
         try FileManager.default.copyItem(atPath: fixture("speech.srt"), toPath: folder + "/speech.srt")
         try "Well, I guess I could, but I am not sure.\n".write(toFile: folder + "/note.txt", atomically: true, encoding: .utf8)
         try #"{"not": "a transcript"}"#.write(toFile: folder + "/meta.json", atomically: true, encoding: .utf8)
+        try "1\n00:00:00,000 --> 00:00:02,000\nI suppose so, maybe.\n".write(toFile: folder + "/answer.srt", atomically: true, encoding: .utf8)
         let run = try CLI.run(["run", folder, "-o", folder + "/out"])
         #expect(run.status == 0, "\(run.standardError)")
         let outputs = try FileManager.default.contentsOfDirectory(atPath: folder + "/out").filter { $0.hasSuffix(".jsonl") }.sorted()
-        #expect(outputs == ["note.jsonl", "speech.jsonl"])
-        let note = try jsonLines(String(contentsOfFile: folder + "/out/note.jsonl", encoding: .utf8))
-        #expect(note.last?["pipeline"] as? String == "text-affect")
+        #expect(outputs == ["answer.jsonl", "speech.jsonl"])
+        #expect(run.standardError.contains("emopipe: 2 files in the folders passed over"))
+        #expect(run.standardError.contains("  skipped: \(folder)/meta.json: not a transcript: \(folder)/meta.json: "))
+        #expect(run.standardError.contains("  skipped: \(folder)/note.txt: a .txt file is a transcript beside a recording of the same name, when named, or with a text pipeline"))
+        let answer = try jsonLines(String(contentsOfFile: folder + "/out/answer.jsonl", encoding: .utf8))
+        #expect(answer.last?["pipeline"] as? String == "text-affect")
+        let named = try CLI.run(["run", folder + "/note.txt"])
+        #expect(named.status == 0)
+        #expect(try jsonLines(named.output).last?["pipeline"] as? String == "text-affect")
+        try FileManager.default.removeItem(atPath: folder + "/meta.json")
+        let text = try CLI.run(["run", "text-affect", folder, "-o", folder + "/text"])
+        #expect(text.status == 0, "\(text.standardError)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/text/note.jsonl"))
         // A transcript named on its own runs text-affect too.
         let one = try CLI.run(["run", fixture("speech.srt")])
         #expect(one.status == 0)
