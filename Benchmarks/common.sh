@@ -8,6 +8,6 @@ RUNS="${RUNS:-3}"
 PY="${PEERVENV:-/tmp/peervenv}/bin/python"
 cd "$ROOT"
 EMO="$ROOT/.build/release/emopipe"
-[[ -x "$EMO" ]] || swift build -c release >&2
+[[ -x "$EMO" ]] || swift build -c release --static-swift-stdlib >&2
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -19,7 +19,7 @@ command -v hyperfine >/dev/null && [[ -x /usr/bin/time ]] || {
   $sudo apt-get install -y -qq hyperfine time
 }
 BENCHMEDIA="$MEDIA" bash "$SHARED/bench/make_media.sh"
-swift build -c release >&2
+swift build -c release --static-swift-stdlib >&2
 EMO="$ROOT/.build/release/emopipe"
 V="$MEDIA/video.mp4"
 LONG="$MEDIA/video-10min.mp4"

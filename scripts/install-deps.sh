@@ -24,6 +24,14 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# The Python package's tests (make python-test) need python3 with venv; Debian splits it out.
+if ! python3 -m venv --help >/dev/null 2>&1; then
+  echo "install-deps: installing python3-venv" >&2
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3 python3-venv
+fi
 if ! command -v swift >/dev/null; then
   echo "install-deps: Swift 6 is not on PATH; install a Swift 6 toolchain (swift.org) first" >&2
   exit 1

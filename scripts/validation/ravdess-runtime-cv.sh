@@ -11,7 +11,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SHARED="${1:-$ROOT/../shared}"
 RAVDESS="$SHARED/data/speech/ravdess"
 EMO="$ROOT/.build/release/emopipe"
-[[ -x "$EMO" ]] || (cd "$ROOT" && swift build -c release >&2)
+[[ -x "$EMO" ]] || (cd "$ROOT" && swift build -c release --static-swift-stdlib >&2)
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 MAP="calm=neutral,happy=happiness,sad=sadness,angry=anger,fearful=fear,surprised=surprise"
