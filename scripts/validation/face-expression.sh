@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scores the face estimate on FER2013's PublicTest faces (3,589 48x48 stills no training touched)
-# and on the five shared clips, as the README reports them:
+# and on the five shared clips, as docs/models.md reports them:
 #   1. the default run on the files as stills (`emopipe run FOLDER`: av-affect, faces detected,
 #      aligned from their landmarks; a small still with no face found is taken as a crop);
 #   2. the crop option (`face-affect --set expression.whole_image=always`: the whole image is the face);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Which classifier and which features generalise across corpora: leave-one-corpus-out on the four
 # shared emotional-speech corpora with scikit-learn, on EmoPipe's 88 eGeMAPS functionals over
-# each whole clip (the numbers that chose `emopipe train`'s classifier; the README quotes them).
+# each whole clip (the numbers that chose `emopipe train`'s classifier; docs/models.md quotes them).
 # Normalisations: none, each corpus z-scored by its own statistics (what --calibrate batch does),
 # each speaker z-scored (subject calibration). Classifiers: logistic regression at three
 # penalties, linear SVM, RBF SVM, a 64-unit MLP, shrinkage LDA, extra trees, and their ensemble.

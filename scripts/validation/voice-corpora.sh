@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Leave-one-corpus-out validation of the voice estimator as a user meets it: for each of the four
 # shared emotional-speech corpora, `emopipe train` fits the default voice model's recipe on the
-# other three (the README's command), then `emopipe run voice-affect` runs that model on the
+# other three (the command in docs/models.md), then `emopipe run voice-affect` runs that model on the
 # held-out corpus (a corpus it never heard) three ways, and `emopipe eval` scores the recording
 # records (the recording's emotion pools its frames, as train decides a held-out recording):
 #   uncalibrated   (no subject information: the model's uncalibrated heads),
