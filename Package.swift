@@ -63,6 +63,7 @@ let package = Package(
         .target(name: "EmoPipeEEG", dependencies: ["EmoPipeCore", "EmoPipeDSP"]),
         .target(name: "EmoPipeFusion", dependencies: [
             "EmoPipeCore", "CBLAS", .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "EmoPipeSinks", dependencies: ["EmoPipeCore"]),
         .target(name: "EmoPipe", dependencies: [

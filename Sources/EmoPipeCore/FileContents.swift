@@ -1,17 +1,46 @@
 import Foundation
 
-/// Reads a whole file given by path, including paths that are not regular files: a named pipe,
-/// a process substitution (`--subjects <(grep ... list.csv)` gives `/dev/fd/63`) or a device.
-/// `FileManager.contents(atPath:)` answers nil for those.
+/// Reads whole files (models, transcripts, profiles, label tables) that must be regular files:
+/// a named pipe or a device where a file is expected is refused at once (opening one would
+/// block until a writer came), and so is a file larger than the caller allows.
 public enum FileContents {
-    /// The file's bytes, or nil when it cannot be opened or read.
+    /// Why a file could not be read.
+    public struct Failure: Error, CustomStringConvertible, Equatable {
+        public let description: String
+    }
+
+    /// The file's bytes, or nil when it cannot be read (`load` says why).
     public static func read(_ path: String) -> Data? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        try? load(path)
+    }
+
+    /// The bytes of the regular file at `path`, at most `maximumBytes` of them.
+    public static func load(_ path: String, maximumBytes: Int = 1 << 30) throws -> Data {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw Failure(description: FileManager.default.fileExists(atPath: path) ? "cannot read" : "no such file")
+        }
+        let type = attributes[.type] as? FileAttributeType
+        switch type {
+        case .typeRegular?: break
+        case .typeDirectory?: throw Failure(description: "a folder, not a file")
+        case .typeCharacterSpecial?, .typeBlockSpecial?: throw Failure(description: "a device, not a regular file")
+        case .typeSocket?: throw Failure(description: "a socket, not a regular file")
+        default:
+            // A named pipe (FileManager reports it as .typeUnknown on Linux).
+            throw Failure(description: "not a regular file (a named pipe?): give a file")
+        }
+        if let size = attributes[.size] as? Int, size > maximumBytes {
+            throw Failure(description: "\(size) bytes, more than the \(maximumBytes) this file may have")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw Failure(description: "cannot open") }
         defer { try? handle.close() }
         do {
             return try handle.readToEnd() ?? Data()
         } catch {
-            return nil
+            throw Failure(description: "cannot read (\(error.localizedDescription))")
         }
     }
 }

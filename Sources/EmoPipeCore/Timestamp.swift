@@ -11,8 +11,29 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The start of the input.
     public static let zero = Timestamp(microseconds: 0)
 
-    /// A timestamp from seconds, rounded to the nearest microsecond.
-    public init(seconds: Double) { microseconds = Int64((seconds * 1_000_000).rounded()) }
+    /// A timestamp from seconds, rounded to the nearest microsecond. Never traps: a value beyond
+    /// what 64-bit microseconds hold (about 292,000 years) is clamped to the largest, NaN is 0.
+    /// Values read from files are checked where they are parsed (`init?(checkedSeconds:)`).
+    public init(seconds: Double) {
+        let value = (seconds * 1_000_000).rounded()
+        if value.isNaN {
+            microseconds = 0
+        } else if value >= 9.2e18 {
+            microseconds = Int64(9.2e18)
+        } else if value <= -9.2e18 {
+            microseconds = -Int64(9.2e18)
+        } else {
+            microseconds = Int64(value)
+        }
+    }
+
+    /// A timestamp from seconds, or nil when `seconds` is not finite or beyond what 64-bit
+    /// microseconds hold.
+    public init?(checkedSeconds seconds: Double) {
+        let value = (seconds * 1_000_000).rounded()
+        guard value.isFinite, abs(value) < 9.2e18 else { return nil }
+        microseconds = Int64(value)
+    }
 
     /// The time of sample `index` in a stream of `rate` samples per second, rounded down to the
     /// microsecond; exact integer arithmetic, so consecutive frames never drift.

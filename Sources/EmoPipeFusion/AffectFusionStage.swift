@@ -1,3 +1,4 @@
+import DequeModule
 import EmoPipeCore
 import Foundation
 
@@ -9,6 +10,10 @@ import Foundation
 /// dominance are confidence-weighted means over the modalities that give them, and the category
 /// probabilities likewise. An exponential smoother (`smooth_s`) follows. The record's cues carry
 /// each modality's own valence and arousal (`face_valence`, `voice_arousal`, ...).
+///
+/// A fixed-rate clock is not filled through a gap: when no estimate arrives for more than
+/// `max_gap_s`, the ticks stop there and resume at the next estimate (two transcript cues hours
+/// apart give no records in between, and the work and memory stay linear in the estimates).
 ///
 /// Two timings:
 /// - files: a tick is emitted only once every input has passed it, so the result never depends
@@ -35,6 +40,8 @@ public final class AffectFusionStage: Stage {
                           "How long an estimate stays usable after its own span when no newer one comes (voice between windows, text between segments)."),
             ParameterSpec("smooth_s", .number, default: .number(0.4), unit: "s", range: 0...60,
                           "Time constant of the exponential smoothing of the fused values; 0 = none."),
+            ParameterSpec("max_gap_s", .number, default: .number(600), unit: "s", range: 1...86400,
+                          "With a fixed rate: ticks stop when no estimate has arrived for this long, and resume at the next one (a long gap is not filled)."),
         ],
         liveArrivalOrder: true,
         make: { .stage(AffectFusionStage(parameters: $0)) })
@@ -50,9 +57,14 @@ public final class AffectFusionStage: Stage {
     private let fallbackRate: Double
     private let hold: Timestamp
     private let smoothing: Double
+    private let maxGap: Timestamp
     private var modalities: [Modality] = []
     private var latest: [Latest?] = []
-    private var pendingTicks: [Timestamp] = []
+    /// Ticks of the first input's clock (rate 0) waiting for every input to pass them.
+    private var pendingTicks = Deque<Timestamp>()
+    /// Fixed rate: the grid ticks `nextEmitted..<nextGridTick` wait for every input to pass them
+    /// (kept as a range: a long span is not materialised).
+    private var nextEmitted = 0
     private var nextGridTick = 0
     private var lastSeen: Timestamp?
     /// The end of the furthest estimate span seen: a fixed-rate clock runs until there.
@@ -67,6 +79,7 @@ public final class AffectFusionStage: Stage {
         fallbackRate = parameters.number("fallback_rate_hz")
         hold = Timestamp(seconds: parameters.number("hold_s"))
         smoothing = parameters.number("smooth_s")
+        maxGap = Timestamp(seconds: parameters.number("max_gap_s"))
     }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
@@ -87,9 +100,15 @@ public final class AffectFusionStage: Stage {
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         guard case .features(let row) = packet.payload else { return }
         if live { return try processLive(row, packet: packet, input: input, output: output) }
+        if rate > 0, let lastSeen, packet.timestamp - lastSeen > maxGap {
+            // A long gap: the ticks up to maxGap after the last arrival, then on from this packet.
+            advanceGrid(through: lastSeen + maxGap, inclusive: true)
+            try emitTicks(before: nil, output: output)
+            skipGrid(before: packet.timestamp)
+        }
         try emitTicks(before: packet.timestamp, output: output)
         if rate > 0 {
-            pendingTicks += gridTicks { $0 <= packet.timestamp }
+            advanceGrid(through: packet.timestamp, inclusive: true)
         } else if input == 0, pendingTicks.last != packet.timestamp {
             pendingTicks.append(packet.timestamp)
         }
@@ -109,21 +128,51 @@ public final class AffectFusionStage: Stage {
         lastEnd = max(lastEnd ?? end, end)
     }
 
-    /// The grid ticks from the next one on while `condition` holds (advancing the grid).
-    private func gridTicks(while condition: (Timestamp) -> Bool) -> [Timestamp] {
-        var ticks: [Timestamp] = []
-        while condition(Timestamp(seconds: Double(nextGridTick) / rate)) {
-            ticks.append(Timestamp(seconds: Double(nextGridTick) / rate))
-            nextGridTick += 1
+    /// The time of grid tick `index`.
+    private func gridTime(_ index: Int) -> Timestamp { Timestamp(seconds: Double(index) / rate) }
+
+    /// The first grid index whose tick is after `time` (at or after it when not `inclusive`),
+    /// from an estimate corrected for rounding: no loop over a long span.
+    private func gridIndex(after time: Timestamp, inclusive: Bool) -> Int {
+        var index = max(0, Int((time.seconds * rate).rounded(.down)) - 1)
+        while inclusive ? gridTime(index) <= time : gridTime(index) < time { index += 1 }
+        return index
+    }
+
+    /// Makes the grid ticks up to `time` (including it when `inclusive`) pending.
+    private func advanceGrid(through time: Timestamp, inclusive: Bool) {
+        nextGridTick = max(nextGridTick, gridIndex(after: time, inclusive: inclusive))
+    }
+
+    /// Drops the grid ticks before `time` that are not yet pending (the inside of a long gap).
+    private func skipGrid(before time: Timestamp) {
+        let first = gridIndex(after: time, inclusive: false)
+        if first > nextGridTick { nextGridTick = first }
+        nextEmitted = max(nextEmitted, min(nextGridTick, first))
+    }
+
+    /// Live: the grid ticks up to `time` not yet due, skipping the inside of a gap longer than
+    /// `maxGap` after `lastArrival`.
+    private func dueGridTicks(through time: Timestamp, lastArrival: Timestamp?) -> [Timestamp] {
+        var due: [Timestamp] = []
+        if let lastArrival, time - lastArrival > maxGap {
+            advanceGrid(through: lastArrival + maxGap, inclusive: true)
+            due += (nextEmitted..<nextGridTick).map(gridTime)
+            nextEmitted = nextGridTick
+            skipGrid(before: time)
         }
-        return ticks
+        advanceGrid(through: time, inclusive: true)
+        due += (nextEmitted..<nextGridTick).map(gridTime)
+        nextEmitted = nextGridTick
+        return due
     }
 
     /// Live: take the estimate if it is newer than the one held, then fuse every tick its clock
     /// has reached, from what has arrived.
     private func processLive(_ row: FeatureRow, packet: Packet, input: Int, output: Emitter) throws {
+        let lastArrival = lastSeen
         if latest[input].map({ packet.timestamp >= $0.time }) ?? true { update(input, row: row, packet: packet) }
-        let due = rate > 0 ? gridTicks { $0 <= packet.timestamp } : input == 0 ? [packet.timestamp] : []
+        let due = rate > 0 ? dueGridTicks(through: packet.timestamp, lastArrival: lastArrival) : input == 0 ? [packet.timestamp] : []
         try emitLive(due, output: output)
     }
 
@@ -138,12 +187,16 @@ public final class AffectFusionStage: Stage {
     public func finish(output: Emitter) throws {
         if live {
             // The grid runs on through the last estimate's span, as for files.
-            guard rate > 0, let lastEnd else { return }
-            return try emitLive(gridTicks { $0 < lastEnd }, output: output)
+            guard rate > 0, let lastEnd, let lastSeen else { return }
+            advanceGrid(through: min(lastEnd, lastSeen + maxGap), inclusive: lastEnd > lastSeen + maxGap)
+            let due = (nextEmitted..<nextGridTick).map(gridTime)
+            nextEmitted = nextGridTick
+            return try emitLive(due, output: output)
         }
         if rate > 0, let lastSeen, let lastEnd {
-            // Ticks up to the last estimate's time, and on through its span.
-            pendingTicks += gridTicks { $0 <= lastSeen || $0 < lastEnd }
+            // Ticks up to the last estimate's time, and on through its span (at most maxGap on).
+            advanceGrid(through: lastSeen, inclusive: true)
+            advanceGrid(through: min(lastEnd, lastSeen + maxGap), inclusive: lastEnd > lastSeen + maxGap)
         }
         try emitTicks(before: nil, output: output)
     }
@@ -152,7 +205,12 @@ public final class AffectFusionStage: Stage {
     private func emitTicks(before time: Timestamp?, output: Emitter) throws {
         while let tick = pendingTicks.first, time.map({ tick < $0 }) ?? true {
             pendingTicks.removeFirst()
-            try output.emit(.prediction(fuse(at: tick)), at: tick, duration: rate > 0 ? Timestamp(seconds: 1 / rate) : .zero)
+            try output.emit(.prediction(fuse(at: tick)), at: tick, duration: .zero)
+        }
+        while nextEmitted < nextGridTick, time.map({ gridTime(nextEmitted) < $0 }) ?? true {
+            let tick = gridTime(nextEmitted)
+            nextEmitted += 1
+            try output.emit(.prediction(fuse(at: tick)), at: tick, duration: Timestamp(seconds: 1 / rate))
         }
     }
 

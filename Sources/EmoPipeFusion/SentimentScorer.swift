@@ -1,5 +1,6 @@
 import EmoPipeCore
 import Foundation
+import HeapModule
 
 /// Sentence valence by VADER's rules (Hutto & Gilbert, ICWSM 2014; the `vaderSentiment` 3.3.2
 /// package, MIT licence, Copyright (c) 2016 C.J. Hutto): a 7,506-entry lexicon of mean human
@@ -130,13 +131,7 @@ public struct SentimentScorer: Sendable {
             }
             sentiments.append(valence(at: i, words: words, lower: lower, capsDifferential: capsDifferential))
         }
-        if let but = lower.firstIndex(of: "but") {
-            // VADER's loop finds each value's first occurrence in the list being rewritten.
-            for sentiment in sentiments {
-                guard let index = sentiments.firstIndex(of: sentiment) else { continue }
-                if index < but { sentiments[index] = sentiment * 0.5 } else if index > but { sentiments[index] = sentiment * 1.5 }
-            }
-        }
+        if let but = lower.firstIndex(of: "but") { Self.butShift(&sentiments, at: but) }
         guard !sentiments.isEmpty else { return 0 }
         var sum = sentiments.reduce(0, +)
         let exclamations = min(text.filter { $0 == "!" }.count, 4)
@@ -144,6 +139,33 @@ public struct SentimentScorer: Sendable {
         let emphasis = Double(exclamations) * 0.292 + (questions > 1 ? (questions <= 3 ? Double(questions) * 0.18 : 0.96) : 0)
         if sum > 0 { sum += emphasis } else if sum < 0 { sum -= emphasis }
         return min(1, max(-1, sum / (sum * sum + 15).squareRoot()))
+    }
+
+    /// VADER's "but" rule: for each value of the list as it was, the first position that now
+    /// holds that value is halved before the "but" and multiplied by 1.5 after it. VADER finds
+    /// that position by a linear search each time (quadratic in the words); here each value's
+    /// positions sit in a min-heap, so a long text costs n log n.
+    static func butShift(_ sentiments: inout [Double], at but: Int) {
+        var positions: [Double: Heap<Int>] = [:]
+        for (index, value) in sentiments.enumerated() { positions[value, default: Heap()].insert(index) }
+        for value in sentiments {
+            // Zero stays zero wherever it is: nothing to rewrite.
+            guard value != 0 else { continue }
+            // Positions whose value has changed since they were filed are dropped as met.
+            var found: Int?
+            while let index = positions[value]?.min {
+                if sentiments[index] == value {
+                    found = index
+                    break
+                }
+                _ = positions[value]?.popMin()
+            }
+            guard let index = found, index != but else { continue }
+            let shifted = index < but ? value * 0.5 : value * 1.5
+            sentiments[index] = shifted
+            _ = positions[value]?.popMin()
+            positions[shifted, default: Heap()].insert(index)
+        }
     }
 
     private func valence(at i: Int, words: [String], lower: [String], capsDifferential: Bool) -> Double {

@@ -49,6 +49,9 @@ public final class TranscriptSource: SourceStage {
             return [.text]
         }
         segments = try TranscriptParser.read(path: path)
+        if required, !segments.contains(where: { !$0.text.isEmpty || !$0.words.isEmpty }) {
+            throw StageError("\(path): the transcript has no words (empty, or no cue with text), and this pipeline needs one")
+        }
         return [.text]
     }
 
