@@ -31,6 +31,12 @@ public struct InputResult: Sendable {
     public var subject: String = ""
     /// `none`, `subject`, or `partial: KEY, ...` (`RecordingSummary.calibration`).
     public var calibration: String = "none"
+
+    /// A failed input that never ran in this process (a resumed batch's input that an earlier
+    /// process died with).
+    public static func failed(input: String, relativePath: String, pipeline: String, error: String) -> InputResult {
+        InputResult(input: input, relativePath: relativePath, status: .failed, error: error, pipeline: pipeline, seconds: 0, mediaSeconds: 0)
+    }
 }
 
 /// Which pipeline a run uses.
@@ -75,25 +81,34 @@ public final class BatchRunner: Sendable {
         self.interruption = interruption
     }
 
-    /// Runs every item; `completed` is called (from a worker thread) as each one ends.
-    /// `calibrations`, when given, holds each item's subject calibration (in item order).
-    public func run(_ items: [InputItem], memory: MemoryOutput? = nil, calibrations: [Calibration] = [],
+    /// Runs every item; `started` is called as an input begins and `completed` as each one ends
+    /// (from a worker thread). `calibrations`, when given, holds each item's subject calibration
+    /// (in item order). The last `serialTail` items run one at a time after all the others: a
+    /// resumed batch puts there the inputs an earlier process died with, so that if one of them
+    /// kills the process again, nothing else is in flight with it.
+    public func run(_ items: [InputItem], memory: MemoryOutput? = nil, calibrations: [Calibration] = [], serialTail: Int = 0,
+                    started: @escaping @Sendable (InputLocation) -> Void = { _ in },
                     completed: @escaping @Sendable (InputResult) -> Void = { _ in }) -> [InputResult] {
         precondition(calibrations.isEmpty || calibrations.count == items.count, "one calibration per item")
+        precondition((0...items.count).contains(serialTail), "serialTail within the items")
         let results = ResultSlots(count: items.count)
         let tagInputs = items.count > 1
-        let group = DispatchGroup()
-        for worker in 0..<min(jobs, max(1, items.count)) {
-            DispatchQueue(label: "emopipe.job\(worker)").async(group: group) { [self] in
-                while let index = results.claimNext() {
-                    let result = runOne(items[index], tagInputs: tagInputs, memory: memory,
-                                        calibration: calibrations.isEmpty ? .none : calibrations[index])
-                    results.store(result, at: index)
-                    completed(result)
+        for (range, workers) in [(0..<(items.count - serialTail), jobs), ((items.count - serialTail)..<items.count, 1)] where !range.isEmpty {
+            results.limit = range.upperBound
+            let group = DispatchGroup()
+            for worker in 0..<min(workers, range.count) {
+                DispatchQueue(label: "emopipe.job\(worker)").async(group: group) { [self] in
+                    while let index = results.claimNext() {
+                        if case .input(let location) = items[index] { started(location) }
+                        let result = runOne(items[index], tagInputs: tagInputs, memory: memory,
+                                            calibration: calibrations.isEmpty ? .none : calibrations[index])
+                        results.store(result, at: index)
+                        completed(result)
+                    }
                 }
             }
+            group.wait()
         }
-        group.wait()
         return results.all
     }
 
@@ -108,7 +123,15 @@ public final class BatchRunner: Sendable {
         }
     }
 
+    /// Fault injection for the tests of crash recovery: `EMOPIPE_FAULT_CRASH=NAME` makes the
+    /// process trap (as a Swift runtime error does) when it starts an input whose path ends in
+    /// NAME. Unset in every ordinary run.
+    static let faultCrash = ProcessInfo.processInfo.environment["EMOPIPE_FAULT_CRASH"].flatMap { $0.isEmpty ? nil : $0 }
+
     private func runOne(_ item: InputItem, tagInputs: Bool, memory: MemoryOutput?, calibration: Calibration) -> InputResult {
+        if let name = Self.faultCrash, case .input(let location) = item, location.path.hasSuffix(name) {
+            fatalError("EMOPIPE_FAULT_CRASH: \(location.path)")
+        }
         var result = execute(item, tagInputs: tagInputs, memory: memory, calibration: calibration)
         if let profile = calibration.profile {
             result.subject = profile.subject
@@ -168,12 +191,22 @@ private final class ResultSlots: @unchecked Sendable {
     private let lock = NSLock()
     private var next = 0
     private var slots: [InputResult?]
+    /// Indices from here on are not handed out (yet).
+    private var claimLimit: Int
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    init(count: Int) {
+        slots = Array(repeating: nil, count: count)
+        claimLimit = count
+    }
+
+    var limit: Int {
+        get { lock.withLock { claimLimit } }
+        set { lock.withLock { claimLimit = newValue } }
+    }
 
     func claimNext() -> Int? {
         lock.withLock {
-            guard next < slots.count else { return nil }
+            guard next < min(slots.count, claimLimit) else { return nil }
             defer { next += 1 }
             return next
         }

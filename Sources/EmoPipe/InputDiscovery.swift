@@ -181,3 +181,21 @@ public enum InputDiscovery {
         return true
     }
 }
+
+/// The `.partial` files an input's run leaves in an output folder when the process dies with it
+/// (`OUT/<relative path without extension>.<extension>.partial`).
+public enum PartialOutputs {
+    /// Removes them; returns how many there were.
+    @discardableResult
+    public static func remove(in output: String, relativePath: String) -> Int {
+        let stem = output + "/" + (relativePath as NSString).deletingPathExtension
+        let folder = (stem as NSString).deletingLastPathComponent
+        let prefix = (stem as NSString).lastPathComponent + "."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
+        var removed = 0
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".partial") {
+            if (try? FileManager.default.removeItem(atPath: folder + "/" + name)) != nil { removed += 1 }
+        }
+        return removed
+    }
+}

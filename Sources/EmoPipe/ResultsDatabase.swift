@@ -1,4 +1,5 @@
 import CSQLite
+import EmoPipeCore
 import Foundation
 
 /// The results database of a batch run (SQLite): one row per input with its status, error,
@@ -23,10 +24,14 @@ public final class ResultsDatabase: @unchecked Sendable {
         public var subject: String?
         /// `none`, `subject` or `partial: KEY, ...` (`RecordingSummary.calibration`).
         public var calibration: String?
+        /// With status `started`: how many runs in a row started this input and died before it
+        /// ended (0 on finished rows).
+        public var attempts: Int
 
         public init(input: String, status: String, error: String?, pipeline: String, configHash: String, version: String,
                     seconds: Double, mediaSeconds: Double, recording: String?, finishedAt: String, subject: String? = nil,
-                    calibration: String? = nil) {
+                    calibration: String? = nil, attempts: Int = 0) {
+            self.attempts = attempts
             self.subject = subject
             self.calibration = calibration
             self.input = input
@@ -61,16 +66,18 @@ public final class ResultsDatabase: @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS results (
                 input TEXT PRIMARY KEY, status TEXT NOT NULL, error TEXT, pipeline TEXT NOT NULL, config_hash TEXT NOT NULL,
                 version TEXT NOT NULL, seconds REAL NOT NULL, media_seconds REAL NOT NULL, recording TEXT, finished_at TEXT NOT NULL,
-                subject TEXT, calibration TEXT);
+                subject TEXT, calibration TEXT, attempts INTEGER NOT NULL DEFAULT 0);
             """)
         // Databases written before subjects were recorded gain the two columns.
         let existing = try columnNames()
         for column in ["subject", "calibration"] where !existing.contains(column) {
             try execute("ALTER TABLE results ADD COLUMN \(column) TEXT")
         }
+        // And the count of starts a process did not live to finish.
+        if !existing.contains("attempts") { try execute("ALTER TABLE results ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0") }
     }
 
-    private static let columns = "input, status, error, pipeline, config_hash, version, seconds, media_seconds, recording, finished_at, subject, calibration"
+    private static let columns = "input, status, error, pipeline, config_hash, version, seconds, media_seconds, recording, finished_at, subject, calibration, attempts"
 
     private func columnNames() throws -> Set<String> {
         var statement: OpaquePointer?
@@ -98,7 +105,7 @@ public final class ResultsDatabase: @unchecked Sendable {
     public func record(_ row: Row) throws {
         try lock.withLock {
             var statement: OpaquePointer?
-            let sql = "INSERT OR REPLACE INTO results (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+            let sql = "INSERT OR REPLACE INTO results (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
             guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw DatabaseError("\(path): cannot prepare") }
             defer { sqlite3_finalize(statement) }
             let transient = emopipe_sqlite_transient()
@@ -117,6 +124,34 @@ public final class ResultsDatabase: @unchecked Sendable {
             text(10, row.finishedAt)
             text(11, row.subject)
             text(12, row.calibration)
+            sqlite3_bind_int64(statement, 13, Int64(row.attempts))
+            guard sqlite3_step(statement) == SQLITE_DONE else {
+                throw DatabaseError("\(path): \(String(cString: sqlite3_errmsg(handle)))")
+            }
+        }
+    }
+
+    /// Marks `input` as started (status `started`, committed before it runs): a process that dies
+    /// with it leaves that row, which the next run finds. `attempts` counts the starts in a row
+    /// that ended that way.
+    public func markStarted(input: String, pipeline: String, configHash: String, at time: String) throws {
+        try lock.withLock {
+            var statement: OpaquePointer?
+            let sql = """
+                INSERT INTO results (input, status, error, pipeline, config_hash, version, seconds, media_seconds, finished_at, attempts)
+                VALUES (?, 'started', NULL, ?, ?, ?, 0, 0, ?, 1)
+                ON CONFLICT(input) DO UPDATE SET status = 'started', error = NULL, pipeline = excluded.pipeline,
+                    config_hash = excluded.config_hash, version = excluded.version, finished_at = excluded.finished_at,
+                    attempts = CASE WHEN results.status = 'started' THEN results.attempts + 1 ELSE 1 END
+                """
+            guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else {
+                throw DatabaseError("\(path): cannot prepare (\(String(cString: sqlite3_errmsg(handle))))")
+            }
+            defer { sqlite3_finalize(statement) }
+            let transient = emopipe_sqlite_transient()
+            for (index, value) in [input, pipeline, configHash, EmoPipeVersion.current, time].enumerated() {
+                sqlite3_bind_text(statement, Int32(index + 1), value, -1, transient)
+            }
             guard sqlite3_step(statement) == SQLITE_DONE else {
                 throw DatabaseError("\(path): \(String(cString: sqlite3_errmsg(handle)))")
             }
@@ -139,7 +174,7 @@ public final class ResultsDatabase: @unchecked Sendable {
                 rows.append(Row(input: text(0)!, status: text(1)!, error: text(2), pipeline: text(3) ?? "", configHash: text(4) ?? "",
                                 version: text(5) ?? "", seconds: sqlite3_column_double(statement, 6),
                                 mediaSeconds: sqlite3_column_double(statement, 7), recording: text(8), finishedAt: text(9) ?? "",
-                                subject: text(10), calibration: text(11)))
+                                subject: text(10), calibration: text(11), attempts: Int(sqlite3_column_int64(statement, 12))))
             }
             return rows
         }

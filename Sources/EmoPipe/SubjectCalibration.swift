@@ -35,13 +35,13 @@ public struct SubjectCalibration: Sendable {
         let index = Dictionary(inputs.enumerated().map { ($1.input.relativePath, $0) }, uniquingKeysWith: { first, _ in first })
         let runner = BatchRunner(registry: registry, pipeline: pipeline, jobs: jobs, outputDirectory: nil, logger: logger,
                                  interruption: interruption, discardOutputs: true)
-        return runner.run(inputs.map { .input($0.input) }, calibrations: collectors.map { .collect($0) }) { result in
+        return runner.run(inputs.map { .input($0.input) }, calibrations: collectors.map { .collect($0) }, completed: { result in
             if let position = index[result.relativePath] {
                 let statistics = collectors[position].take()
                 if result.status == .done { inputs[position].pool.add(statistics, relativePath: result.relativePath) }
             }
             completed(result)
-        }
+        })
     }
 
     /// The pipeline's name and configuration hash for `input` (empty when it has none).

@@ -1,17 +1,22 @@
 import Foundation
 
-/// Reads whole files (models, transcripts, profiles, label tables) that must be regular files:
-/// a named pipe or a device where a file is expected is refused at once (opening one would
-/// block until a writer came), and so is a file larger than the caller allows.
+/// Reads whole files. `load` takes only regular files (models, transcripts, sidecars): a named
+/// pipe or a device where a file is expected is refused at once (opening one would block until a
+/// writer came), and so is a file larger than the caller allows. `read` also reads a pipe to its
+/// end, for what is meant to come from one (`--labels <(...)`).
 public enum FileContents {
     /// Why a file could not be read.
     public struct Failure: Error, CustomStringConvertible, Equatable {
         public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
-    /// The file's bytes, or nil when it cannot be read (`load` says why).
+    /// The bytes of the file or pipe at `path`, or nil when it cannot be opened or read.
     public static func read(_ path: String) -> Data? {
-        try? load(path)
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return try? handle.readToEnd() ?? Data()
     }
 
     /// The bytes of the regular file at `path`, at most `maximumBytes` of them.

@@ -85,6 +85,9 @@ public final class EEGBandsStage: Stage {
             }
         }
         guard channels > 0, rate > 0 else { return [.features(FeatureSchema(columns))] }
+        guard rate.isFinite, windowSeconds * rate <= 1e8, hopSeconds * rate <= 1e8, segmentSeconds * rate <= 1e8 else {
+            throw StageError("at \(rate) Hz, a window of \(windowSeconds) s is more samples than eeg.bands holds (1e8)")
+        }
         windowLength = Int((windowSeconds * rate).rounded())
         hop = Int((hopSeconds * rate).rounded())
         let segment = segmentSeconds > 0 ? Int((segmentSeconds * rate).rounded()) : windowLength

@@ -43,6 +43,9 @@ struct EEGTableReader {
         guard sampleRate > 0 else {
             throw StageError("\(path) has no time column; give the sample rate with the 'rate' parameter")
         }
+        guard sampleRate.isFinite, sampleRate <= 1e6 else {
+            throw StageError("\(path): a sample rate of \(sampleRate) Hz (from its time column) is beyond 1 MHz")
+        }
         let channels = names.indices.filter { $0 != timeColumn }
         format = EEGFormat(labels: channels.map { names[$0] }, units: channels.map { _ in unit }, sampleRate: sampleRate)
         columns = channels.map { values[$0] }

@@ -80,8 +80,21 @@ public final class FaceExpressionStage: Stage {
         guard graph.preprocessing.color == "gray", network.inputShape.channels == 1, network.inputShape.height == network.inputShape.width else {
             throw StageError("\(folder): face.expression takes networks of square gray faces (this one: \(network.inputShape), \(graph.preprocessing.color))")
         }
-        guard let placement = graph.alignment, placement.eyeMidpoint.count == 2, placement.eyeDistance > 0 else {
+        guard let placement = graph.alignment, placement.eyeMidpoint.count == 2 else {
             throw StageError("\(folder)/graph.json: no alignment (eye_midpoint, eye_distance) to cut faces out as the network saw them")
+        }
+        // The face must land inside the network's input at a size that can be resampled.
+        let size = Double(network.inputShape.width)
+        guard placement.eyeDistance >= 1, placement.eyeDistance <= size,
+              placement.eyeMidpoint.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= size }) else {
+            throw StageError("\(folder)/graph.json: alignment eye_distance \(placement.eyeDistance) px and eye_midpoint \(placement.eyeMidpoint) must lie within the \(Int(size)) px input (distance at least 1 px)")
+        }
+        guard graph.preprocessing.scale.isFinite, graph.preprocessing.offset.isFinite, graph.preprocessing.scale != 0,
+              abs(graph.preprocessing.scale) <= 1e3, abs(graph.preprocessing.offset) <= 1e3 else {
+            throw StageError("\(folder)/graph.json: preprocessing scale \(graph.preprocessing.scale) and offset \(graph.preprocessing.offset) must be finite, non-zero and within ±1000")
+        }
+        if let reference = graph.calibrationReference, !reference.allSatisfy({ $0.isFinite }) {
+            throw StageError("\(folder)/graph.json: calibration_reference must be finite numbers")
         }
         alignment = FaceAlignment(size: network.inputShape.width, eyeMidpoint: SIMD2(placement.eyeMidpoint[0], placement.eyeMidpoint[1]),
                                   eyeDistance: placement.eyeDistance)

@@ -22,9 +22,10 @@ public enum StoredModels {
         } catch let error as ModelStoreError {
             throw StageError(error.description)
         }
-        guard let data = FileContents.read(file.path) else {
-            throw StageError("\(file.path): cannot read the model file")
+        do {
+            return (try FileContents.load(file.path, maximumBytes: 256 << 20), file.path)
+        } catch {
+            throw StageError("\(file.path): \(error)")
         }
-        return (data, file.path)
     }
 }

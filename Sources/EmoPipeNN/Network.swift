@@ -44,11 +44,18 @@ public final class Network {
     private let arenaCount: Int
     private let outputIndex: Int
 
+    /// The most values one layer's output (or its im2col scratch) may hold: 64 Mi floats
+    /// (256 MiB); a graph that needs more is refused at load, not allocated.
+    public static let largestValue = 1 << 26
+
     /// Reads `folder/graph.json` and `folder/weights.safetensors`.
     public static func load(folder: String) throws -> Network {
         let graphPath = folder + "/graph.json"
-        guard let data = FileContents.read(graphPath) else {
-            throw NetworkError("\(graphPath): network graph file not found")
+        let data: Data
+        do {
+            data = try FileContents.load(graphPath, maximumBytes: 64 << 20)
+        } catch let failure as FileContents.Failure {
+            throw NetworkError("\(graphPath): network graph file: \(failure)")
         }
         let graph: NetworkDescription
         do {
@@ -69,7 +76,12 @@ public final class Network {
         self.graph = graph
         self.source = source
         inputShape = Shape(channels: graph.input.channels, height: graph.input.height, width: graph.input.width)
-        guard inputShape.count > 0 else { throw NetworkError("\(source): input \(inputShape) is empty") }
+        guard (1...64).contains(graph.input.channels), (1...4096).contains(graph.input.height), (1...4096).contains(graph.input.width) else {
+            throw NetworkError("\(source): input \(inputShape): channels must be 1...64, height and width 1...4096")
+        }
+        guard !graph.classes.isEmpty, Set(graph.classes).count == graph.classes.count else {
+            throw NetworkError("\(source): classes \(graph.classes) must be named, each once")
+        }
         var index = [graph.input.name: 0]
         var shapes = [inputShape]
         var steps: [NetworkStep] = []
@@ -85,6 +97,9 @@ public final class Network {
             guard !sources.isEmpty else { throw NetworkError("\(source): layer \(layer.name) has no input") }
             let step = try NetworkStep(layer: layer, inputs: sources, shapes: sources.map { shapes[$0] },
                                        output: shapes.count, weights: weights)
+            guard step.outputShape.count <= Self.largestValue, step.columnCount <= Self.largestValue else {
+                throw NetworkError("\(source): layer \(layer.name) needs \(max(step.outputShape.count, step.columnCount)) values, more than \(Self.largestValue)")
+            }
             columnCount = max(columnCount, step.columnCount)
             index[layer.name] = shapes.count
             shapes.append(step.outputShape)
@@ -104,6 +119,9 @@ public final class Network {
             total += (size + 15) / 16 * 16
         }
         offsets.append(total)
+        guard total + columnCount <= 4 * Self.largestValue else {
+            throw NetworkError("\(source): the network's values need \(total + columnCount) floats, more than \(4 * Self.largestValue)")
+        }
         self.offsets = offsets
         arenaCount = total + columnCount
         arena = .allocate(capacity: arenaCount)

@@ -45,11 +45,15 @@ struct NetworkStep: @unchecked Sendable {
         }
         func pair(_ values: [Int]?, default fallback: (Int, Int), what: String) throws -> (Int, Int) {
             guard let values else { return fallback }
-            guard values.count == 2, values.allSatisfy({ $0 > 0 }) else { throw fail("\(what) needs two positive values") }
+            guard values.count == 2, values.allSatisfy({ (1...4096).contains($0) }) else { throw fail("\(what) needs two values in 1...4096") }
             return (values[0], values[1])
         }
         func window(kernel: (Int, Int), stride: (Int, Int)) throws -> (Network.Shape, (Int, Int)) {
+            guard (1...4096).contains(kernel.0), (1...4096).contains(kernel.1) else { throw fail("a \(kernel.0)x\(kernel.1) window: sizes must be 1...4096") }
             let pad = (layer.padding ?? .valid).amounts(height: shape.height, width: shape.width, kernel: kernel, stride: stride)
+            guard [pad.top, pad.left, pad.bottom, pad.right].allSatisfy({ (0...4096).contains($0) }) else {
+                throw fail("padding \([pad.top, pad.left, pad.bottom, pad.right]) must be 0...4096")
+            }
             let height = (shape.height + pad.top + pad.bottom - kernel.0) / stride.0 + 1
             let width = (shape.width + pad.left + pad.right - kernel.1) / stride.1 + 1
             guard shape.height + pad.top + pad.bottom >= kernel.0, shape.width + pad.left + pad.right >= kernel.1, height > 0, width > 0 else {

@@ -11,6 +11,10 @@ public struct SafeTensors: Sendable {
         public var values: [Float]
     }
 
+    /// The largest magnitude a weight may have; beyond it (or NaN, infinity) the file is refused.
+    /// Trained networks stay far below (the shipped ones: 1.5 and 61).
+    public static let largestWeight: Float = 1e5
+
     /// The tensors by name.
     public var tensors: [String: Tensor]
     /// The file they came from (for messages).
@@ -19,7 +23,12 @@ public struct SafeTensors: Sendable {
     /// Reads the file at `path`; every inconsistency is a `NetworkError` naming the file and,
     /// where one is at fault, the tensor.
     public init(path: String) throws {
-        guard let data = FileContents.read(path) else { throw NetworkError("\(path): weight file not found") }
+        let data: Data
+        do {
+            data = try FileContents.load(path, maximumBytes: 2 << 30)
+        } catch let failure as FileContents.Failure {
+            throw NetworkError("\(path): weight file: \(failure)")
+        }
         try self.init(data: data, source: path)
     }
 
@@ -44,8 +53,15 @@ public struct SafeTensors: Sendable {
                 throw NetworkError("\(source): tensor '\(name)': header entry lacks dtype, shape or data_offsets")
             }
             guard dtype == "F32" else { throw NetworkError("\(source): tensor '\(name)' is \(dtype); only F32 is read") }
-            let count = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == 4 * count else {
+            var count = 1
+            for size in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: size)
+                guard size >= 0, !overflow, product <= (bytes.count - body) / 4 else {
+                    throw NetworkError("\(source): tensor '\(name)': shape \(shape) is larger than the file")
+                }
+                count = product
+            }
+            guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == 4 * count else {
                 throw NetworkError("\(source): tensor '\(name)': shape \(shape) does not match its \(offsets[1] - offsets[0]) bytes")
             }
             guard body + offsets[1] <= bytes.count else {
@@ -60,6 +76,9 @@ public struct SafeTensors: Sendable {
             #if _endian(big)
             values = values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
             #endif
+            if let bad = values.firstIndex(where: { !$0.isFinite || abs($0) > Self.largestWeight }) {
+                throw NetworkError("\(source): tensor '\(name)' holds \(values[bad]) at index \(bad): weights must be finite and within ±\(Int(Self.largestWeight)) (a broken or wrongly converted file)")
+            }
             tensors[name] = Tensor(shape: shape, values: values)
         }
         self.tensors = tensors

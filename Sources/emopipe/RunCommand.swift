@@ -160,6 +160,10 @@ struct RunCommand: ParsableCommand {
         // With -o: the results database, and the inputs it already has as done (resume).
         var database: ResultsDatabase?
         var skipped = 0
+        // Inputs an earlier process died with: run again last, one at a time; after a second
+        // death, failed with the reason.
+        var serialTail = 0
+        var diedWith: [InputResult] = []
         if let output {
             do {
                 try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
@@ -177,6 +181,45 @@ struct RunCommand: ParsableCommand {
                         return false
                     }
                 }
+                let previous = Dictionary(try opened.rows().map { ($0.input, $0) }, uniquingKeysWith: { $1 })
+                let signal = CrashNote.take(databasePath: opened.path)
+                var suspects: [InputItem] = []
+                var killers = 0
+                items = try items.filter { item in
+                    guard case .input(let location) = item, let row = previous[location.relativePath] else { return true }
+                    // One that killed the process twice stays failed until --force (or a new configuration).
+                    if row.status == "failed", row.attempts >= 2, !force, let graph = try? runner.graph(for: location),
+                       (calibrationOf[location.relativePath] ?? .none).configHash(graph.configHash) == row.configHash {
+                        killers += 1
+                        diedWith.append(.failed(input: location.path, relativePath: location.relativePath, pipeline: row.pipeline,
+                                                error: row.error ?? "\(location.path): the process ended while processing it"))
+                        return false
+                    }
+                    guard row.status == "started" else { return true }
+                    guard row.attempts >= 2 else {
+                        suspects.append(item)
+                        return false
+                    }
+                    let reason = "\(location.path): the process ended while processing it (started \(row.attempts) times"
+                        + (signal.map { "; the last run was killed by \($0)" } ?? "") + ")"
+                    try opened.record(ResultsDatabase.Row(
+                        input: location.relativePath, status: "failed", error: reason, pipeline: row.pipeline, configHash: row.configHash,
+                        version: EmoPipeVersion.current, seconds: 0, mediaSeconds: 0, recording: nil,
+                        finishedAt: ISO8601DateFormatter().string(from: Date()), attempts: row.attempts))
+                    PartialOutputs.remove(in: output, relativePath: location.relativePath)
+                    StandardError.write("error: \(reason)\n")
+                    diedWith.append(.failed(input: location.path, relativePath: location.relativePath, pipeline: row.pipeline, error: reason))
+                    return false
+                }
+                if killers > 0 {
+                    StandardError.write("emopipe: \(killers) input\(killers == 1 ? "" : "s") that killed the process twice stay failed (see the results database; --force tries again)\n")
+                }
+                if !suspects.isEmpty {
+                    StandardError.write("emopipe: \(suspects.count) input\(suspects.count == 1 ? "" : "s") an earlier run died with: run again last, one at a time\n")
+                }
+                items += suspects
+                serialTail = suspects.count
+                CrashNote.install(databasePath: opened.path)
             } catch let error as DatabaseError {
                 StandardError.write("error: \(error)\n")
                 throw ExitCode(1)
@@ -189,10 +232,22 @@ struct RunCommand: ParsableCommand {
             guard case .input(let location) = item else { return .none }
             return calibrationOf[location.relativePath] ?? .none
         }
-        let results = runner.run(items, calibrations: calibrations) { result in
+        let calibrationByInput = calibrationOf
+        let results = diedWith + runner.run(items, calibrations: calibrations, serialTail: serialTail, started: { location in
+            guard let resultsDatabase, let graph = try? runner.graph(for: location) else { return }
+            let calibration = calibrationByInput[location.relativePath] ?? .none
+            do {
+                try resultsDatabase.markStarted(input: location.relativePath, pipeline: graph.name,
+                                                configHash: calibration.configHash(graph.configHash),
+                                                at: ISO8601DateFormatter().string(from: Date()))
+            } catch {
+                StandardError.write("error: \(error)\n")
+            }
+        }, completed: { result in
             if result.status == .failed, let error = result.error { StandardError.write("error: \(error)\n") }
-            if let resultsDatabase, result.status != .interrupted {
+            if let resultsDatabase {
                 do {
+                    // An interrupted input is recorded as such (not as a process that died with it).
                     try resultsDatabase.record(ResultsDatabase.Row(
                         input: result.relativePath.isEmpty ? result.input : result.relativePath, status: result.status.rawValue,
                         error: result.error, pipeline: result.pipeline, configHash: result.configHash, version: EmoPipeVersion.current,
@@ -205,8 +260,9 @@ struct RunCommand: ParsableCommand {
                 }
             }
             if count > 1 { progress.finished(result) }
-        }
+        })
         progress.end()
+        if let database { CrashNote.remove(databasePath: database.path) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         if realtime {
             for result in results {

@@ -67,7 +67,7 @@ import Testing
         #expect(mkfifo(path, 0o600) == 0)
         defer { unlink(path) }
         #expect(throws: StageError("\(path): not a regular file (a named pipe?): give a file")) { try TranscriptParser.read(path: path) }
-        #expect(FileContents.read(path) == nil)
+        #expect(throws: FileContents.Failure(description: "not a regular file (a named pipe?): give a file")) { try FileContents.load(path) }
     }
 
     @Test func markupIsStrippedInOnePass() {

@@ -83,11 +83,41 @@ import Testing
         #expect(error(loading: renamed).contains("tensor 'c2.w' (layer c2) is missing"))
 
         let missingFolder = FileManager.default.temporaryDirectory.appendingPathComponent("emopipe-nn-none").path
-        #expect(error(loading: missingFolder).contains("graph.json: network graph file not found"))
+        #expect(error(loading: missingFolder).contains("graph.json: network graph file: no such file"))
 
         let noWeights = try brokenCopy { $0 }
         try FileManager.default.removeItem(atPath: noWeights + "/weights.safetensors")
-        #expect(error(loading: noWeights).contains("weights.safetensors: weight file not found"))
+        #expect(error(loading: noWeights).contains("weights.safetensors: weight file: no such file"))
+    }
+
+    /// Weights and graphs a hostile or broken conversion writes are refused at load with the
+    /// file and the reason, never run into a confident answer, a trap or a huge allocation.
+    @Test func absurdWeightsAndGraphsAreRefusedAtLoad() throws {
+        func body(_ data: Data, fill: UInt32) -> Data {
+            var bytes = [UInt8](data)
+            var length = 0
+            for index in 0..<8 { length |= Int(bytes[index]) << (8 * index) }
+            for offset in stride(from: 8 + length, to: bytes.count - 3, by: 4) {
+                for byte in 0..<4 { bytes[offset + byte] = UInt8((fill >> (8 * UInt32(byte))) & 0xFF) }
+            }
+            return Data(bytes)
+        }
+        let nan = try brokenCopy { body($0, fill: Float.nan.bitPattern) }
+        #expect(error(loading: nan).contains("weights must be finite and within ±100000"), "\(error(loading: nan))")
+        let huge = try brokenCopy { body($0, fill: Float(3e38).bitPattern) }
+        #expect(error(loading: huge).contains("holds 3e+38 at index 0"), "\(error(loading: huge))")
+        func graph(_ edit: (String) -> String) throws -> String {
+            let folder = try brokenCopy { $0 }
+            let text = try String(contentsOfFile: folder + "/graph.json", encoding: .utf8)
+            try edit(text).write(toFile: folder + "/graph.json", atomically: true, encoding: .utf8)
+            return folder
+        }
+        let twice = try graph { $0.replacingOccurrences(of: "\"c\"\n ]", with: "\"a\"\n ]") }
+        #expect(error(loading: twice).contains("classes [\"a\", \"b\", \"a\"] must be named, each once"), "\(error(loading: twice))")
+        let wide = try graph { $0.replacingOccurrences(of: "\"height\": 15", with: "\"height\": 200000") }
+        #expect(error(loading: wide).contains("height and width 1...4096"))
+        let padded = try graph { $0.replacingOccurrences(of: "\"padding\": \"valid\"", with: "\"padding\": [100000, 100000, 100000, 100000]") }
+        #expect(error(loading: padded).contains("padding") && !error(loading: padded).contains("no error"), "\(error(loading: padded))")
     }
 
     @Test func aGraphWhoseShapesDisagreeWithTheWeightsIsRefused() throws {

@@ -48,6 +48,51 @@ import Testing
         #expect(rows.values.allSatisfy { $0.status == "done" && $0.pipeline == "eeg-affect" })
     }
 
+    /// An input that kills the process (here a trap injected by EMOPIPE_FAULT_CRASH, as a Swift
+    /// runtime error would) never poisons the batch: the rerun does everything else first and
+    /// retries it alone; after a second death it is failed with the reason and the signal, no
+    /// `.partial` survives, and later runs finish at once.
+    @Test func anInputThatKillsTheProcessIsRetriedOnceThenFailed() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/in", withIntermediateDirectories: true)
+        for name in ["a", "b", "c", "d"] {
+            try "1\n00:00:00,000 --> 00:00:02,000\nWell, I am not sure about \(name).\n"
+                .write(toFile: folder + "/in/\(name).srt", atomically: true, encoding: .utf8)
+        }
+        let out = folder + "/out", database = out + "/emopipe.sqlite"
+        let arguments = ["run", folder + "/in", "-o", out, "--jobs", "1"]
+        let crash = ["EMOPIPE_FAULT_CRASH": "/b.srt", "SWIFT_BACKTRACE": "enable=no"]
+        // A partial output left by the dead process is not left behind.
+        let first = try CLI.run(arguments, environment: crash)
+        #expect(first.status == SIGILL, "\(first.status): \(first.standardError)")
+        var rows = try Self.rows(database)
+        #expect(rows["a.srt"]?.status == "done" && rows["b.srt"]?.status == "started" && rows["b.srt"]?.attempts == 1 && rows["c.srt"] == nil)
+        try "half".write(toFile: out + "/b.jsonl.partial", atomically: true, encoding: .utf8)
+        // The rerun runs c and d first, then b alone, which kills it again.
+        let second = try CLI.run(arguments, environment: crash)
+        #expect(second.status == SIGILL)
+        #expect(second.standardError.contains("emopipe: 1 input an earlier run died with: run again last, one at a time"))
+        rows = try Self.rows(database)
+        #expect(rows["c.srt"]?.status == "done" && rows["d.srt"]?.status == "done" && rows["b.srt"]?.attempts == 2)
+        // The third run fails it with the reason and the signal, and runs nothing else.
+        let third = try CLI.run(arguments, environment: crash)
+        #expect(third.status == 1, "\(third.standardError)")
+        let reason = "\(folder)/in/b.srt: the process ended while processing it (started 2 times; the last run was killed by signal 4 (SIGILL, a runtime trap))"
+        #expect(third.standardError.contains("failed: " + reason))
+        rows = try Self.rows(database)
+        #expect(rows["b.srt"]?.status == "failed" && rows["b.srt"]?.error == reason)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(files == ["a.jsonl", "c.jsonl", "d.jsonl", "emopipe.sqlite"], "\(files)")
+        // Later runs finish at once and keep saying why; --force tries it again (here it succeeds).
+        let fourth = try CLI.run(arguments, environment: crash)
+        #expect(fourth.status == 1 && fourth.standardError.contains("1 input that killed the process twice stay failed"))
+        #expect(fourth.standardError.contains("3 skipped (already done)"))
+        let forced = try CLI.run(arguments + ["--force"])
+        #expect(forced.status == 0, "\(forced.standardError)")
+        #expect(try Self.rows(database).values.allSatisfy { $0.status == "done" })
+    }
+
     @Test func aKilledBatchResumesWithNothingDoneTwiceAndNothingMissing() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

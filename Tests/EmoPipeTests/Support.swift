@@ -60,11 +60,12 @@ enum CLI {
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Runs `emopipe arguments...` in the repository root, feeding `input` to its standard input.
-    static func run(_ arguments: [String], input: Data? = nil) throws -> CommandResult {
+    static func run(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> CommandResult {
         _ = ignoreBrokenPipes
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try binaryPath())
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
         let output = Pipe(), errors = Pipe(), feed = Pipe()
         process.standardOutput = output
