@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` (the main job on a fixture) and `make test`.
 # Both install missing Debian packages first (scripts/install-deps.sh, idempotent).
-.PHONY: deps build release demo test python-test bench fixtures install uninstall docs
+.PHONY: deps build release demo test python-test fuzz bench fixtures install uninstall docs
 
 # `make install PREFIX=/usr/local` (DESTDIR for packagers): the release binary in bin/, the
 # models and pipelines in share/emopipe/, where the binary finds them (docs/models.md).
@@ -27,6 +27,7 @@ test: deps
 	swift build
 	swift test
 	$(MAKE) --no-print-directory python-test
+	scripts/fuzz.py --quick --cases 240 --seed 1 --time 180 --keep .build/fuzz-findings
 	scripts/test-install.sh
 
 # The Python package (python/) installed into a virtual environment under .build/ with pytest,
@@ -48,6 +49,11 @@ install: release
 uninstall:
 	rm -f "$(DESTDIR)$(PREFIX)/bin/emopipe"
 	rm -rf "$(SHARE)"
+
+# A long fuzz run over every input surface (scripts/fuzz.py; about 2,000 cases): crashes and
+# hangs are kept in fuzz-findings/.
+fuzz: release
+	scripts/fuzz.py --binary .build/release/emopipe --cases 2000 --seed $${SEED:-7} --time 3000 --jobs 2
 
 # Rewrites the generated documentation (docs/stages.md); a test fails when it drifts.
 docs: build

@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "EmoPipeEEGTests", dependencies: ["EmoPipeEEG", "EmoPipeCore"], exclude: ["Reference"]),
         .testTarget(name: "EmoPipeTrainingTests", dependencies: ["EmoPipeTraining", "EmoPipe", "EmoPipeFusion", "EmoPipeCore"]),
         .testTarget(name: "EmoPipeSinksTests", dependencies: ["EmoPipeSinks", "EmoPipeCore"]),
-        .testTarget(name: "EmoPipeTests", dependencies: ["EmoPipe", "emopipe"]),
+        .testTarget(name: "EmoPipeTests", dependencies: ["EmoPipe", "emopipe"], exclude: ["Regressions"]),
     ],
     cxxLanguageStandard: .cxx17
 )

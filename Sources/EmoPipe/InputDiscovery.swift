@@ -189,7 +189,7 @@ public enum PartialOutputs {
     @discardableResult
     public static func remove(in output: String, relativePath: String) -> Int {
         let stem = output + "/" + (relativePath as NSString).deletingPathExtension
-        let folder = (stem as NSString).deletingLastPathComponent
+        let folder = PathText.parent(stem)
         let prefix = (stem as NSString).lastPathComponent + "."
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
         var removed = 0

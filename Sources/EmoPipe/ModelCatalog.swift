@@ -55,7 +55,7 @@ public enum ModelCatalog {
     }
 
     private static func describeJSON(name: String, file: String, folder: Bool) -> Entry {
-        let path = folder ? (file as NSString).deletingLastPathComponent : file
+        let path = folder ? PathText.parent(file) : file
         guard let data = FileContents.read(file),
               let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             return Entry(name: name, kind: "broken", path: path, format: "", provenance: "null", summary: "\(file): not a JSON object")

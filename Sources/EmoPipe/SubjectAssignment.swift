@@ -45,6 +45,9 @@ public struct SubjectAssignment: Sendable {
         for row in table.rows {
             let name = row[file].trimmingCharacters(in: .whitespaces), who = row[subject].trimmingCharacters(in: .whitespaces)
             guard !who.isEmpty else { throw LabelError("\(path): '\(name)' has an empty subject") }
+            if let earlier = map[name], earlier != who {
+                throw LabelError("\(path): '\(name)' is listed twice, with subjects '\(earlier)' and '\(who)'")
+            }
             map[name] = who
         }
         rule = .table(map, path)

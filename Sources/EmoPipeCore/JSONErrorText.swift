@@ -16,7 +16,14 @@ public enum JSONErrorText {
         case DecodingError.dataCorrupted(let context):
             if let underlying = context.underlyingError { return describe(underlying, in: data) }
             let text = context.debugDescription
-            return context.codingPath.isEmpty ? syntax(text, in: data) : "\(path(context.codingPath)): \(text)"
+            guard context.codingPath.isEmpty else { return "\(path(context.codingPath)): \(text)" }
+            // JSONDecoder says only that the data is not JSON: JSONSerialization says where.
+            do {
+                _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            } catch {
+                return describe(error, in: data)
+            }
+            return syntax(text, in: data)
         default:
             let debug = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
             return syntax(debug ?? "\(error)", in: data)

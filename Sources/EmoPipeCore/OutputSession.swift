@@ -158,7 +158,7 @@ final class FileSinkWriter: SinkWriter {
     init(path: String) throws {
         self.path = path
         partialPath = path + ".partial"
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.parent(path)
         do {
             if !directory.isEmpty {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

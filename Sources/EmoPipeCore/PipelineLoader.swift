@@ -100,7 +100,7 @@ public struct PipelineLoader: Sendable {
                 guard let relative = pathNode.scalar?.string else {
                     throw PipelineError(.structure, at: location(pathNode, file), "'include' takes a file path or a list of them")
                 }
-                let base = (file as NSString).deletingLastPathComponent
+                let base = PathText.parent(file)
                 let path = relative.hasPrefix("/") || base.isEmpty ? relative : base + "/" + relative
                 let canonical = (path as NSString).standardizingPath
                 if includeStack.contains(canonical) || canonical == (file as NSString).standardizingPath {

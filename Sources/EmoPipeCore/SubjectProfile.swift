@@ -102,14 +102,17 @@ public struct SubjectProfile: Codable, Sendable, Equatable {
 
     /// Reads a profile file; the error names the file and what is wrong.
     public static func load(path: String) throws -> SubjectProfile {
-        guard let data = FileContents.read(path) else {
-            throw StageError("\(path): cannot read the subject profile")
+        let data: Data
+        do {
+            data = try FileContents.load(path, maximumBytes: 256 << 20)
+        } catch {
+            throw StageError("\(path): cannot read the subject profile: \(error)")
         }
         let profile: SubjectProfile
         do {
             profile = try JSONDecoder().decode(SubjectProfile.self, from: data)
         } catch {
-            throw StageError("\(path): not an EmoPipe subject profile (\(error.localizedDescription))")
+            throw StageError("\(path): not an EmoPipe subject profile (\(JSONErrorText.describe(error, in: data)))")
         }
         guard profile.format == formatName else {
             throw StageError("\(path): format '\(profile.format)', expected '\(formatName)'")
@@ -117,6 +120,12 @@ public struct SubjectProfile: Codable, Sendable, Equatable {
         for (key, baseline) in profile.baselines {
             guard baseline.centre.count == baseline.names.count, (baseline.spread?.count ?? baseline.names.count) == baseline.names.count else {
                 throw StageError("\(path): baseline '\(key)' needs one centre (and spread) per name")
+            }
+            guard baseline.count >= 1 else {
+                throw StageError("\(path): baseline '\(key)' was gathered over \(baseline.count) rows; a baseline needs at least one")
+            }
+            guard baseline.centre.allSatisfy(\.isFinite), (baseline.spread ?? []).allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw StageError("\(path): baseline '\(key)' holds a non-finite centre or a negative or non-finite spread")
             }
         }
         return profile

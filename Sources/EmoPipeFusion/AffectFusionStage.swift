@@ -12,7 +12,8 @@ import Foundation
 /// each modality's own valence and arousal (`face_valence`, `voice_arousal`, ...).
 ///
 /// A fixed-rate clock is not filled through a gap: when no estimate arrives for more than
-/// `max_gap_s`, the ticks stop there and resume at the next estimate (two transcript cues hours
+/// `max_gap_s` (from the start, or from the last one), the ticks stop there and resume at the
+/// next estimate (two transcript cues hours
 /// apart give no records in between, and the work and memory stay linear in the estimates).
 ///
 /// Two timings:
@@ -100,9 +101,10 @@ public final class AffectFusionStage: Stage {
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
         guard case .features(let row) = packet.payload else { return }
         if live { return try processLive(row, packet: packet, input: input, output: output) }
-        if rate > 0, let lastSeen, packet.timestamp - lastSeen > maxGap {
+        // The clock starts at 0, as if an estimate had come then.
+        if rate > 0, packet.timestamp - (lastSeen ?? .zero) > maxGap {
             // A long gap: the ticks up to maxGap after the last arrival, then on from this packet.
-            advanceGrid(through: lastSeen + maxGap, inclusive: true)
+            advanceGrid(through: (lastSeen ?? .zero) + maxGap, inclusive: true)
             try emitTicks(before: nil, output: output)
             skipGrid(before: packet.timestamp)
         }
@@ -153,9 +155,9 @@ public final class AffectFusionStage: Stage {
 
     /// Live: the grid ticks up to `time` not yet due, skipping the inside of a gap longer than
     /// `maxGap` after `lastArrival`.
-    private func dueGridTicks(through time: Timestamp, lastArrival: Timestamp?) -> [Timestamp] {
+    private func dueGridTicks(through time: Timestamp, lastArrival: Timestamp) -> [Timestamp] {
         var due: [Timestamp] = []
-        if let lastArrival, time - lastArrival > maxGap {
+        if time - lastArrival > maxGap {
             advanceGrid(through: lastArrival + maxGap, inclusive: true)
             due += (nextEmitted..<nextGridTick).map(gridTime)
             nextEmitted = nextGridTick
@@ -170,7 +172,7 @@ public final class AffectFusionStage: Stage {
     /// Live: take the estimate if it is newer than the one held, then fuse every tick its clock
     /// has reached, from what has arrived.
     private func processLive(_ row: FeatureRow, packet: Packet, input: Int, output: Emitter) throws {
-        let lastArrival = lastSeen
+        let lastArrival = lastSeen ?? .zero
         if latest[input].map({ packet.timestamp >= $0.time }) ?? true { update(input, row: row, packet: packet) }
         let due = rate > 0 ? dueGridTicks(through: packet.timestamp, lastArrival: lastArrival) : input == 0 ? [packet.timestamp] : []
         try emitLive(due, output: output)

@@ -129,7 +129,7 @@ public struct AffectModel: Codable, Sendable, Equatable {
         do {
             model = try JSONDecoder().decode(AffectModel.self, from: data)
         } catch {
-            throw StageError("\(source): not an EmoPipe model file (\(Self.describe(error)))")
+            throw StageError("\(source): not an EmoPipe model file (\(JSONErrorText.describe(error, in: data)))")
         }
         try model.validate(source: source)
         return model
@@ -166,15 +166,6 @@ public struct AffectModel: Codable, Sendable, Equatable {
                   (uncalibrated.classifier + uncalibrated.regression.values).allSatisfy({ $0.coefficients.count == n }) else {
                 throw fail("uncalibrated: the same heads as the model, with \(n) coefficients each")
             }
-        }
-    }
-
-    static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): "missing '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context), DecodingError.dataCorrupted(let context):
-            (context.codingPath.map(\.stringValue).joined(separator: ".") + " " + context.debugDescription).trimmingCharacters(in: .whitespaces)
-        default: "\(error)"
         }
     }
 

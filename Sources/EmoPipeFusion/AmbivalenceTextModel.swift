@@ -116,7 +116,7 @@ public struct AmbivalenceTextModel: Codable, Sendable, Equatable {
         do {
             model = try JSONDecoder().decode(AmbivalenceTextModel.self, from: data)
         } catch {
-            throw StageError("\(source): not an EmoPipe A/H text model (\(AffectModel.describe(error)))")
+            throw StageError("\(source): not an EmoPipe A/H text model (\(JSONErrorText.describe(error, in: data)))")
         }
         func fail(_ message: String) -> StageError { StageError("\(source): \(message)") }
         guard model.format == formatName else { throw fail("format '\(model.format)', expected '\(formatName)'") }

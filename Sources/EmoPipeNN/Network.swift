@@ -61,7 +61,7 @@ public final class Network {
         do {
             graph = try JSONDecoder().decode(NetworkDescription.self, from: data)
         } catch {
-            throw NetworkError("\(graphPath): not a network graph (\(describe(error)))")
+            throw NetworkError("\(graphPath): not a network graph (\(JSONErrorText.describe(error, in: data)))")
         }
         guard graph.format == "emopipe-network/1" else {
             throw NetworkError("\(graphPath): format '\(graph.format)' is not emopipe-network/1")
@@ -163,14 +163,3 @@ public final class Network {
 extension Network: @unchecked Sendable {}
 
 /// A decoding error in a few words.
-private func describe(_ error: Error) -> String {
-    switch error {
-    case DecodingError.keyNotFound(let key, let context):
-        return "missing '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-    case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context), DecodingError.dataCorrupted(let context):
-        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-        return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-    default:
-        return "\(error)"
-    }
-}

@@ -1,3 +1,4 @@
+import EmoPipeCore
 import Foundation
 
 /// A stack of LSTM layers (PyTorch's `nn.LSTM`: gates in the order input, forget, cell, output;
@@ -39,17 +40,22 @@ public final class RecurrentEncoder: @unchecked Sendable {
     /// is an error naming it.
     public init(folder: String) throws {
         let path = folder + "/encoder.json"
-        guard let data = FileManager.default.contents(atPath: path) else { throw NetworkError("\(path): cannot be read") }
+        let data: Data
+        do {
+            data = try FileContents.load(path, maximumBytes: 64 << 20)
+        } catch {
+            throw NetworkError("\(path): cannot be read: \(error)")
+        }
         do {
             description = try JSONDecoder().decode(Description.self, from: data)
         } catch {
-            throw NetworkError("\(path): not an encoder description (\(error))")
+            throw NetworkError("\(path): not an encoder description (\(JSONErrorText.describe(error, in: data)))")
         }
         guard description.format == "emopipe-recurrent/1" else {
             throw NetworkError("\(path): format '\(description.format)' is not emopipe-recurrent/1")
         }
-        guard description.inputs > 0, description.hidden > 0, description.layers > 0 else {
-            throw NetworkError("\(path): inputs, hidden and layers must be positive")
+        guard (1...4096).contains(description.inputs), (1...4096).contains(description.hidden), (1...16).contains(description.layers) else {
+            throw NetworkError("\(path): inputs and hidden must be 1...4096, layers 1...16")
         }
         activeLayers = description.layers
         let weights = try SafeTensors(path: folder + "/weights.safetensors")

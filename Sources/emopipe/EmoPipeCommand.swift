@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmoPipe
 import EmoPipeCore
+import Foundation
 import Logging
 
 @main
@@ -12,6 +13,22 @@ struct EmoPipeCommand: ParsableCommand {
         version: EmoPipeVersion.current,
         subcommands: [RunCommand.self, StagesCommand.self, ValidateCommand.self, CalibrateCommand.self, TrainCommand.self, EvalCommand.self, MergeCommand.self, ReportCommand.self, NetworkCommand.self, ModelsCommand.self],
         defaultSubcommand: nil)
+
+    /// As ParsableCommand's, but a command line that does not parse or validate exits with 2,
+    /// the status the README gives a wrong command line (ArgumentParser's own is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                let message = fullMessage(for: error)
+                FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Sends log messages to stderr as `emopipe: level: input: stage: message`, once per line.

@@ -97,6 +97,10 @@ struct RunCommand: ParsableCommand {
                     }
                 }
             }
+            if let givenProfile, let path = profile {
+                try CalibrationCheck.check(givenProfile, path: path, choice: choice,
+                                           inputs: items.compactMap { if case .input(let location) = $0 { location } else { nil } }, registry: registry)
+            }
             if givenProfile != nil || subjectOptions.isGiven {
                 try CalibrationCheck.check(choice, inputs: items.compactMap { if case .input(let location) = $0 { location } else { nil } },
                                            registry: registry)
@@ -268,8 +272,10 @@ struct RunCommand: ParsableCommand {
             for result in results {
                 let total = result.dropped.values.reduce(0, +)
                 let detail = result.dropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                StandardError.write("emopipe: realtime \(result.relativePath.isEmpty ? result.input : result.relativePath): dropped \(total) video frames"
-                    + (detail.isEmpty ? "" : " (\(detail): those stages fell behind real time; the oldest queued frames went first)") + "\n")
+                let name = result.relativePath.isEmpty ? result.input : result.relativePath
+                guard result.status == .done || total > 0 else { continue }
+                StandardError.write(total == 0 ? "emopipe: realtime \(name): kept pace, nothing shed\n"
+                    : "emopipe: realtime \(name): dropped \(total) video frames (\(detail): those stages fell behind real time; the oldest queued frames went first)\n")
             }
         }
         if latency {

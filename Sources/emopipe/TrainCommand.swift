@@ -127,6 +127,34 @@ struct TrainCommand: ParsableCommand {
         for entry in map.flatMap({ $0.split(separator: ",") }) where entry.split(separator: "=").count != 2 {
             throw ValidationError("--map takes old=new pairs, not '\(entry)'")
         }
+        // Every setting checked before any work: a non-finite penalty would never converge.
+        guard ridge.isFinite, ridge >= 0 else { throw ValidationError("--ridge takes a finite non-negative number, not \(ridge)") }
+        guard minDocumentFrequency >= 1 else { throw ValidationError("--min-document-frequency must be at least 1") }
+        guard iterations >= 1, iterations <= 1_000_000 else { throw ValidationError("--iterations must be 1...1000000") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        for (list, option) in [(l2, "--l2"), (l2Grid, "--l2-grid"), (featureScales, "--feature-scales")] {
+            do { _ = try Self.numbers(list, option) } catch { throw ValidationError("\(error)") }
+        }
+        if let groupFrom {
+            do {
+                let regex = try NSRegularExpression(pattern: groupFrom)
+                guard regex.numberOfCaptureGroups >= 1 else { throw ValidationError("--group-from '\(groupFrom)' needs a capture group: the group is its first") }
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                throw ValidationError("--group-from '\(groupFrom)' is not a regular expression")
+            }
+        }
+        // The model file can be written: its folder exists and it is not a folder.
+        let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue,
+              FileManager.default.isWritableFile(atPath: folder) else {
+            throw ValidationError("-o \(output): the folder \(folder) does not exist or cannot be written")
+        }
+        if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), isFolder.boolValue {
+            throw ValidationError("-o \(output) is a folder; give the model file's path")
+        }
     }
 
     func run() throws {
@@ -146,8 +174,16 @@ struct TrainCommand: ParsableCommand {
                 let groupIndex = try groupColumn.map { try table.column($0) }
                 let base = root ?? URL(fileURLWithPath: labels).deletingLastPathComponent().path
                 let subjectIndex = try subjectColumn.map { try table.column($0) }
-                examples += try table.rows.map { row -> ModelTrainer.Example in
+                examples += try table.rows.enumerated().compactMap { number, row -> ModelTrainer.Example? in
                     let file = row[fileIndex]
+                    // A row without a label (a blank cell) is no example.
+                    let label = row[labelIndex].trimmingCharacters(in: .whitespaces)
+                    if label.isEmpty || file.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+                    if target != nil {
+                        guard let value = Double(label), value.isFinite, (-1...1).contains(value) else {
+                            throw LabelError("\(labels):\(number + 2): a --target label is a number in [-1, 1], not '\(label)'")
+                        }
+                    }
                     var subject = subjectIndex.map { row[$0] }
                     if let assignment {
                         switch assignment.subject(of: InputLocation(path: file, relativePath: file)) {
@@ -164,7 +200,15 @@ struct TrainCommand: ParsableCommand {
                         group = String(file[range])
                     }
                     let path = file.hasPrefix("/") ? file : base + "/" + file
-                    return ModelTrainer.Example(path: path, label: renames[row[labelIndex]] ?? row[labelIndex], group: group, subject: subject)
+                    return ModelTrainer.Example(path: path, label: renames[label] ?? label, group: group, subject: subject)
+                }
+            }
+            // A table that can train nothing is refused before any recording is read.
+            guard !examples.isEmpty else { throw LabelError("\(labels.joined(separator: ", ")): no labelled rows to train on") }
+            if target == nil {
+                let classes = Set(examples.map(\.label))
+                guard classes.count >= 2 else {
+                    throw LabelError("\(labels.joined(separator: ", ")): every row has the label '\(classes.first ?? "")'; a classifier needs two classes or more")
                 }
             }
             let registry = BuiltinStages.registry
@@ -232,8 +276,8 @@ extension TrainCommand {
     /// A comma-separated list of non-negative numbers (an option's grid).
     static func numbers(_ list: String, _ option: String) throws -> [Double] {
         let values = list.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-            throw LabelError("\(option) takes comma-separated non-negative numbers, not '\(list)'")
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 }) else {
+            throw LabelError("\(option) takes comma-separated finite non-negative numbers, not '\(list)'")
         }
         return values.map { $0! }
     }
@@ -265,6 +309,15 @@ extension TrainCommand {
                 examples.append(.init(tally: tally, label: value == 1, group: row[groupIndex]))
             }
         }
+        // A table that can train nothing is refused before any work.
+        guard !examples.isEmpty else { throw LabelError("\(labels.joined(separator: ", ")): no labelled rows to train on") }
+        guard examples.contains(where: \.label), examples.contains(where: { !$0.label }) else {
+            throw LabelError("\(labels.joined(separator: ", ")): every row has the A/H label \(examples[0].label ? 1 : 0); training needs both 0 and 1")
+        }
+        let people = Set(examples.map(\.group)).count
+        guard people >= folds else {
+            throw LabelError("\(labels.joined(separator: ", ")): \(people) people for \(folds) person folds; give --folds \(max(2, people)) or more people")
+        }
         var trainer = AmbivalenceTrainer()
         trainer.folds = folds
         trainer.minimumDocumentFrequency = minDocumentFrequency
@@ -272,7 +325,6 @@ extension TrainCommand {
         trainer.l2Grid = try Self.numbers(l2Grid, "--l2-grid")
         trainer.featureScaleGrid = try Self.numbers(featureScales, "--feature-scales")
         let names = labels.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
-        let people = Set(examples.map(\.group)).count
         let data = "\(examples.count) transcripts by \(people) people (\(names)), \(examples.filter(\.label).count) labelled A/H"
         let report = try trainer.train(examples, name: name ?? "ah-text", data: data) { print($0) }
         let encoder = JSONEncoder()

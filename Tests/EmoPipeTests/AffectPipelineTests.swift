@@ -235,8 +235,8 @@ import Testing
         let calibrated = try valences(String(contentsOfFile: folder + "/out/03-01-03-02-01-01-01.jsonl", encoding: .utf8))
         #expect(plain.count == calibrated.count && plain.count > 20)
         #expect(calibrated != plain)
-        #expect(try CLI.run(["run", "voice-affect", folder, "--calibrate", "speaker"]).status == 64)
-        #expect(try CLI.run(["run", "voice-affect", folder, "--calibrate", "batch", "--subject-from", "(x)"]).status == 64)
+        #expect(try CLI.run(["run", "voice-affect", folder, "--calibrate", "speaker"]).status == 2)
+        #expect(try CLI.run(["run", "voice-affect", folder, "--calibrate", "batch", "--subject-from", "(x)"]).status == 2)
     }
 }
 

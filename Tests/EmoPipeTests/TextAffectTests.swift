@@ -158,6 +158,6 @@ import Testing
         let file = try CLI.run(["run", "voice-affect", fixture("speech.wav")])
         #expect(try CLI.run(["run", "voice-affect", fixture("speech.wav")]).standardOutput == file.standardOutput)
         #expect(try jsonLines(file.output).filter { $0["interim"] != nil }.isEmpty)
-        #expect(try CLI.run(["run", "voice-affect", "-", "--summary-every", "0"], input: audio).status == 64)
+        #expect(try CLI.run(["run", "voice-affect", "-", "--summary-every", "0"], input: audio).status == 2)
     }
 }
