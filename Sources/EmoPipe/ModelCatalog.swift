@@ -10,7 +10,7 @@ public enum ModelCatalog {
     public struct Entry: Sendable, Equatable {
         /// The name pipelines give it (`voice`, `face-expression`, `lexicons/vader.tsv`).
         public var name: String
-        /// `estimator`, `text-ah-model`, `network`, `recurrent-encoder` or `lexicon`.
+        /// `estimator`, `text-ah-model`, `network`, `recurrent-encoder`, `face-shape` or `lexicon`.
         public var kind: String
         /// Where it was found.
         public var path: String
@@ -66,6 +66,7 @@ public enum ModelCatalog {
         case "emopipe-ah-text-model/1": "text-ah-model"
         case "emopipe-network/1": "network"
         case "emopipe-recurrent/1": "recurrent-encoder"
+        case "emopipe-mean-face/1": "face-shape"
         default: "broken"
         }
         let provenance = object["provenance"]

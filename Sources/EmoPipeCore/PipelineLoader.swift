@@ -227,6 +227,9 @@ public struct PipelineLoader: Sendable {
                           "parameter '\(spec.name)' of '\(stageID)' must be \(spec.type), not '\(shown)'")
         }
         func checkRange(_ value: Double) throws {
+            guard value.isFinite else {
+                throw PipelineError(.parameterRange, at: location, "parameter '\(spec.name)' of '\(stageID)' is \(shown), not a finite number")
+            }
             guard let range = spec.range, !range.contains(value) else { return }
             let unit = spec.unit.map { " " + $0 } ?? ""
             throw PipelineError(.parameterRange, at: location,

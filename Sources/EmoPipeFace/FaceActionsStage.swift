@@ -43,6 +43,11 @@ public final class FaceActionsStage: Stage {
     init(parameters: Parameters) { blinkRatio = parameters.number("blink_ratio") }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        do {
+            _ = try MeanFace.require()
+        } catch let error as ModelStoreError {
+            throw StageError(error.description)
+        }
         guard case .features(let schema) = inputs[0] else { throw StageError("face.actions takes feature rows") }
         layout = try LandmarkColumns(schema, stage: "face.actions")
         poseColumns = try requireColumns(["pose_Tx", "pose_Ty", "pose_Tz", "pose_Rx", "pose_Ry", "pose_Rz"], in: schema,

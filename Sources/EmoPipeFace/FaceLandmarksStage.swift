@@ -108,6 +108,11 @@ public final class FaceLandmarksStage: Stage {
     }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        do {
+            _ = try MeanFace.require()
+        } catch let error as ModelStoreError {
+            throw StageError(error.description)
+        }
         if context.live { lookahead = liveLookahead }
         do {
             // Both models take a while to deserialise (~0.8 s and ~0.4 s): load them side by side.

@@ -40,6 +40,11 @@ public final class FacePoseStage: Stage {
     }
 
     public func prepare(inputs: [StreamFormat], context: StageContext) throws -> [StreamFormat] {
+        do {
+            _ = try MeanFace.require()
+        } catch let error as ModelStoreError {
+            throw StageError(error.description)
+        }
         guard case .features(let schema) = inputs[0] else { throw StageError("face.pose takes feature rows") }
         layout = try LandmarkColumns(schema, stage: "face.pose")
         guard fx > 0 || schema.attributes["image_width"] != nil else {

@@ -10,7 +10,9 @@ public enum FaceShapeFit {
     }()
     private static let templateNorm = template.reduce(0) { $0 + ($1 * $1).sum() }
     private static let templateInterocular: Double = {
-        let d = MeanFace.points[36] - MeanFace.points[45]
+        let points = MeanFace.points
+        guard points.count == 68 else { return 1 }
+        let d = points[36] - points[45]
         return (d.x * d.x + d.y * d.y).squareRoot()
     }()
 

@@ -54,3 +54,23 @@ import Testing
         #expect(Double(row[error]) < 0.1 * interocular, "reprojection \(row[error]) px, eyes \(interocular) px apart")
     }
 }
+
+/// The mean face comes from the model store, checked; a broken file is named, never trapped on.
+@Suite struct MeanFaceFileTests {
+    @Test func theShippedMeanFaceLoadsAndABrokenOneIsNamed() throws {
+        let points = try MeanFace.require()
+        #expect(points.count == 68)
+        // Outer eye corners 88 mm apart, the origin between the inner ones.
+        #expect(abs(((points[45] - points[36]) * (points[45] - points[36])).sum().squareRoot() - 88) < 0.05)
+        #expect(abs((points[39] + points[42]).x) < 1e-9)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("meanface-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("mean-face.json")
+        try #"{"format": "emopipe-mean-face/1", "points": [[0, 0, 0]]}"#.write(to: file, atomically: true, encoding: .utf8)
+        let store = ModelStore(folder: "Models", environmentVariable: "EMOPIPE_MODELS", noun: "model", environment: ["EMOPIPE_MODELS": root.path])
+        #expect(throws: ModelStoreError(description: "\(file.path): a mean face is emopipe-mean-face/1 with 68 points of 3 finite millimetre values")) {
+            _ = try MeanFace.load(from: store).get()
+        }
+    }
+}

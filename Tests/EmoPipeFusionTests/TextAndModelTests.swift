@@ -34,10 +34,11 @@ import Testing
     }
 
     @Test func everyStoredModelLoadsAndAMissingOrBrokenOneIsNamed() throws {
-        #expect(StoredModels.names == ["ah-text", "eeg", "face", "text", "voice"])
+        #expect(StoredModels.names == ["ah-text", "eeg", "face", "mean-face", "text", "voice"])
         for name in StoredModels.names {
             let (data, _) = try StoredModels.contents(name)
             let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            if object?["format"] as? String == "emopipe-mean-face/1" { continue } // the face stages' geometry
             if object?["format"] as? String == AmbivalenceTextModel.formatName {
                 _ = try AmbivalenceTextModel.resolve(name)
             } else {
