@@ -30,9 +30,10 @@ public struct PassedOver: Sendable, Equatable {
 ///
 /// A walk takes the files with the extensions the pipeline's sources read. With the default
 /// pipelines (`byContent`), it also looks inside the files whose extension says little: an
-/// SRT/VTT/JSON file is taken when it parses as a transcript, a CSV file when it has the shape of
-/// an EEG table, and a `.txt` file only as the sidecar of a recording of the same name (name it,
-/// or run a text pipeline, to read a lone `.txt` as a transcript). What a walk passes over is
+/// SRT/VTT/JSON file is taken when it has a transcript's shape (timing lines; JSON segments or
+/// words), a CSV file when it has the shape of an EEG table, and a `.txt` file only as the
+/// sidecar of a recording of the same name (name it, or run a text pipeline, to read a lone
+/// `.txt` as a transcript). What a walk passes over is
 /// listed with the reason (`passedOver`), for the run summary.
 public enum InputDiscovery {
     /// The inputs of `arguments`, and the files of their folders that were passed over.
@@ -45,9 +46,6 @@ public enum InputDiscovery {
     public static func expand(_ arguments: [String], extensions: Set<String>, byContent: Bool = false) -> [InputItem] {
         discover(arguments, extensions: extensions, byContent: byContent).items
     }
-
-    /// Transcripts larger than this are not parsed to decide whether a walk takes them.
-    static let largestTranscriptBytes = 32 << 20
 
     /// The inputs of `arguments`, and what their folders held that is not an input.
     public static func discover(_ arguments: [String], extensions: Set<String>, byContent: Bool = false) -> Expansion {
@@ -124,14 +122,9 @@ public enum InputDiscovery {
         case "txt":
             return "a .txt file is a transcript beside a recording of the same name, when named, or with a text pipeline (emopipe run text-affect FOLDER)"
         case "srt", "vtt", "json":
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            guard size <= largestTranscriptBytes else { return "not read as a transcript: larger than \(largestTranscriptBytes >> 20) MiB" }
-            do {
-                _ = try TranscriptParser.read(path: path)
-                return nil
-            } catch {
-                return "not a transcript: \(error)"
-            }
+            // Recognised by its shape, not judged by its values: a transcript with a bad time is
+            // taken, and fails with the reason (a broken input is a failure, not a skip).
+            return TranscriptParser.shapeProblem(path: path).map { "not a transcript: " + $0 }
         case "csv":
             return EEGTableShape.problem(path: path).map { "not an EEG table: " + $0 }
         default:

@@ -41,6 +41,40 @@ public enum TranscriptParser {
         return try parse(decode(data, file: path), format: format, file: path)
     }
 
+    /// Whether the file at `path` has a transcript's shape, for folder walks that take files by
+    /// content: SubRip/WebVTT text with a `start --> end` line (or a WEBVTT header) in its first
+    /// 64 KiB; JSON whose top level holds `segments` or `words`, or is a list of segment objects.
+    /// nil when it has; else why not. The values are not judged here: a transcript with a bad
+    /// time is taken, and its run fails naming it.
+    public static func shapeProblem(path: String) -> String? {
+        let format = URL(fileURLWithPath: path).pathExtension.lowercased()
+        if format == "json" {
+            let data: Data
+            do {
+                data = try FileContents.load(path, maximumBytes: maximumBytes)
+            } catch {
+                return "\(error)"
+            }
+            let object: Any
+            do {
+                object = try JSONSerialization.jsonObject(with: data)
+            } catch {
+                return "not valid JSON (\(JSONErrorText.describe(error, in: data)))"
+            }
+            if let dictionary = object as? [String: Any], dictionary["segments"] != nil || dictionary["words"] != nil { return nil }
+            if let list = object as? [Any], list.allSatisfy({ item in
+                (item as? [String: Any]).map { $0["start"] != nil || $0["text"] != nil || $0["words"] != nil } ?? false
+            }) { return nil }
+            return "JSON without \"segments\" or \"words\""
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "cannot open" }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 64 << 10)) ?? Data()
+        guard let text = try? decode(head, file: path) else { return "not text" }
+        if text.contains("-->") || text.hasPrefix("WEBVTT") { return nil }
+        return "no 'start --> end' timing line (not SubRip or WebVTT)"
+    }
+
     /// The text of a transcript file's bytes, by its byte-order mark, else UTF-8, else Latin-1
     /// (Windows subtitle files); data with NUL or other control bytes is not text.
     static func decode(_ data: Data, file: String) throws -> String {

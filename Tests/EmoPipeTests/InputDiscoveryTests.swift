@@ -45,19 +45,23 @@ import Testing
             "eeg.csv": "time,Fp1,Fp2\n0,1.5,2\n0.004,1.25,-3e-1\n",
             "subject-info.csv": "Subject,Age,Gender\nSubject00,21,F\n",
             "RECORDS": "talk.wav\n",
+            // A subtitle file with a broken time is still a transcript: taken, to fail naming it.
+            "broken.srt": "1\n9999999999:00:00,000 --> 9999999999:00:01,000\nhi\n",
+            "notes.srt": "just some notes, no timing\n",
         ]
         for (name, text) in contents { try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8) }
         let extensions: Set<String> = ["wav", "srt", "vtt", "json", "txt", "csv"]
         let found = InputDiscovery.discover([folder], extensions: extensions, byContent: true)
         #expect(found.items.compactMap { if case .input(let location) = $0 { location.relativePath } else { nil } }
-                == ["answer.srt", "eeg.csv", "talk.wav", "words.json"])
-        #expect(found.passedOver.map { ($0.path as NSString).lastPathComponent } == ["RECORDS", "lone.txt", "meta.json", "subject-info.csv"])
+                == ["answer.srt", "broken.srt", "eeg.csv", "talk.wav", "words.json"])
+        #expect(found.passedOver.map { ($0.path as NSString).lastPathComponent } == ["RECORDS", "lone.txt", "meta.json", "notes.srt", "subject-info.csv"])
         #expect(found.passedOver[0].reason == "a file without an extension: not a type the pipeline reads")
-        #expect(found.passedOver[2].reason.hasPrefix("not a transcript: \(folder)/meta.json: "))
-        #expect(found.passedOver[3].reason == "not an EEG table: row 2, column 'Subject': 'Subject00' is not a number")
+        #expect(found.passedOver[2].reason == "not a transcript: JSON without \"segments\" or \"words\"")
+        #expect(found.passedOver[3].reason == "not a transcript: no 'start --> end' timing line (not SubRip or WebVTT)")
+        #expect(found.passedOver[4].reason == "not an EEG table: row 2, column 'Subject': 'Subject00' is not a number")
         // A named pipeline's walk goes by extension, as before; a named file is always taken.
         let byExtension = InputDiscovery.discover([folder], extensions: extensions)
-        #expect(byExtension.items.count == 7 && byExtension.passedOver.count == 1)
+        #expect(byExtension.items.count == 9 && byExtension.passedOver.count == 1)
         #expect(InputDiscovery.expand([folder + "/lone.txt"], extensions: [], byContent: true)
                 == [.input(InputLocation(path: folder + "/lone.txt"))])
     }
