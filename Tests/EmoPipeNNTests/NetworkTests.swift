@@ -133,6 +133,6 @@ import Testing
         #expect(error(loading: folder).contains("layer probabilities: operation 'gelu'"))
 
         try "{\"format\": \"emopipe-network/1\"}".write(toFile: folder + "/graph.json", atomically: true, encoding: .utf8)
-        #expect(error(loading: folder).contains("graph.json: not a network graph (missing 'name'"))
+        #expect(error(loading: folder).contains("graph.json: not a network graph (missing field 'name')"))
     }
 }
