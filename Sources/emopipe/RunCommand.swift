@@ -64,6 +64,10 @@ struct RunCommand: ParsableCommand {
         guard !(subjectOptions.isGiven && profile != nil) else {
             throw ValidationError("give one of --subject-from, --subjects and --profile")
         }
+        var isFolder: ObjCBool = false
+        if let output, FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ValidationError("-o \(output) is a file: -o names the output folder")
+        }
     }
 
     func run() throws {
