@@ -136,7 +136,8 @@ public final class AffectFusionStage: Stage {
     /// The first grid index whose tick is after `time` (at or after it when not `inclusive`),
     /// from an estimate corrected for rounding: no loop over a long span.
     private func gridIndex(after time: Timestamp, inclusive: Bool) -> Int {
-        var index = max(0, Int((time.seconds * rate).rounded(.down)) - 1)
+        // Timestamps hold at most 9.2e12 s and the rate 1000 Hz: the product fits, clamped anyway.
+        var index = max(0, Int(min(max(time.seconds * rate, 0), 4e18).rounded(.down)) - 1)
         while inclusive ? gridTime(index) <= time : gridTime(index) < time { index += 1 }
         return index
     }
