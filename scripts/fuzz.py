@@ -3,8 +3,8 @@
 
 Surfaces: media files, EEG (EDF and CSV), pipeline YAML, transcripts (SRT, VTT, JSON, TXT, as
 inputs and as sidecars), model files (estimators, the text A/H model, network graphs and
-weights, the speech encoder), label tables (emotion and A/H training), subject profiles, and
---set values. Each case runs with a 60 s limit and is classed as:
+weights, the speech encoder), label tables (emotion and A/H training), subject profiles,
+--set values, and live standard input (media, raw PCM, raw EEG, random bytes). Each case runs with a 60 s limit and is classed as:
   crash    the process died of a signal or exited >= 128 (a runtime trap is SIGILL/SIGTRAP),
   timeout  it ran past the limit (a hang or runaway),
   error    a clean refusal: exit 1 or 2 with an "error" line,
@@ -338,9 +338,29 @@ def gen_eeg(rng, ctx, folder):
     return ["run", rng.choice(["eeg-affect", "eeg-features"]), path], {}
 
 
+def gen_stdin(rng, ctx, folder):
+    """Live standard input: mutated media, raw PCM or float32 EEG, or random bytes, piped."""
+    kind = rng.choice(["audio", "pcm", "eeg", "random"] if ctx.quick else ["audio", "pcm", "eeg", "random", "video"])
+    if kind == "audio":
+        data, argv = mutate_bytes(rng, open(fixture("speech.wav"), "rb").read()), ["run", "audio-basics", "-"]
+    elif kind == "video":
+        data, argv = mutate_bytes(rng, open(fixture("clip.mp4"), "rb").read()), ["run", "av-basics", "-", "--realtime"]
+    elif kind == "pcm":
+        data, argv = os.urandom(rng.randint(0, 64000)), ["run", "pcm-level", "-"]
+    elif kind == "eeg":
+        rate = rng.choice(["128", "0.001", "100000", "1e-9", "nan"])
+        data = os.urandom(4 * 4 * rng.randint(0, 2000) + rng.randint(0, 3))
+        argv = ["run", "eeg-affect", "-", "--set", f"eeg.labels=Fp1,Fp2,F3,F4", "--set", f"eeg.rate={rate}"]
+    else:
+        data, argv = os.urandom(rng.randint(0, 200000)), ["run", "-"]
+    path = os.path.join(folder, "stdin.bin")
+    open(path, "wb").write(data)
+    return argv, {"__stdin__": path}
+
+
 SURFACES = {
     "transcripts": gen_transcript, "yaml": gen_yaml, "models": gen_model, "labels": gen_labels,
-    "profiles": gen_profile, "settings": gen_set, "media": gen_media, "eeg": gen_eeg,
+    "profiles": gen_profile, "settings": gen_set, "media": gen_media, "eeg": gen_eeg, "stdin": gen_stdin,
 }
 
 
@@ -355,11 +375,18 @@ def run_case(binary, case, work, keep):
     argv, env = SURFACES[surface](rng, ctx, folder)
     # A command line cannot carry NUL bytes (the kernel ends the argument there).
     argv = [argument.replace("\x00", "") for argument in argv]
+    env = dict(env)
+    feed = env.pop("__stdin__", None)
     environment = dict(os.environ, SWIFT_BACKTRACE="enable=no", **env)
     started = time.monotonic()
     try:
-        finished = subprocess.run([binary] + argv, cwd=folder, env=environment, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=LIMIT_S)
+        stdin = open(feed, "rb") if feed else subprocess.DEVNULL
+        try:
+            finished = subprocess.run([binary] + argv, cwd=folder, env=environment, stdin=stdin,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=LIMIT_S)
+        finally:
+            if feed:
+                stdin.close()
         status = finished.returncode
         stderr = finished.stderr.decode("utf-8", "replace")
         if status < 0 or status >= 128:

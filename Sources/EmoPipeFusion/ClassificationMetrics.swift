@@ -48,8 +48,10 @@ public struct ClassificationMetrics: Sendable, Equatable {
         }
     }
 
-    /// AP = sum over thresholds (distinct scores, high to low) of (R_n - R_{n-1}) P_n.
-    public static func averagePrecision(positives: [Bool], scores: [Double]) -> Double {
+    /// AP = sum over thresholds (distinct scores, high to low) of (R_n - R_{n-1}) P_n. A NaN
+    /// score ranks lowest (it never stalls the sweep: NaN equals nothing, itself included).
+    public static func averagePrecision(positives: [Bool], scores rawScores: [Double]) -> Double {
+        let scores = rawScores.map { $0.isNaN ? -Double.infinity : $0 }
         let totalPositive = positives.filter { $0 }.count
         guard totalPositive > 0 else { return 0 }
         let order = scores.indices.sorted { scores[$0] > scores[$1] }

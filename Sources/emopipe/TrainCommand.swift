@@ -132,8 +132,8 @@ struct TrainCommand: ParsableCommand {
         guard minDocumentFrequency >= 1 else { throw ValidationError("--min-document-frequency must be at least 1") }
         guard iterations >= 1, iterations <= 1_000_000 else { throw ValidationError("--iterations must be 1...1000000") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        for (list, option) in [(l2, "--l2"), (l2Grid, "--l2-grid"), (featureScales, "--feature-scales")] {
-            do { _ = try Self.numbers(list, option) } catch { throw ValidationError("\(error)") }
+        for (list, option, maximum) in [(l2, "--l2", 1e6), (l2Grid, "--l2-grid", 1e6), (featureScales, "--feature-scales", 100)] {
+            do { _ = try Self.numbers(list, option, maximum: maximum) } catch { throw ValidationError("\(error)") }
         }
         if let groupFrom {
             do {
@@ -273,11 +273,14 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension TrainCommand {
-    /// A comma-separated list of non-negative numbers (an option's grid).
-    static func numbers(_ list: String, _ option: String) throws -> [Double] {
+    /// A bound as a user types it (1e6 as 1000000, 100 as 100).
+    static func shown(_ value: Double) -> String { value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value) }
+
+    /// A comma-separated list of non-negative numbers up to `maximum` (an option's grid).
+    static func numbers(_ list: String, _ option: String, maximum: Double = 1e6) throws -> [Double] {
         let values = list.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 }) else {
-            throw LabelError("\(option) takes comma-separated finite non-negative numbers, not '\(list)'")
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 && $0! <= maximum }) else {
+            throw LabelError("\(option) takes comma-separated finite numbers in 0...\(Self.shown(maximum)), not '\(list)'")
         }
         return values.map { $0! }
     }
@@ -323,7 +326,7 @@ extension TrainCommand {
         trainer.minimumDocumentFrequency = minDocumentFrequency
         trainer.iterations = iterations
         trainer.l2Grid = try Self.numbers(l2Grid, "--l2-grid")
-        trainer.featureScaleGrid = try Self.numbers(featureScales, "--feature-scales")
+        trainer.featureScaleGrid = try Self.numbers(featureScales, "--feature-scales", maximum: 100)
         let names = labels.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " + ")
         let data = "\(examples.count) transcripts by \(people) people (\(names)), \(examples.filter(\.label).count) labelled A/H"
         let report = try trainer.train(examples, name: name ?? "ah-text", data: data) { print($0) }

@@ -47,4 +47,12 @@ import Testing
         let ap = try #require((reference["average_precision"] as? NSNumber)?.doubleValue)
         #expect(abs((ours.averagePrecision ?? -1) - ap) < 1e-12, "AP \(ours.averagePrecision ?? -1) vs \(ap)")
     }
+
+    /// A NaN score (a model fed absurd settings) ranks lowest and never stalls the sweep.
+    @Test func nanScoresRankLowestAndEndTheSweep() {
+        let ap = ClassificationMetrics.averagePrecision(positives: [true, false, true, false], scores: [0.9, .nan, .nan, 0.1])
+        // Ranked 0.9 (positive), 0.1 (negative), then the two NaN (one positive): AP = 1 * 0.5 + 0.5 * 0.5.
+        #expect(abs(ap - 0.75) < 1e-12)
+        #expect(ClassificationMetrics.averagePrecision(positives: [true, false], scores: [.nan, .nan]) == 0.5)
+    }
 }
