@@ -81,13 +81,13 @@ public final class BatchRunner: Sendable {
         self.interruption = interruption
     }
 
-    /// Runs every item; `started` is called as an input begins and `completed` as each one ends
-    /// (from a worker thread). `calibrations`, when given, holds each item's subject calibration
+    /// Runs every item; `started` is called as an input begins, with the pipeline's name and the
+    /// configuration hash it runs with, and `completed` as each one ends (from a worker thread). `calibrations`, when given, holds each item's subject calibration
     /// (in item order). The last `serialTail` items run one at a time after all the others: a
     /// resumed batch puts there the inputs an earlier process died with, so that if one of them
     /// kills the process again, nothing else is in flight with it.
     public func run(_ items: [InputItem], memory: MemoryOutput? = nil, calibrations: [Calibration] = [], serialTail: Int = 0,
-                    started: @escaping @Sendable (InputLocation) -> Void = { _ in },
+                    started: @escaping @Sendable (InputLocation, _ pipeline: String, _ configHash: String) -> Void = { _, _, _ in },
                     completed: @escaping @Sendable (InputResult) -> Void = { _ in }) -> [InputResult] {
         precondition(calibrations.isEmpty || calibrations.count == items.count, "one calibration per item")
         precondition((0...items.count).contains(serialTail), "serialTail within the items")
@@ -99,9 +99,8 @@ public final class BatchRunner: Sendable {
             for worker in 0..<min(workers, range.count) {
                 DispatchQueue(label: "emopipe.job\(worker)").async(group: group) { [self] in
                     while let index = results.claimNext() {
-                        if case .input(let location) = items[index] { started(location) }
                         let result = runOne(items[index], tagInputs: tagInputs, memory: memory,
-                                            calibration: calibrations.isEmpty ? .none : calibrations[index])
+                                            calibration: calibrations.isEmpty ? .none : calibrations[index], started: started)
                         results.store(result, at: index)
                         completed(result)
                     }
@@ -128,11 +127,9 @@ public final class BatchRunner: Sendable {
     /// NAME. Unset in every ordinary run.
     static let faultCrash = ProcessInfo.processInfo.environment["EMOPIPE_FAULT_CRASH"].flatMap { $0.isEmpty ? nil : $0 }
 
-    private func runOne(_ item: InputItem, tagInputs: Bool, memory: MemoryOutput?, calibration: Calibration) -> InputResult {
-        if let name = Self.faultCrash, case .input(let location) = item, location.path.hasSuffix(name) {
-            fatalError("EMOPIPE_FAULT_CRASH: \(location.path)")
-        }
-        var result = execute(item, tagInputs: tagInputs, memory: memory, calibration: calibration)
+    private func runOne(_ item: InputItem, tagInputs: Bool, memory: MemoryOutput?, calibration: Calibration,
+                        started: (InputLocation, String, String) -> Void) -> InputResult {
+        var result = execute(item, tagInputs: tagInputs, memory: memory, calibration: calibration, started: started)
         if let profile = calibration.profile {
             result.subject = profile.subject
             result.calibration = profile.calibrationLabel
@@ -140,7 +137,8 @@ public final class BatchRunner: Sendable {
         return result
     }
 
-    private func execute(_ item: InputItem, tagInputs: Bool, memory: MemoryOutput?, calibration: Calibration) -> InputResult {
+    private func execute(_ item: InputItem, tagInputs: Bool, memory: MemoryOutput?, calibration: Calibration,
+                         started: (InputLocation, String, String) -> Void) -> InputResult {
         let start = DispatchTime.now()
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
         guard case .input(let input) = item else {
@@ -172,6 +170,8 @@ public final class BatchRunner: Sendable {
         let runner = GraphRunner(graph: graph, input: input, output: OutputSession(plan: plan, input: input),
                                  logger: logger, interruption: interruption, realtime: realtime, calibration: calibration)
         let configHash = calibration.configHash(graph.configHash)
+        started(input, graph.name, configHash)
+        if let name = Self.faultCrash, input.path.hasSuffix(name) { fatalError("EMOPIPE_FAULT_CRASH: \(input.path)") }
         do {
             let statistics = try runner.run()
             return InputResult(input: input.path, relativePath: input.relativePath, configHash: configHash,

@@ -88,6 +88,19 @@ public struct ModelStore: Sendable {
         return try require(reference, extensions: extensions)
     }
 
+    /// The bytes of the regular file a reference names, at most `maximumBytes`: as `resolve`
+    /// takes it (a path, or a name in the store), or with `inStore` always the store's entry
+    /// (`lexicons/vader.tsv`). A missing or unreadable file is a `ModelStoreError` naming it.
+    public func read(_ reference: String, extensions: [String] = [""], inStore: Bool = false,
+                     maximumBytes: Int = 256 << 20) throws -> (path: String, data: Data) {
+        let url = inStore ? try require(reference, extensions: extensions) : try resolve(reference, extensions: extensions)
+        do {
+            return (url.path, try FileContents.load(url.path, maximumBytes: maximumBytes))
+        } catch {
+            throw ModelStoreError(description: "\(url.path): \(error)")
+        }
+    }
+
     /// Like `locate`, but a missing entry is an error that names what was looked for and where.
     public func require(_ name: String, extensions: [String] = [""]) throws -> URL {
         if let found = locate(name, extensions: extensions) { return found }

@@ -18,30 +18,20 @@ public enum MeanFace {
 
     /// The mean face of `store`'s `mean-face.json`, checked: 68 finite points of three values.
     static func load(from store: ModelStore) -> Result<[SIMD3<Double>], ModelStoreError> {
-        do {
-            let url = try store.require("mean-face", extensions: [".json"])
-            let data: Data
-            do {
-                data = try FileContents.load(url.path, maximumBytes: 1 << 20)
-            } catch {
-                return .failure(ModelStoreError(description: "\(url.path): \(error)"))
-            }
+        Result {
+            let (path, data) = try store.read("mean-face", extensions: [".json"], inStore: true, maximumBytes: 1 << 20)
             let file: File
             do {
                 file = try JSONDecoder().decode(File.self, from: data)
             } catch {
-                return .failure(ModelStoreError(description: "\(url.path): not a mean face (\(JSONErrorText.describe(error, in: data)))"))
+                throw ModelStoreError(description: "\(path): not a mean face (\(JSONErrorText.describe(error, in: data)))")
             }
             guard file.format == "emopipe-mean-face/1", file.points.count == 68,
                   file.points.allSatisfy({ $0.count == 3 && $0.allSatisfy { $0.isFinite && abs($0) < 1000 } }) else {
-                return .failure(ModelStoreError(description: "\(url.path): a mean face is emopipe-mean-face/1 with 68 points of 3 finite millimetre values"))
+                throw ModelStoreError(description: "\(path): a mean face is emopipe-mean-face/1 with 68 points of 3 finite millimetre values")
             }
-            return .success(file.points.map { SIMD3($0[0], $0[1], $0[2]) })
-        } catch let error as ModelStoreError {
-            return .failure(error)
-        } catch {
-            return .failure(ModelStoreError(description: "\(error)"))
-        }
+            return file.points.map { SIMD3($0[0], $0[1], $0[2]) }
+        }.mapError { $0 as? ModelStoreError ?? ModelStoreError(description: "\($0)") }
     }
 
     /// The 68 points, or the error naming the missing or broken file.

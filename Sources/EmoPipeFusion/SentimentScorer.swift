@@ -19,21 +19,14 @@ public struct SentimentScorer: Sendable {
 
     /// The scorer on `lexicons/vader.tsv` of `store`, or why it could not be read.
     static func load(from store: ModelStore) -> Result<SentimentScorer, ModelStoreError> {
-        do {
-            let file = try store.require("lexicons/vader.tsv")
-            guard let data = FileContents.read(file.path), let text = String(data: data, encoding: .utf8) else {
-                return .failure(ModelStoreError(description: "\(file.path): cannot read the VADER lexicon"))
-            }
-            let scorer = SentimentScorer(lexiconText: text)
+        Result {
+            let (path, data) = try store.read("lexicons/vader.tsv", inStore: true)
+            let scorer = SentimentScorer(lexiconText: String(decoding: data, as: UTF8.self))
             guard !scorer.lexicon.isEmpty else {
-                return .failure(ModelStoreError(description: "\(file.path): no `token<TAB>valence` lines (a broken VADER lexicon)"))
+                throw ModelStoreError(description: "\(path): no `token<TAB>valence` lines (a broken VADER lexicon)")
             }
-            return .success(scorer)
-        } catch let error as ModelStoreError {
-            return .failure(error)
-        } catch {
-            return .failure(ModelStoreError(description: "\(error)"))
-        }
+            return scorer
+        }.mapError { $0 as? ModelStoreError ?? ModelStoreError(description: "\($0)") }
     }
 
     /// The default scorer, or the error that names the missing or broken lexicon. Stages that

@@ -16,16 +16,11 @@ public enum StoredModels {
     /// The bytes of the model file `reference` names (a stored name, or a path), and the path
     /// errors give it.
     static func contents(_ reference: String) throws -> (data: Data, source: String) {
-        let file: URL
         do {
-            file = try ModelStore.models.resolve(reference, extensions: [".json"])
+            let (path, data) = try ModelStore.models.read(reference, extensions: [".json"])
+            return (data, path)
         } catch let error as ModelStoreError {
             throw StageError(error.description)
-        }
-        do {
-            return (try FileContents.load(file.path, maximumBytes: 256 << 20), file.path)
-        } catch {
-            throw StageError("\(file.path): \(error)")
         }
     }
 }

@@ -178,55 +178,24 @@ struct RunCommand: ParsableCommand {
                 let name = selectedShard.map { "emopipe-shard-\($0.index)-of-\($0.count).sqlite" } ?? "emopipe.sqlite"
                 let opened = try ResultsDatabase(path: output + "/" + name)
                 database = opened
+                // The configuration an input would run with now, as its row records it.
+                let currentHash = { (location: InputLocation) -> String? in
+                    (try? runner.graph(for: location)).map { (calibrationOf[location.relativePath] ?? .none).configHash($0.configHash) }
+                }
                 if !force {
                     let done = Dictionary(try opened.rows().filter { $0.status == "done" }.map { ($0.input, $0.configHash) },
                                           uniquingKeysWith: { $1 })
                     items = items.filter { item in
                         guard case .input(let location) = item, let hash = done[location.relativePath],
-                              let graph = try? runner.graph(for: location),
-                              (calibrationOf[location.relativePath] ?? .none).configHash(graph.configHash) == hash else { return true }
+                              currentHash(location) == hash else { return true }
                         skipped += 1
                         return false
                     }
                 }
-                let previous = Dictionary(try opened.rows().map { ($0.input, $0) }, uniquingKeysWith: { $1 })
-                let signal = CrashNote.take(databasePath: opened.path)
-                var suspects: [InputItem] = []
-                var killers = 0
-                items = try items.filter { item in
-                    guard case .input(let location) = item, let row = previous[location.relativePath] else { return true }
-                    // One that killed the process twice stays failed until --force (or a new configuration).
-                    if row.status == "failed", row.attempts >= 2, !force, let graph = try? runner.graph(for: location),
-                       (calibrationOf[location.relativePath] ?? .none).configHash(graph.configHash) == row.configHash {
-                        killers += 1
-                        diedWith.append(.failed(input: location.path, relativePath: location.relativePath, pipeline: row.pipeline,
-                                                error: row.error ?? "\(location.path): the process ended while processing it"))
-                        return false
-                    }
-                    guard row.status == "started" else { return true }
-                    guard row.attempts >= 2 else {
-                        suspects.append(item)
-                        return false
-                    }
-                    let reason = "\(location.path): the process ended while processing it (started \(row.attempts) times"
-                        + (signal.map { "; the last run was killed by \($0)" } ?? "") + ")"
-                    try opened.record(ResultsDatabase.Row(
-                        input: location.relativePath, status: "failed", error: reason, pipeline: row.pipeline, configHash: row.configHash,
-                        version: EmoPipeVersion.current, seconds: 0, mediaSeconds: 0, recording: nil,
-                        finishedAt: ISO8601DateFormatter().string(from: Date()), attempts: row.attempts))
-                    PartialOutputs.remove(in: output, relativePath: location.relativePath)
-                    StandardError.write("error: \(reason)\n")
-                    diedWith.append(.failed(input: location.path, relativePath: location.relativePath, pipeline: row.pipeline, error: reason))
-                    return false
-                }
-                if killers > 0 {
-                    StandardError.write("emopipe: \(killers) input\(killers == 1 ? "" : "s") that killed the process twice stay failed (see the results database; --force tries again)\n")
-                }
-                if !suspects.isEmpty {
-                    StandardError.write("emopipe: \(suspects.count) input\(suspects.count == 1 ? "" : "s") an earlier run died with: run again last, one at a time\n")
-                }
-                items += suspects
-                serialTail = suspects.count
+                let triage = try CrashTriage(items: items, database: opened, output: output, force: force, configHash: currentHash)
+                items = triage.items
+                serialTail = triage.serialTail
+                diedWith = triage.failed
                 CrashNote.install(databasePath: opened.path)
             } catch let error as DatabaseError {
                 StandardError.write("error: \(error)\n")
@@ -240,13 +209,10 @@ struct RunCommand: ParsableCommand {
             guard case .input(let location) = item else { return .none }
             return calibrationOf[location.relativePath] ?? .none
         }
-        let calibrationByInput = calibrationOf
-        let results = diedWith + runner.run(items, calibrations: calibrations, serialTail: serialTail, started: { location in
-            guard let resultsDatabase, let graph = try? runner.graph(for: location) else { return }
-            let calibration = calibrationByInput[location.relativePath] ?? .none
+        let results = diedWith + runner.run(items, calibrations: calibrations, serialTail: serialTail, started: { location, pipeline, configHash in
+            guard let resultsDatabase else { return }
             do {
-                try resultsDatabase.markStarted(input: location.relativePath, pipeline: graph.name,
-                                                configHash: calibration.configHash(graph.configHash),
+                try resultsDatabase.markStarted(input: location.relativePath, pipeline: pipeline, configHash: configHash,
                                                 at: ISO8601DateFormatter().string(from: Date()))
             } catch {
                 StandardError.write("error: \(error)\n")
