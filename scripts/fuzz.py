@@ -56,7 +56,7 @@ def mutate_bytes(rng, data):
         return bytes(data)
     if choice == 2:
         at = rng.randrange(len(data))
-        return bytes(data[:at] + os.urandom(rng.randint(1, 256)) + data[at:])
+        return bytes(data[:at] + rng.randbytes(rng.randint(1, 256)) + data[at:])
     if choice == 3:
         a = rng.randrange(len(data))
         b = min(len(data), a + rng.randint(1, 4096))
@@ -346,13 +346,13 @@ def gen_stdin(rng, ctx, folder):
     elif kind == "video":
         data, argv = mutate_bytes(rng, open(fixture("clip.mp4"), "rb").read()), ["run", "av-basics", "-", "--realtime"]
     elif kind == "pcm":
-        data, argv = os.urandom(rng.randint(0, 64000)), ["run", "pcm-level", "-"]
+        data, argv = rng.randbytes(rng.randint(0, 64000)), ["run", "pcm-level", "-"]
     elif kind == "eeg":
         rate = rng.choice(["128", "0.001", "100000", "1e-9", "nan"])
-        data = os.urandom(4 * 4 * rng.randint(0, 2000) + rng.randint(0, 3))
+        data = rng.randbytes(4 * 4 * rng.randint(0, 2000) + rng.randint(0, 3))
         argv = ["run", "eeg-affect", "-", "--set", f"eeg.labels=Fp1,Fp2,F3,F4", "--set", f"eeg.rate={rate}"]
     else:
-        data, argv = os.urandom(rng.randint(0, 200000)), ["run", "-"]
+        data, argv = rng.randbytes(rng.randint(0, 200000)), ["run", "-"]
     path = os.path.join(folder, "stdin.bin")
     open(path, "wb").write(data)
     return argv, {"__stdin__": path}
