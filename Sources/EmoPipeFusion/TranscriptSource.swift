@@ -19,33 +19,19 @@ public final class TranscriptSource: SourceStage {
         fileExtensions: TranscriptParser.extensions.sorted(),
         make: { .source(TranscriptSource(parameters: $0)) })
 
-    private let pathTemplate: String
+    private let sidecar: TranscriptSidecar
     private let required: Bool
     private var segments: [TranscriptParser.Segment] = []
 
     init(parameters: Parameters) {
-        pathTemplate = parameters.string("path")
+        sidecar = TranscriptSidecar(template: parameters.string("path"))
         required = parameters.boolean("required")
-    }
-
-    /// Candidate files for the input.
-    func candidates(for input: InputLocation) -> [String] {
-        let url = URL(fileURLWithPath: input.path)
-        let stem = url.deletingPathExtension().lastPathComponent
-        let dir = url.deletingLastPathComponent().path
-        if TranscriptParser.extensions.contains(input.fileExtension) && pathTemplate == "{sidecar}" { return [input.path] }
-        if pathTemplate == "{sidecar}" {
-            let base = url.deletingPathExtension().path
-            return ["srt", "vtt", "json", "txt"].map { base + "." + $0 }
-        }
-        return [pathTemplate.replacingOccurrences(of: "{stem}", with: stem).replacingOccurrences(of: "{dir}", with: dir)]
     }
 
     public func open(context: StageContext) throws -> [StreamFormat] {
         let input = context.input
-        let found = input.isStandardInput ? nil : candidates(for: input).first { FileManager.default.fileExists(atPath: $0) }
-        guard let path = found else {
-            if required { throw StageError("no transcript for \(input.path) (looked for \(candidates(for: input).joined(separator: ", ")))") }
+        guard let path = sidecar.find(for: input) else {
+            if required { throw StageError("no transcript for \(input.path) (looked for \(sidecar.candidates(for: input).joined(separator: ", ")))") }
             return [.text]
         }
         segments = try TranscriptParser.read(path: path)
@@ -59,7 +45,7 @@ public final class TranscriptSource: SourceStage {
         for segment in segments {
             if cancellation.isCancelled { return }
             let words = segment.words.map { TimedWord(start: Timestamp(seconds: $0.start), end: Timestamp(seconds: $0.end), text: $0.text) }
-            try output.emit(.text(TextSegment(end: Timestamp(seconds: segment.end), text: segment.text, words: words)),
+            try output.emit(.text(TextSegment(end: Timestamp(seconds: segment.end), text: segment.text, words: words, origin: "transcript")),
                             at: Timestamp(seconds: segment.start), duration: Timestamp(seconds: segment.end - segment.start))
         }
     }

@@ -38,3 +38,13 @@ func matrixMultiplyTransposed(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Floa
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
                 a, Int32(k), b, Int32(k), accumulate ? 1 : 0, c, Int32(n))
 }
+
+/// C = alpha op(A) op(B) + beta C with leading dimensions (row-major), for operands that are
+/// column blocks of wider matrices (one attention head's columns of a fused projection).
+@inline(__always)
+func matrixMultiplyStrided(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                           _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
+                           alpha: Float = 1, beta: Float = 0) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
+                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}

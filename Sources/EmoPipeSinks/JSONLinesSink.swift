@@ -56,12 +56,14 @@ public final class JSONLinesSink: Stage {
         case .text(let segment):
             record.add("end", segment.end)
             record.add("text", segment.text)
+            if !segment.origin.isEmpty { record.add("origin", segment.origin) }
             if !segment.words.isEmpty {
                 let words = segment.words.map { word -> String in
                     var item = JSONObjectBuilder()
                     item.add("start", word.start)
                     item.add("end", word.end)
                     item.add("text", word.text)
+                    if let confidence = word.confidence { item.add("confidence", confidence) }
                     return item.json
                 }
                 record.add("words", raw: "[" + words.joined(separator: ",") + "]")

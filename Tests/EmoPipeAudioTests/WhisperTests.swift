@@ -1,0 +1,162 @@
+@testable import EmoPipeAudio
+import EmoPipeCore
+@testable import EmoPipeNN
+import Foundation
+import Testing
+
+/// Whisper run natively against faster-whisper / CTranslate2 running the same weights (float32)
+/// on the same samples: Reference/whisper_reference.json, written by
+/// scripts/reference/whisper_reference.py (its header names the command). The model is the one
+/// scripts/speech/install_whisper.py installs into Models/ (make deps).
+@Suite(.serialized) struct WhisperTests {
+    struct Reference: Decodable {
+        struct Segment: Decodable { var start: Double; var end: Double; var text: String }
+        struct FirstStep: Decodable {
+            var top_ids: [Int]
+            var top_values: [Float]
+            var no_speech_prob: Float
+            var tokens: [Int]
+        }
+        struct Clip: Decodable {
+            var file: String
+            var segments: [Segment]
+            var mel_frames: Int?
+            var mel_rows: [String: [Float]]?
+            var encoder_rows: [String: [Float]]?
+            var encoder_mean: Float?
+            var encoder_std: Float?
+            var first_step: FirstStep?
+        }
+        var clips: [Clip]
+    }
+
+    static let reference: Reference = {
+        let url = AudioTestSupport.testsFolder.appendingPathComponent("Reference/whisper_reference.json")
+        return try! JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+    }()
+
+    static let model: WhisperModel? = {
+        guard let folder = ModelStore.models.locate("whisper-tiny.en") else { return nil }
+        return try? WhisperModel(folder: folder.path)
+    }()
+
+    func requireModel() throws -> WhisperModel {
+        try #require(Self.model, "Whisper is not installed: run scripts/speech/install_whisper.py (make deps does)")
+    }
+
+    func samples(_ file: String) throws -> [Float] {
+        try AudioTestSupport.decode(AudioTestSupport.repositoryRoot.appendingPathComponent(file).path)
+    }
+
+    /// All frames of a clip (log10 mels, frame-major) and their count.
+    func logMel(_ samples: [Float], chunk: Int = 1000) -> (values: [Float], frames: Int) {
+        var front = WhisperLogMel()
+        var values: [Float] = []
+        var start = 0
+        while start < samples.count {
+            let end = min(samples.count, start + chunk)
+            samples[start..<end].withUnsafeBufferPointer { front.append($0, into: &values) }
+            start = end
+        }
+        front.finish(into: &values)
+        return (values, values.count / 80)
+    }
+
+    /// The log-mel frames equal faster-whisper's FeatureExtractor within 2e-3 (normalised units;
+    /// float32 FFTs differ in the last bits), however the samples are chunked.
+    @Test func logMelMatchesTheReference() throws {
+        let clip = Self.reference.clips[0]
+        let audio = try samples(clip.file)
+        let (values, frames) = logMel(audio)
+        #expect(frames - 1 == clip.mel_frames)
+        let normalised = WhisperLogMel.normalise(values[...])
+        for (row, expected) in try #require(clip.mel_rows) {
+            let t = Int(row)!
+            for band in 0..<80 {
+                #expect(abs(normalised[t * 80 + band] - expected[band]) < 2e-3, "frame \(t) band \(band)")
+            }
+        }
+        let (chunked, _) = logMel(audio, chunk: 37)
+        #expect(chunked == values)
+    }
+
+    /// The encoder's output within 2e-2 of CTranslate2's (same float16 weights widened to float32;
+    /// values of order 1), and its mean and spread within 1e-3.
+    @Test func encoderMatchesTheReference() throws {
+        let model = try requireModel()
+        let clip = Self.reference.clips[0]
+        let (values, frames) = logMel(try samples(clip.file))
+        let content = frames - 1
+        var window = [Float](repeating: 0, count: model.windowFrames * 80)
+        let normalised = WhisperLogMel.normalise(values[...])
+        window.replaceSubrange(0..<(content * 80), with: normalised[0..<(content * 80)])
+        let encoded = model.encode(mel: window)
+        for (row, expected) in try #require(clip.encoder_rows) {
+            let t = Int(row)!
+            for column in expected.indices {
+                #expect(abs(encoded[t * 384 + column] - expected[column]) < 2e-2, "row \(t) column \(column)")
+            }
+        }
+        let mean = encoded.reduce(0, +) / Float(encoded.count)
+        let spread = (encoded.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(encoded.count)).squareRoot()
+        #expect(abs(mean - clip.encoder_mean!) < 1e-3)
+        #expect(abs(spread - clip.encoder_std!) < 1e-3)
+
+        // The first step after <|startoftranscript|>: the same ten likeliest tokens (timestamps
+        // only, by the rules) within 0.05, the same no-speech probability, the same greedy tokens.
+        let step = try #require(clip.first_step)
+        let transcriber = WhisperTranscriber(model: model)
+        let state = WhisperDecoderState(model: model, audio: encoded)
+        var logits = state.forward([model.tokens.startOfTranscript], logitsAt: [0])[0]
+        let noSpeech = WhisperTranscriber.softmax(logits, at: model.tokens.noSpeech)
+        transcriber.applyRules(to: &logits, generated: [])
+        let order = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(10)
+        #expect(Array(order.prefix(5)) == Array(step.top_ids.prefix(5)))
+        for (id, value) in zip(step.top_ids, step.top_values) { #expect(abs(logits[id] - value) < 0.05, "token \(id)") }
+        #expect(abs(noSpeech - step.no_speech_prob) < 0.01)
+        let decoding = transcriber.decode(audio: encoded, prompt: [model.tokens.startOfTranscript])
+        #expect(decoding.tokens == step.tokens)
+    }
+
+    /// Each clip's text through the stage equals faster-whisper's greedy transcription (the
+    /// synthetic fixture and two real recordings read in place from ../shared).
+    @Test func theStageWritesTheReferenceText() throws {
+        _ = try requireModel()
+        for clip in Self.reference.clips {
+            let audio = try samples(clip.file)
+            let harness = try StageHarness(AudioTranscribeStage.descriptor, parameters: ["recognise": .string("always")],
+                                           inputs: [.audio(AudioFormat(sampleRate: 16000, channels: 1))])
+            var start = 0
+            while start < audio.count {
+                let end = min(audio.count, start + 4000)
+                _ = try harness.push(Packet(timestamp: Timestamp(seconds: Double(start) / 16000), duration: Timestamp(seconds: Double(end - start) / 16000),
+                                            payload: .audio(AudioChunk(samples: Array(audio[start..<end]), channels: 1, sampleRate: 16000))))
+                start = end
+            }
+            try harness.finish()
+            let segments = harness.emitted(on: 0).compactMap { packet -> TextSegment? in
+                if case .text(let segment) = packet.payload { return segment } else { return nil }
+            }
+            #expect(segments.map(\.text).joined(separator: " ") == clip.segments.map(\.text).joined(separator: " "), "\(clip.file)")
+            #expect(segments.allSatisfy { $0.origin == "whisper-tiny.en" })
+            let words = segments.flatMap(\.words)
+            #expect(!words.isEmpty)
+            #expect(words.allSatisfy { ($0.confidence ?? -1) > 0 && ($0.confidence ?? 2) <= 1 && $0.start <= $0.end })
+            #expect(zip(words, words.dropFirst()).allSatisfy { $0.end <= $1.start })
+        }
+    }
+
+    /// Byte-level BPE undone: a token of a space and letters, punctuation, multi-byte UTF-8
+    /// split over two tokens.
+    @Test func tokensDecodeToText() throws {
+        let model = try requireModel()
+        // " Well" = 3894, "," = 11 (the fixture's first tokens, from the reference).
+        #expect(model.text(of: [3894, 11]) == " Well,")
+        #expect(model.text(of: [model.tokens.timestampBegin, 3894, model.tokens.endOfText]) == " Well")
+        let bytes = Array("é".utf8)
+        let ids = model.vocabulary.indices.filter { model.vocabulary[$0] == [bytes[0]] || model.vocabulary[$0] == [bytes[1]] }
+        #expect(ids.count == 2)
+        let first = ids.first { model.vocabulary[$0] == [bytes[0]] }!, second = ids.first { model.vocabulary[$0] == [bytes[1]] }!
+        #expect(model.text(of: [first, second]) == "é")
+    }
+}
