@@ -299,7 +299,11 @@ public final class WhisperModel: @unchecked Sendable {
         x.withUnsafeBufferPointer { x in
             linear.weight.withUnsafeBufferPointer { w in
                 y.withUnsafeMutableBufferPointer { y in
-                    matrixMultiplyTransposed(x.baseAddress!, w.baseAddress!, y.baseAddress!, m: rows, n: linear.outputs, k: linear.inputs)
+                    if rows == 1 {
+                        matrixVector(w.baseAddress!, x.baseAddress!, y.baseAddress!, m: linear.outputs, n: linear.inputs)
+                    } else {
+                        matrixMultiplyTransposed(x.baseAddress!, w.baseAddress!, y.baseAddress!, m: rows, n: linear.outputs, k: linear.inputs)
+                    }
                     linear.bias.withUnsafeBufferPointer { b in
                         for row in 0..<rows {
                             let target = y.baseAddress! + row * linear.outputs
@@ -334,11 +338,9 @@ public final class WhisperModel: @unchecked Sendable {
         }
     }
 
-    /// GELU, the exact (erf) form Whisper was trained with.
+    /// GELU, the erf form Whisper was trained with (erf to 1.5e-7).
     func gelu(_ x: inout [Float]) {
-        x.withUnsafeMutableBufferPointer { x in
-            for index in x.indices { let v = x[index]; x[index] = 0.5 * v * (1 + erff(v * 0.70710678)) }
-        }
+        x.withUnsafeMutableBufferPointer { VectorMath.gelu($0.baseAddress!, count: $0.count) }
     }
 
     func add(_ source: [Float], into target: inout [Float]) {
@@ -369,12 +371,9 @@ public final class WhisperModel: @unchecked Sendable {
                     for row in 0..<queryCount {
                         let line = s + row * keyCount
                         let visible = causalOffset.map { min(keyCount, $0 + row + 1) } ?? keyCount
-                        var largest = -Float.infinity
-                        for index in 0..<visible { largest = max(largest, line[index]) }
-                        var sum: Float = 0
-                        for index in 0..<visible { let e = expf(line[index] - largest); line[index] = e; sum += e }
-                        let inverse = 1 / sum
-                        for index in 0..<visible { line[index] *= inverse }
+                        let largest = VectorMath.maximum(line, count: visible)
+                        let sum = VectorMath.exponentiate(line, count: visible, shift: largest)
+                        VectorMath.scale(line, count: visible, by: 1 / sum)
                         for index in visible..<keyCount { line[index] = 0 }
                     }
                     matrixMultiplyStrided(s, lda: keyCount, values + column, ldb: keyStride, transposeB: false,

@@ -229,11 +229,11 @@ public final class WhisperTranscriber {
     }
 
     static func logSumExp(_ values: UnsafeBufferPointer<Float>) -> Float {
-        var largest = -Float.infinity
-        for value in values { largest = max(largest, value) }
+        guard let base = values.baseAddress else { return -.infinity }
+        let largest = VectorMath.maximum(base, count: values.count)
         guard largest.isFinite else { return largest }
-        var sum: Float = 0
-        for value in values { sum += expf(value - largest) }
+        var scratch = [Float](values)
+        let sum = scratch.withUnsafeMutableBufferPointer { VectorMath.exponentiate($0.baseAddress!, count: $0.count, shift: largest) }
         return largest + logf(sum)
     }
 
