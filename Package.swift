@@ -52,11 +52,13 @@ let package = Package(
             "EmoPipeCore", "EmoPipeDSP", "EmoPipeNN", .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "EmoPipeVideo", dependencies: ["EmoPipeCore"]),
-        // A small native network runtime (float32 convolutions, pooling, dense layers; BLAS).
-        // Its inner loops are plain pointer loops over checked shapes: without overflow checks
-        // they vectorise (Benchmarks/expression.sh).
+        // A small native network runtime (float32 convolutions, pooling, dense layers, LSTM,
+        // Whisper's transformer; BLAS). Its inner loops are plain pointer loops over checked
+        // shapes: without overflow checks they vectorise (Benchmarks/expression.sh). Optimised in
+        // debug builds too, as dlib is: unoptimised, Whisper runs ~10x slower and the tests that
+        // recognise speech would dominate `swift test`.
         .target(name: "EmoPipeNN", dependencies: ["EmoPipeCore", "CBLAS"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "EmoPipeFace", dependencies: [
             "EmoPipeCore", "EmoPipeNN", "CDlibShim", .product(name: "DequeModule", package: "swift-collections"),
         ]),

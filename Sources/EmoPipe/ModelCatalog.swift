@@ -10,7 +10,7 @@ public enum ModelCatalog {
     public struct Entry: Sendable, Equatable {
         /// The name pipelines give it (`voice`, `face-expression`, `lexicons/vader.tsv`).
         public var name: String
-        /// `estimator`, `text-ah-model`, `network`, `recurrent-encoder`, `face-shape` or `lexicon`.
+        /// `estimator`, `text-ah-model`, `network`, `recurrent-encoder`, `speech-recogniser`, `face-shape` or `lexicon`.
         public var kind: String
         /// Where it was found.
         public var path: String
@@ -33,7 +33,7 @@ public enum ModelCatalog {
         }
         for name in store.names(extension: "", folders: true) where name != "lexicons" {
             guard let url = store.locate(name) else { continue }
-            for file in ["graph.json", "encoder.json"] where FileManager.default.fileExists(atPath: url.path + "/" + file) {
+            for file in ["graph.json", "encoder.json", "whisper.json"] where FileManager.default.fileExists(atPath: url.path + "/" + file) {
                 entries.append(describeJSON(name: name, file: url.path + "/" + file, folder: true))
             }
         }
@@ -67,6 +67,7 @@ public enum ModelCatalog {
         case "emopipe-network/1": "network"
         case "emopipe-recurrent/1": "recurrent-encoder"
         case "emopipe-mean-face/1": "face-shape"
+        case "emopipe-whisper/1": "speech-recogniser"
         default: "broken"
         }
         let provenance = object["provenance"]

@@ -13,6 +13,23 @@ public struct ModalitySummary: Sendable, Equatable {
     }
 }
 
+/// The words a recording's text estimates read: where they came from, how many, and how sure
+/// the recogniser was of them.
+public struct WordsSummary: Sendable, Equatable {
+    /// `transcript` (a file), the recogniser's model (`whisper-tiny.en`), or `none` (no words).
+    public var source: String
+    /// Words read.
+    public var count: Int
+    /// Mean confidence (0...1) of the recognised words; nil for a transcript file.
+    public var meanConfidence: Float?
+
+    public init(source: String, count: Int, meanConfidence: Float?) {
+        self.source = source
+        self.count = count
+        self.meanConfidence = meanConfidence
+    }
+}
+
 /// The recording-level record (DESIGN.md section 5): what a whole input amounts to.
 public struct RecordingSummary: Sendable, Equatable {
     /// Span of the frame estimates, seconds.
@@ -43,6 +60,9 @@ public struct RecordingSummary: Sendable, Equatable {
     public var ambivalenceSegments: [[Float]]
     /// The cues behind the recording's A/H score, strongest first (see `aggregate.recording`).
     public var ambivalenceCues: [Cue] = []
+    /// The words the text estimates read, when the pipeline gives aggregate.recording its text
+    /// stream; nil otherwise.
+    public var words: WordsSummary?
     /// An interim record of a run still going (`summary_every_s`), not the final one.
     public var interim = false
     /// Who it records, when known (subject calibration), else empty.

@@ -32,6 +32,7 @@ public final class RecordingAggregateStage: Stage {
         inputs: [
             PortSpec("frames", [.prediction], "Frame records (fuse.ambivalence, or fuse.affect)."),
             PortSpec("text", [.features], optional: true, "text.ambivalence rows: the fitted text A/H of the transcript so far."),
+            PortSpec("words", [.text], optional: true, "The words (source.transcript or audio.transcribe): the record says where they came from, how many, and their mean confidence."),
         ],
         outputs: [PortSpec("recording", [.recording], "One record at the end of the input, stamped with the last frame's time.")],
         parameters: [
@@ -56,6 +57,11 @@ public final class RecordingAggregateStage: Stage {
     private var textColumns: (score: Int, parts: [(name: String, index: Int)])?
     /// The latest text row: score and contributions.
     private var text: (score: Double, parts: [(name: String, value: Double)])?
+    /// The words: whether the stream is connected, their origin, count and confidences.
+    private var wordsConnected = false
+    private var wordOrigin = ""
+    private var wordCount = 0
+    private var confidenceSum = 0.0, confidenceCount = 0
     /// Sum and count of the frames' non-verbal shifts from the text score.
     private var shiftSum = 0.0, shiftCount = 0
 
@@ -94,10 +100,23 @@ public final class RecordingAggregateStage: Stage {
             }
             textColumns = columns
         }
+        wordsConnected = inputs.count > 2
         return [.recording]
     }
 
     public func process(_ packet: Packet, input: Int, output: Emitter) throws {
+        if input == 2, case .text(let segment) = packet.payload {
+            if wordOrigin.isEmpty { wordOrigin = segment.origin }
+            if segment.words.isEmpty {
+                wordCount += segment.text.split(whereSeparator: \.isWhitespace).count
+            } else {
+                wordCount += segment.words.count
+                for word in segment.words {
+                    if let confidence = word.confidence { confidenceSum += Double(confidence); confidenceCount += 1 }
+                }
+            }
+            return
+        }
         if input == 1, case .features(let row) = packet.payload, let columns = textColumns {
             if let scored = TextAmbivalenceStage.read(row, at: columns) { text = scored }
             return
@@ -210,6 +229,10 @@ public final class RecordingAggregateStage: Stage {
             configHash: configHash, version: EmoPipeVersion.current)
         summary.emotionProbabilities = pooled.map { Float($0) }
         summary.ambivalenceCues = cues
+        if wordsConnected {
+            summary.words = WordsSummary(source: wordCount > 0 ? (wordOrigin.isEmpty ? "transcript" : wordOrigin) : "none", count: wordCount,
+                                         meanConfidence: confidenceCount > 0 ? Float(confidenceSum / Double(confidenceCount)) : nil)
+        }
         if let profile = calibration.profile {
             summary.subject = profile.subject
             summary.calibration = profile.calibrationLabel

@@ -123,6 +123,13 @@ public final class JSONLinesSink: Stage {
         record.add("ah_segments", raw: "[" + segments.joined(separator: ",") + "]")
         record.add("ah_cues", raw: cuesJSON(summary.ambivalenceCues))
         record.add("modalities", raw: modalities.json)
+        if let words = summary.words {
+            var item = JSONObjectBuilder()
+            item.add("source", words.source)
+            item.add("count", words.count)
+            if let confidence = words.meanConfidence { item.add("mean_confidence", confidence) }
+            record.add("words", raw: item.json)
+        }
         if !summary.subject.isEmpty { record.add("subject", summary.subject) }
         record.add("calibration", summary.calibration)
         record.add("pipeline", summary.pipeline)

@@ -21,6 +21,28 @@ import Testing
         return try jsonLines(memory.text(input: (input as NSString).lastPathComponent, sink: "out"))
     }
 
+    /// Words for recordings without a transcript: av-affect on clip.mp4 (speech, no sidecar)
+    /// recognises it, and its text cues, the fitted text A/H and the record follow; speech.wav's
+    /// sidecar transcript wins over recognition.
+    @Test func theRecordSaysWhereItsWordsCameFrom() throws {
+        func words(_ pipeline: String, _ input: String) throws -> (record: [String: Any], words: [String: Any]) {
+            let records = try Self.run(pipeline, repositoryRoot + "/Fixtures/" + input)
+            let record = try #require(records.last { $0["stream"] as? String == "recording" })
+            return (record, try #require(record["words"] as? [String: Any]))
+        }
+        let recognised = try words("av-affect.yaml", "clip.mp4")
+        #expect(recognised.words["source"] as? String == "whisper-tiny.en")
+        #expect(recognised.words["count"] as? Int == 8, "Well, I'm not sure. Maybe we could try.")
+        let confidence = try #require(recognised.words["mean_confidence"] as? Double)
+        #expect(confidence > 0.5 && confidence <= 1)
+        let cues = (recognised.record["ah_cues"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(cues.first == "text_ah", "the fitted text A/H leads the record's A/H: \(cues)")
+        let transcript = try words("voice-affect.yaml", "speech.wav")
+        #expect(transcript.words["source"] as? String == "transcript")
+        #expect(transcript.words["count"] as? Int == 16)
+        #expect(transcript.words["mean_confidence"] == nil)
+    }
+
     /// lp_d0.mp4 (posed expressions, no audio): the broad smile of frames 25-60 (chosen by eye) is
     /// happiness-dominant with positive valence, frame by frame; the neutral start is not.
     @Test func theFaceEstimatorReadsTheSmileOfLpD0() throws {
