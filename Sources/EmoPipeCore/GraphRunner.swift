@@ -23,6 +23,16 @@ public struct LatencySummary: Sendable, Equatable {
     public var p95Milliseconds: Int
     public var p99Milliseconds: Int
     public var records: Int
+    /// Text segments written (words), timed from each segment's end; nil when none was.
+    public var words: WordLatency?
+}
+
+/// Latency of the text segments a run wrote, from each segment's end to its record.
+public struct WordLatency: Sendable, Equatable {
+    public var p50Milliseconds: Int
+    public var p95Milliseconds: Int
+    public var p99Milliseconds: Int
+    public var segments: Int
 }
 
 /// Runs a `PipelineGraph` on one input.
@@ -122,7 +132,7 @@ public final class GraphRunner: Sendable {
                             // cores keep working alongside. Only emitters that defer are timed.
                             let started = emitter.defersWakes ? DispatchTime.now().uptimeNanoseconds : 0
                             try stage.process(packet, input: input, output: emitter)
-                            if isSink { latency.recordWritten(packet.timestamp) }
+                            if isSink { latency.recordWritten(packet) }
                             if emitter.defersWakes, DispatchTime.now().uptimeNanoseconds - started > GraphRunner.slowPacketNanoseconds {
                                 emitter.flushWakes()
                             }
@@ -155,8 +165,17 @@ public final class GraphRunner: Sendable {
         var dropped: [String: Int] = [:]
         for (index, node) in graph.nodes.enumerated() where inboxes[index].droppedCount > 0 { dropped[node.id] = inboxes[index].droppedCount }
         return RunStatistics(packetsEmitted: emitted, mediaDuration: duration, interrupted: interruption.isCancelled,
-                             latency: latency.summary.map { LatencySummary(p50Milliseconds: $0.p50, p95Milliseconds: $0.p95, p99Milliseconds: $0.p99, records: $0.count) },
+                             latency: Self.latencySummary(latency),
                              dropped: dropped)
+    }
+
+    /// The latencies of the records and of the text segments, when any was written.
+    private static func latencySummary(_ clock: LatencyClock) -> LatencySummary? {
+        let records = clock.summary, words = clock.textSummary
+        guard records != nil || words != nil else { return nil }
+        return LatencySummary(p50Milliseconds: records?.p50 ?? 0, p95Milliseconds: records?.p95 ?? 0, p99Milliseconds: records?.p99 ?? 0,
+                              records: records?.count ?? 0,
+                              words: words.map { WordLatency(p50Milliseconds: $0.p50, p95Milliseconds: $0.p95, p99Milliseconds: $0.p99, segments: $0.count) })
     }
 
     /// A stage instance with the context it was prepared in.

@@ -3,13 +3,16 @@ import Foundation
 
 /// Latency from input to output, per record: when a sink receives a packet stamped T, the time
 /// since a source emitted its first packet at or after T (so, for a live pipe, how long after the
-/// data arrived its result was written). Kept as a millisecond histogram: constant memory however
-/// long a live run lasts.
+/// data arrived its result was written). Text segments (recognised or transcribed words) count from
+/// their end, T + duration, in a histogram of their own: a segment's words cannot be known before
+/// its last word is spoken. Kept as millisecond histograms: constant memory however long a live
+/// run lasts.
 public final class LatencyClock: @unchecked Sendable {
     private let lock = NSLock()
     private var stamps: [Int64] = []
     private var walls: [UInt64] = []
     private var histogram = [Int](repeating: 0, count: 60_001)
+    private var textHistogram = [Int](repeating: 0, count: 60_001)
 
     public init() {}
 
@@ -28,8 +31,17 @@ public final class LatencyClock: @unchecked Sendable {
         }
     }
 
-    /// A sink received (wrote) a record stamped `timestamp` now.
-    func recordWritten(_ timestamp: Timestamp) {
+    /// A sink received (wrote) `packet` now.
+    func recordWritten(_ packet: Packet) {
+        if case .text = packet.payload {
+            recordWritten(packet.timestamp + packet.duration, text: true)
+        } else {
+            recordWritten(packet.timestamp, text: false)
+        }
+    }
+
+    /// A sink received (wrote) a record that depends on the input up to `timestamp` now.
+    func recordWritten(_ timestamp: Timestamp, text: Bool) {
         let now = DispatchTime.now().uptimeNanoseconds
         lock.withLock {
             guard !stamps.isEmpty else { return }
@@ -43,13 +55,20 @@ public final class LatencyClock: @unchecked Sendable {
                 }
             }
             let milliseconds = Int((now &- walls[low]) / 1_000_000)
-            histogram[min(max(milliseconds, 0), histogram.count - 1)] += 1
+            let bin = min(max(milliseconds, 0), histogram.count - 1)
+            if text { textHistogram[bin] += 1 } else { histogram[bin] += 1 }
         }
     }
 
     /// Median, 95th and 99th percentiles in milliseconds, and the number of records; nil before any.
-    public var summary: (p50: Int, p95: Int, p99: Int, count: Int)? {
+    public var summary: (p50: Int, p95: Int, p99: Int, count: Int)? { summary(text: false) }
+
+    /// The same for text segments, from each segment's end.
+    public var textSummary: (p50: Int, p95: Int, p99: Int, count: Int)? { summary(text: true) }
+
+    private func summary(text: Bool) -> (p50: Int, p95: Int, p99: Int, count: Int)? {
         lock.withLock {
+            let histogram = text ? textHistogram : histogram
             let count = histogram.reduce(0, +)
             guard count > 0 else { return nil }
             func percentile(_ p: Double) -> Int {

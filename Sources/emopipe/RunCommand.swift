@@ -252,7 +252,9 @@ struct RunCommand: ParsableCommand {
             for result in results {
                 guard let summary = result.latency else { continue }
                 StandardError.write("emopipe: latency \(result.relativePath.isEmpty ? result.input : result.relativePath): "
-                    + "p50 \(summary.p50Milliseconds) ms, p95 \(summary.p95Milliseconds) ms, p99 \(summary.p99Milliseconds) ms over \(summary.records) records\n")
+                    + "p50 \(summary.p50Milliseconds) ms, p95 \(summary.p95Milliseconds) ms, p99 \(summary.p99Milliseconds) ms over \(summary.records) records"
+                    + (summary.words.map { "; words from each segment's end: p50 \($0.p50Milliseconds) ms, p95 \($0.p95Milliseconds) ms, p99 \($0.p99Milliseconds) ms over \($0.segments) segments" } ?? "")
+                    + "\n")
             }
         }
         let failed = results.filter { $0.status == .failed }
