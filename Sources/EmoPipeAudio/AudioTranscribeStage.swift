@@ -18,9 +18,9 @@ import Synchronization
 /// each decoded after the text of the windows before, advancing past the last complete segment.
 /// With the VAD input, stretches with no speech for `skip_silence_s` are skipped (Whisper makes
 /// words up in long silences, and skipping saves the encoder's time). In live runs a window is
-/// also decoded `pause_s` after speech stops, or every `live_window_s` of unbroken speech, so a
-/// segment's words arrive about a second after its end; its unfinished tail is decoded again
-/// with what follows.
+/// also decoded `pause_s` after speech stops (the whole window, its last segment included), or
+/// every `live_window_s` of unbroken speech (its unfinished tail decoded again with what
+/// follows), so a segment's words arrive about a second after its end.
 ///
 /// One packet per recognised segment, at its start, with its end, text and words (each with its
 /// start, end and confidence: the mean probability of its tokens; word times are the segment's
@@ -48,7 +48,7 @@ public final class AudioTranscribeStage: Stage {
                           "See no_speech_threshold."),
             ParameterSpec("skip_silence_s", .number, default: .number(2), unit: "s", range: 0.1...3600,
                           "With the VAD input: no speech for this long is skipped, up to 0.5 s before the next speech."),
-            ParameterSpec("pause_s", .number, default: .number(0.3), unit: "s", range: 0.05...30,
+            ParameterSpec("pause_s", .number, default: .number(0.2), unit: "s", range: 0.05...30,
                           "Live: a window is decoded once speech has stopped this long."),
             ParameterSpec("live_window_s", .number, default: .number(8), unit: "s", range: 1...30,
                           "Live: unbroken speech is decoded at least this often."),
@@ -167,29 +167,33 @@ public final class AudioTranscribeStage: Stage {
             let available = end - seek
             guard available > 0 else { return }
             let window: Int
+            var complete = false
             if available >= windowFrames {
                 window = windowFrames
             } else if final {
                 window = available
-            } else if live, liveTrigger(available: available) {
+            } else if live, let trigger = liveTrigger(available: available) {
                 window = available
+                complete = trigger == .pause
                 lastAttempt = frameCount
             } else {
                 return
             }
-            try decode(frames: window, final: final || window == windowFrames, output: output)
+            try decode(frames: window, complete: complete, output: output)
             if !final && window < windowFrames { return }
         }
     }
 
+    private enum LiveTrigger { case pause, longSpeech }
+
     /// Live: speech has stopped for `pause_s`, or unbroken speech has gone on for `live_window_s`.
-    private func liveTrigger(available: Int) -> Bool {
-        guard frameCount > lastAttempt else { return false }
+    private func liveTrigger(available: Int) -> LiveTrigger? {
+        guard frameCount > lastAttempt else { return nil }
         if hasSpeechInput {
-            guard lastSpeech >= seek else { return false }
-            if speechFrontier - lastSpeech >= pauseFrames, lastAttempt <= lastSpeech { return true }
+            guard lastSpeech >= seek else { return nil }
+            if speechFrontier - lastSpeech >= pauseFrames, lastAttempt <= lastSpeech { return .pause }
         }
-        return available >= liveWindowFrames && frameCount - lastAttempt >= liveWindowFrames / 2
+        return available >= liveWindowFrames && frameCount - lastAttempt >= liveWindowFrames / 2 ? .longSpeech : nil
     }
 
     /// Moves `seek` over silence the VAD has seen: when there has been no speech from `seek` for
@@ -208,12 +212,12 @@ public final class AudioTranscribeStage: Stage {
         seek += drop
     }
 
-    private func decode(frames count: Int, final: Bool, output: Emitter) throws {
+    private func decode(frames count: Int, complete: Bool, output: Emitter) throws {
         guard let transcriber else { return }
         let mels = logMel.mels
         let window = WhisperLogMel.normalise(frames[0..<(count * mels)])
         let offset = Double(seek) * WhisperTranscriber.frameSeconds
-        let result = transcriber.transcribe(window: window, frames: count, offset: offset)
+        let result = transcriber.transcribe(window: window, frames: count, offset: offset, complete: complete)
         let windowEnd = offset + Double(count) * WhisperTranscriber.frameSeconds
         for segment in result.segments {
             let words = transcriber.words(of: segment).map {

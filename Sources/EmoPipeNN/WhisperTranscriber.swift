@@ -78,8 +78,10 @@ public final class WhisperTranscriber {
     public func reset() { previousTokens = [] }
 
     /// Decodes one window: `mel` holds `frames` normalised log-mel frames (frame-major, at most
-    /// `model.windowFrames`), starting `offset` seconds into the stream.
-    public func transcribe(window mel: [Float], frames: Int, offset: Double) -> WindowResult {
+    /// `model.windowFrames`), starting `offset` seconds into the stream. With `complete` (live
+    /// decoding at a pause in speech) an unfinished last segment is kept too, ending at its last
+    /// timestamp or the window's end, and the whole window is consumed.
+    public func transcribe(window mel: [Float], frames: Int, offset: Double, complete: Bool = false) -> WindowResult {
         let mels = model.dimensions.mels, windowFrames = model.windowFrames
         precondition(frames > 0 && frames <= windowFrames && mel.count >= frames * mels)
         var padded = [Float](repeating: 0, count: windowFrames * mels)
@@ -95,7 +97,7 @@ public final class WhisperTranscriber {
         if decoding.noSpeechProbability > noSpeechThreshold, !(average > logProbabilityThreshold) {
             return WindowResult(segments: [], advance: frames, silence: true, noSpeechProbability: decoding.noSpeechProbability, averageLogProbability: average)
         }
-        var (segments, advance) = split(decoding, frames: frames, offset: offset)
+        var (segments, advance) = split(decoding, frames: frames, offset: offset, complete: complete)
         segments = segments.filter { $0.start != $0.end && !$0.text.trimmingCharacters(in: .whitespaces).isEmpty }
         for segment in segments { previousTokens += segment.tokens }
         return WindowResult(segments: segments, advance: advance, silence: false,
@@ -103,7 +105,7 @@ public final class WhisperTranscriber {
     }
 
     /// Cuts the tokens at consecutive timestamps (faster-whisper's `_split_segments_by_timestamps`).
-    func split(_ decoding: Decoding, frames: Int, offset: Double) -> ([Segment], Int) {
+    func split(_ decoding: Decoding, frames: Int, offset: Double, complete: Bool = false) -> ([Segment], Int) {
         let tokens = decoding.tokens, begin = model.tokens.timestampBegin
         let framesPerStep = Int((Self.timestampSeconds / Self.frameSeconds).rounded())
         func segment(_ range: Range<Int>, start: Double, end: Double) -> Segment {
@@ -124,6 +126,13 @@ public final class WhisperTranscriber {
                 last = current
             }
             if singleTimestampEnding { return (segments, frames) }
+            if complete, last < tokens.count {
+                let start = offset + Double(tokens[last] - begin) * Self.timestampSeconds
+                let closing = tokens[(last + 1)...].last { $0 >= begin }
+                let end = closing.map { offset + Double($0 - begin) * Self.timestampSeconds } ?? offset + Double(frames) * Self.frameSeconds
+                segments.append(segment(last..<tokens.count, start: start, end: max(start, end)))
+                return (segments, frames)
+            }
             let lastTimestamp = tokens[last - 1] - begin
             return (segments, min(frames, lastTimestamp * framesPerStep))
         }

@@ -146,6 +146,71 @@ import Testing
         }
     }
 
+    /// Live: with audio.vad's frames, a segment's words come out while the stream goes on, at
+    /// most 1 s of stream time after the segment's end (the pause that ends it plus the VAD's
+    /// hangover), not at the end of the stream; together they read as the whole clip. The
+    /// fixture's espeak pauses are 0.21 s, so pause_s is 0.15 here.
+    @Test func liveWordsFollowEachPause() throws {
+        _ = try requireModel()
+        let audio = try samples("Fixtures/speech.wav")
+        let vad = try StageHarness(AudioVADStage.descriptor, inputs: [.audio(AudioFormat(sampleRate: 16000, channels: 1))])
+        func chunk(_ start: Int, _ end: Int) -> Packet {
+            Packet(timestamp: Timestamp(seconds: Double(start) / 16000), duration: Timestamp(seconds: Double(end - start) / 16000),
+                   payload: .audio(AudioChunk(samples: Array(audio[start..<end]), channels: 1, sampleRate: 16000)))
+        }
+        var chunks: [Packet] = []
+        var start = 0
+        while start < audio.count {
+            let end = min(audio.count, start + 1600)
+            chunks.append(chunk(start, end))
+            start = end
+        }
+        for packet in chunks { _ = try vad.push(packet) }
+        _ = try vad.finish()
+        let speechFrames = vad.emitted(on: 0)
+        let stage = try StageHarness(AudioTranscribeStage.descriptor, parameters: ["recognise": .string("always"), "pause_s": .number(0.15)],
+                                     inputs: [.audio(AudioFormat(sampleRate: 16000, channels: 1)),
+                                              .features(FeatureSchema(["speech", "voiced", "level_db", "noise_floor_db", "voiced_segments_per_s", "speech_ratio"]))],
+                                     live: true)
+        var early: [(segment: TextSegment, start: Timestamp, at: Double)] = []
+        var nextFrame = 0
+        for packet in chunks {
+            let now = packet.timestamp + packet.duration
+            for emitted in try stage.push(packet, input: 0) {
+                if case .text(let segment) = emitted.payload { early.append((segment, emitted.timestamp, now.seconds)) }
+            }
+            while nextFrame < speechFrames.count, speechFrames[nextFrame].timestamp <= now {
+                for emitted in try stage.push(speechFrames[nextFrame], input: 1) {
+                    if case .text(let segment) = emitted.payload { early.append((segment, emitted.timestamp, now.seconds)) }
+                }
+                nextFrame += 1
+            }
+        }
+        let late = try stage.finish().compactMap { packet -> TextSegment? in if case .text(let s) = packet.payload { return s } else { return nil } }
+        #expect(!early.isEmpty, "words came out before the end of the stream")
+        // The pause that ends each early segment: the first run of 15 non-speech VAD frames at or
+        // after the segment's end (a comma's 30 ms gap is no pause).
+        let speech = speechFrames.map { packet -> (time: Double, speech: Bool) in
+            guard case .features(let row) = packet.payload else { return (packet.timestamp.seconds, false) }
+            return (packet.timestamp.seconds, row.values[0] > 0.5)
+        }
+        func pauseStart(after time: Double) -> Double {
+            var run = 0
+            for (index, frame) in speech.enumerated() where frame.time >= time - 0.05 {
+                run = frame.speech ? 0 : run + 1
+                if run == 15 { return speech[index - 14].time }
+            }
+            return speech.last?.time ?? time
+        }
+        for item in early {
+            let pause = pauseStart(after: item.segment.end.seconds)
+            #expect(item.at - pause <= 1.0, "'\(item.segment.text)' (ends \(item.segment.end.seconds) s, pause from \(pause) s) out at \(item.at) s")
+        }
+        let text = (early.map(\.segment) + late).map(\.text).joined(separator: " ").lowercased()
+            .replacingOccurrences(of: "i'm", with: "i am").filter { $0.isLetter || $0 == " " }
+        #expect(text.split(separator: " ") == "well i am not sure maybe we could try it but i really do not know".split(separator: " "))
+    }
+
     /// Byte-level BPE undone: a token of a space and letters, punctuation, multi-byte UTF-8
     /// split over two tokens.
     @Test func tokensDecodeToText() throws {
