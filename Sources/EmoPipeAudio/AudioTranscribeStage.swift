@@ -60,6 +60,9 @@ public final class AudioTranscribeStage: Stage {
     private let parameters: Parameters
     private var mode = Mode.recognise
     private var transcriber: WhisperTranscriber?
+    /// Live runs decode on this worker, so the stage keeps taking audio (and its source keeps
+    /// feeding the other stages) while a window is decoded.
+    private var worker: TranscriptionWorker?
     private var modelName = ""
     private var logMel = WhisperLogMel()
     /// Log10 mel frames from absolute frame `seek` on, frame-major.
@@ -123,6 +126,7 @@ public final class AudioTranscribeStage: Stage {
             transcriber.noSpeechThreshold = Float(parameters.number("no_speech_threshold"))
             transcriber.logProbabilityThreshold = parameters.number("log_prob_threshold")
             self.transcriber = transcriber
+            if context.live { worker = TranscriptionWorker(transcriber) }
             modelName = URL(fileURLWithPath: model.folder).lastPathComponent
             logMel = WhisperLogMel(mels: model.dimensions.mels)
         }
@@ -151,6 +155,11 @@ public final class AudioTranscribeStage: Stage {
 
     public func finish(output: Emitter) throws {
         guard mode == .recognise, sawAudio else { return }
+        if let worker {
+            worker.wait()
+            try collect(output: output)
+            self.worker = nil
+        }
         logMel.finish(into: &frames)
         try decodeReady(final: true, output: output)
     }
@@ -159,6 +168,10 @@ public final class AudioTranscribeStage: Stage {
     /// end of the stream everything left.
     private func decodeReady(final: Bool, output: Emitter) throws {
         guard let transcriber else { return }
+        if worker != nil {
+            try collect(output: output)
+            if worker?.busy == true { return }
+        }
         let windowFrames = transcriber.model.windowFrames
         // The last frame is padding only (faster-whisper's content_frames).
         let end = final ? max(seek, frameCount - 1) : frameCount
@@ -214,21 +227,46 @@ public final class AudioTranscribeStage: Stage {
 
     private func decode(frames count: Int, complete: Bool, output: Emitter) throws {
         guard let transcriber else { return }
-        let mels = logMel.mels
-        let window = WhisperLogMel.normalise(frames[0..<(count * mels)])
+        let window = WhisperLogMel.normalise(frames[0..<(count * logMel.mels)])
         let offset = Double(seek) * WhisperTranscriber.frameSeconds
-        let result = transcriber.transcribe(window: window, frames: count, offset: offset, complete: complete)
-        let windowEnd = offset + Double(count) * WhisperTranscriber.frameSeconds
-        for segment in result.segments {
-            let words = transcriber.words(of: segment).map {
+        if let worker {
+            worker.start(window: window, frames: count, offset: offset, complete: complete)
+            return
+        }
+        try deliver(Self.transcribe(transcriber, window: window, frames: count, offset: offset, complete: complete), output: output)
+    }
+
+    /// Emits what the live worker finished, if it has.
+    private func collect(output: Emitter) throws {
+        if let done = worker?.take() { try deliver(done, output: output) }
+    }
+
+    /// One window's recognition: its segments with their words, and how far it reached.
+    struct Decoded: Sendable {
+        var segments: [(segment: WhisperTranscriber.Segment, words: [WhisperTranscriber.Word])]
+        var advance: Int
+        var frames: Int
+        var offset: Double
+    }
+
+    static func transcribe(_ transcriber: WhisperTranscriber, window: [Float], frames: Int, offset: Double, complete: Bool) -> Decoded {
+        let result = transcriber.transcribe(window: window, frames: frames, offset: offset, complete: complete)
+        return Decoded(segments: result.segments.map { ($0, transcriber.words(of: $0)) },
+                       advance: result.advance > 0 ? result.advance : frames, frames: frames, offset: offset)
+    }
+
+    private func deliver(_ decoded: Decoded, output: Emitter) throws {
+        let windowEnd = decoded.offset + Double(decoded.frames) * WhisperTranscriber.frameSeconds
+        for (segment, words) in decoded.segments {
+            let timed = words.map {
                 TimedWord(start: Timestamp(seconds: min($0.start, windowEnd)), end: Timestamp(seconds: min($0.end, windowEnd)),
                           text: $0.text, confidence: $0.confidence)
             }
             let start = Timestamp(seconds: min(segment.start, windowEnd)), end = Timestamp(seconds: min(segment.end, windowEnd))
-            try emit(TextSegment(end: end, text: segment.text.trimmingCharacters(in: .whitespaces), words: words, origin: modelName),
+            try emit(TextSegment(end: end, text: segment.text.trimmingCharacters(in: .whitespaces), words: timed, origin: modelName),
                      at: start, duration: end - start, output: output)
         }
-        advance(by: result.advance > 0 ? result.advance : count)
+        advance(by: decoded.advance)
         try output.advance(0, to: max(lastEmitted, Timestamp(seconds: Double(seek) * WhisperTranscriber.frameSeconds)))
     }
 
@@ -248,4 +286,39 @@ public final class AudioTranscribeStage: Stage {
         models.withLock { $0[key] = model }
         return model
     }
+}
+
+/// The live recogniser's worker thread: one window at a time, decoded off the stage's queue; the
+/// stage takes the result at its next packet.
+final class TranscriptionWorker: @unchecked Sendable {
+    private let transcriber: WhisperTranscriber
+    private let queue = DispatchQueue(label: "emopipe.audio.transcribe")
+    private let lock = NSLock()
+    private var result: AudioTranscribeStage.Decoded?
+    /// A window is being decoded or its result not yet taken (only the stage's queue reads it).
+    private(set) var busy = false
+
+    init(_ transcriber: WhisperTranscriber) { self.transcriber = transcriber }
+
+    func start(window: [Float], frames: Int, offset: Double, complete: Bool) {
+        precondition(!busy, "one window at a time")
+        busy = true
+        queue.async { [self] in
+            let decoded = AudioTranscribeStage.transcribe(transcriber, window: window, frames: frames, offset: offset, complete: complete)
+            lock.withLock { result = decoded }
+        }
+    }
+
+    /// The finished window's result, once (nil while it is being decoded).
+    func take() -> AudioTranscribeStage.Decoded? {
+        let taken: AudioTranscribeStage.Decoded? = lock.withLock {
+            defer { result = nil }
+            return result
+        }
+        if taken != nil { busy = false }
+        return taken
+    }
+
+    /// Blocks until the window in progress is decoded.
+    func wait() { queue.sync {} }
 }

@@ -1,22 +1,27 @@
 import EmoPipeCore
 
-/// `sink.jsonl`: one JSON object per packet, in timestamp order across its inputs, each line
-/// written (and, on standard output, flushed) as soon as it is final.
+/// `sink.jsonl`: one JSON object per packet, in timestamp order across its inputs (live runs: in
+/// arrival order across inputs, each input's own records still in order), each line written
+/// (and, on standard output, flushed) as soon as it is final.
 ///
 /// Every record has `stream` (the producing stage, or `stage.port`), `frame` (the packet's index
 /// in its stream, from 0) and `t` (start, seconds). Feature rows add one key per schema column;
-/// predictions add the fields of DESIGN.md section 5; text adds `end`, `text` and `words`;
+/// predictions add the fields of DESIGN.md section 5; text adds `end`, `text`, `origin` and
+/// `words` (each with `start`, `end`, `text` and, when recognised, `confidence`);
 /// audio, video and EEG packets add their shape only. Under a batch on standard output,
 /// `input` names the input first.
 public final class JSONLinesSink: Stage {
     public static let descriptor = StageDescriptor(
         name: "sink.jsonl", role: .sink,
-        summary: "Writes every input packet as one JSON line, merged in timestamp order.",
+        summary: "Writes every input packet as one JSON line, merged in timestamp order (live: as each arrives).",
         inputs: [PortSpec("in", PayloadKind.allCases, variadic: true, "Streams to write; records interleave by timestamp.")],
         parameters: [
             ParameterSpec("path", .string, default: .string("-"),
                           "Output file; '-' is the run's output (stdout, or OUT/<input>.jsonl with -o). {stem} and {name} expand to the input's relative path or file name without extension."),
         ],
+        // Live, a record is written as soon as it arrives: frame records do not wait for a
+        // sparse stream (recognised words come seconds apart) to pass their time.
+        liveArrivalOrder: true,
         make: { .stage(JSONLinesSink(parameters: $0)) })
 
     private let path: String

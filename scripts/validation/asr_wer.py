@@ -86,7 +86,7 @@ def main():
 
     started = time.perf_counter()
     subprocess.run(["taskset", "-c", "0", options.binary, "run", os.path.join(ROOT, "Pipelines", "transcribe.yaml"), options.data,
-                    "-o", os.path.join(work, "emopipe"), "--jobs", "1", "--force"], check=True, stdout=subprocess.DEVNULL)
+                    "-o", os.path.join(work, "emopipe"), "--jobs", "1", "--force"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     emopipe_seconds = time.perf_counter() - started
     hypotheses = {}
     for row in rows:

@@ -163,12 +163,13 @@ def main():
 
     # 3. Nested person-fold cross-validation on train + val.
     results = {}
+    plural = {"transcript": "transcripts", "recognised": "recognised words"}
     for key in ("transcript", "recognised"):
         table = os.path.join(work, f"table-{key}.csv")
         write_table(table, rows, key)
         scores, took = train(options.binary, table, os.path.join(work, f"model-all-{key}.json"), log)
         results[f"cv_{key}"] = scores
-        print(f"nested person-fold CV, {key}s ({len(rows)} answers, {len(people)} people): AP {scores['person_cv_ap_pooled']:.3f}, "
+        print(f"nested person-fold CV, {plural[key]} ({len(rows)} answers, {len(people)} people): AP {scores['person_cv_ap_pooled']:.3f}, "
               f"macro-F1 {scores['person_cv_macro_f1_pooled']:.3f}, F1 A/H {scores['person_cv_f1_ah']:.3f}, F1 no A/H {scores['person_cv_f1_no_ah']:.3f} "
               f"(trained in {took:.0f} s)", flush=True)
 
@@ -190,7 +191,7 @@ def main():
                 records = score_text(options.binary, val_rows, scored, model, work, f"{fitted}-{scored}")
                 ah = [r["ah"] if r else 0.0 for r in records]
                 predicted = [r["ah_label"] if r else 0 for r in records]
-                print(f"| {fitted}s (text-affect) | {scored}s | {average_precision(labels, ah):.3f} | {macro_f1(labels, predicted):.3f} |")
+                print(f"| {plural[fitted]} (text-affect) | {plural[scored]} | {average_precision(labels, ah):.3f} | {macro_f1(labels, predicted):.3f} |")
             # The whole default pipeline on the val speech with this model.
             val_audio = os.path.join(work, "audio-val")
             os.makedirs(val_audio, exist_ok=True)
@@ -204,7 +205,7 @@ def main():
             records = [recording(os.path.join(out_val, row["id"] + ".jsonl")) for row in val_rows]
             ah = [r["ah"] if r else 0.0 for r in records]
             predicted = [r["ah_label"] if r else 0 for r in records]
-            print(f"| {fitted}s (voice-affect, recording A/H) | speech | {average_precision(labels, ah):.3f} | {macro_f1(labels, predicted):.3f} |")
+            print(f"| {plural[fitted]} (voice-affect, recording A/H) | speech | {average_precision(labels, ah):.3f} | {macro_f1(labels, predicted):.3f} |")
         lengths = [len(row["recognised"].split()) for row in val_rows]
         print(f"| (answer length alone) | recognised words | {average_precision(labels, lengths):.3f} | |")
     if not options.keep and not options.work:
