@@ -48,7 +48,7 @@ public final class AudioTranscribeStage: Stage {
                           "See no_speech_threshold."),
             ParameterSpec("skip_silence_s", .number, default: .number(2), unit: "s", range: 0.1...3600,
                           "With the VAD input: no speech for this long is skipped, up to 0.5 s before the next speech."),
-            ParameterSpec("pause_s", .number, default: .number(0.2), unit: "s", range: 0.05...30,
+            ParameterSpec("pause_s", .number, default: .number(0.15), unit: "s", range: 0.05...30,
                           "Live: a window is decoded once speech has stopped this long."),
             ParameterSpec("live_window_s", .number, default: .number(8), unit: "s", range: 1...30,
                           "Live: unbroken speech is decoded at least this often."),

@@ -151,13 +151,14 @@ import Testing
 @Suite struct ModelCatalogTests {
     @Test func theCatalogListsEveryShippedModelWithItsProvenance() throws {
         let entries = ModelCatalog.entries()
-        #expect(entries.map(\.name) == ["ah-text", "eeg", "face", "face-expression", "lexicons/vader.tsv", "mean-face", "text", "voice", "voice-encoder"])
-        #expect(entries.map(\.kind) == ["text-ah-model", "estimator", "estimator", "network", "lexicon", "face-shape", "estimator", "estimator", "recurrent-encoder"])
+        #expect(entries.map(\.name) == ["ah-text", "eeg", "face", "face-expression", "lexicons/vader.tsv", "mean-face", "text", "voice", "voice-encoder", "whisper-tiny.en"])
+        #expect(entries.map(\.kind) == ["text-ah-model", "estimator", "estimator", "network", "lexicon", "face-shape", "estimator", "estimator", "recurrent-encoder", "speech-recogniser"])
         for entry in entries {
             #expect(entry.provenance != "null" && !entry.summary.isEmpty, "\(entry.name) says nothing of where it came from")
         }
         #expect(entries[3].summary.hasPrefix("FER2013 train/"))
         #expect(entries[8].summary.contains("licence: Apache-2.0"))
+        #expect(entries[9].summary.hasPrefix("680,000 hours") && entries[9].provenance.contains("\"wer_all\":0.103"))
     }
 
     @Test func aBrokenModelFileIsListedAsBroken() throws {
