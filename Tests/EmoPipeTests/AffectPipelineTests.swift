@@ -113,17 +113,19 @@ import Testing
     }
 
     /// A sidecar transcript joins av-affect: the fitted text A/H reaches the frames' explanation,
-    /// and the recording's A/H starts from the whole transcript's text score.
+    /// and the recording's A/H starts from the whole transcript's text score. The words' valence
+    /// stays out of the emotion fusion (text false on every frame).
     @Test func aSidecarTranscriptAddsTheWords() throws {
         let records = try Self.run("av-affect.yaml", fixture("speech.wav"))
         let frames = records.filter { $0["stream"] as? String == "ah" }
         #expect(frames.count == 54, "10 per second without video, over the 5.36 s of speech")
-        #expect(frames.contains { $0["text"] as? Bool == true })
+        #expect(frames.allSatisfy { $0["text"] as? Bool == false })
         let cues = frames.flatMap { ($0["cues"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
         #expect(cues.contains("text_ah"))
         let recording = try #require(records.last { $0["stream"] as? String == "recording" })
         let recordingCues = (recording["ah_cues"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(recordingCues.first == "text_ah")
+        #expect((recording["words"] as? [String: Any])?["source"] as? String == "transcript")
         // The last frame carries the whole transcript's text score.
         let lastText = (frames.last?["cues"] as? [[String: Any]])?.first { $0["name"] as? String == "text_ah" }?["value"] as? Double
         #expect(lastText == ((recording["ah_cues"] as? [[String: Any]])?.first?["value"] as? Double))
