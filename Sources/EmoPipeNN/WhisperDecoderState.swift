@@ -53,8 +53,8 @@ public final class WhisperDecoderState {
         var projected = [Float](repeating: 0, count: count * width)
         var inner = [Float](repeating: 0, count: count * 4 * width)
         for (index, layer) in model.decoderLayers.enumerated() {
-            model.layerNorm(x, rows: count, layer.selfNorm, into: &normed)
-            model.apply(layer.selfQueryKeyValue, to: normed, rows: count, into: &qkv)
+            model.layerNorm(x, rows: count, layer.attention.norm, into: &normed)
+            model.apply(layer.attention.queryKeyValue, to: normed, rows: count, into: &qkv)
             for row in 0..<count {
                 let target = (length + row) * width
                 for column in 0..<width {
@@ -71,7 +71,7 @@ public final class WhisperDecoderState {
                     }
                 }
             }
-            model.apply(layer.selfOut, to: attended, rows: count, into: &projected)
+            model.apply(layer.attention.out, to: attended, rows: count, into: &projected)
             model.add(projected, into: &x)
 
             model.layerNorm(x, rows: count, layer.crossNorm, into: &normed)
@@ -86,11 +86,7 @@ public final class WhisperDecoderState {
             model.apply(layer.crossOut, to: attended, rows: count, into: &projected)
             model.add(projected, into: &x)
 
-            model.layerNorm(x, rows: count, layer.feedForwardNorm, into: &normed)
-            model.apply(layer.feedForwardIn, to: normed, rows: count, into: &inner)
-            model.gelu(&inner)
-            model.apply(layer.feedForwardOut, to: inner, rows: count, into: &projected)
-            model.add(projected, into: &x)
+            model.feedForward(layer.feedForward, on: &x, rows: count, normed: &normed, inner: &inner, projected: &projected)
         }
         length += count
         return rows.map { row in

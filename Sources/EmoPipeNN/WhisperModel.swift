@@ -60,15 +60,25 @@ public final class WhisperModel: @unchecked Sendable {
         let beta: [Float]
     }
 
+    /// Pre-norm self-attention: its norm, the fused query/key/value projection, the output.
+    struct SelfAttention {
+        let norm: Norm, queryKeyValue: Linear, out: Linear
+    }
+
+    /// Pre-norm feed-forward: its norm, width -> 4 x width (GELU) -> width.
+    struct FeedForward {
+        let norm: Norm, input: Linear, output: Linear
+    }
+
     struct EncoderLayer {
-        let attentionNorm: Norm, queryKeyValue: Linear, attentionOut: Linear
-        let feedForwardNorm: Norm, feedForwardIn: Linear, feedForwardOut: Linear
+        let attention: SelfAttention
+        let feedForward: FeedForward
     }
 
     struct DecoderLayer {
-        let selfNorm: Norm, selfQueryKeyValue: Linear, selfOut: Linear
+        let attention: SelfAttention
         let crossNorm: Norm, crossQuery: Linear, crossKeyValue: Linear, crossOut: Linear
-        let feedForwardNorm: Norm, feedForwardIn: Linear, feedForwardOut: Linear
+        let feedForward: FeedForward
     }
 
     /// Convolution weights reordered to [outputs, kernel x inputs] (tap-major) for im2col rows.
@@ -160,15 +170,19 @@ public final class WhisperModel: @unchecked Sendable {
         conv1 = try convolution("encoder/conv1", inputs: dimensions.mels)
         conv2 = try convolution("encoder/conv2", inputs: width)
         encoderPositions = try weights.tensor("encoder/position_encodings/encodings", shape: [dimensions.audioContext, width], layer: "encoder")
+        func selfAttention(_ prefix: String) throws -> SelfAttention {
+            SelfAttention(norm: try norm(prefix + "self_attention/layer_norm"),
+                          queryKeyValue: try linear(prefix + "self_attention/linear_0", outputs: 3 * width, inputs: width),
+                          out: try linear(prefix + "self_attention/linear_1", outputs: width, inputs: width))
+        }
+        func feedForward(_ prefix: String) throws -> FeedForward {
+            FeedForward(norm: try norm(prefix + "ffn/layer_norm"),
+                        input: try linear(prefix + "ffn/linear_0", outputs: 4 * width, inputs: width),
+                        output: try linear(prefix + "ffn/linear_1", outputs: width, inputs: 4 * width))
+        }
         encoderLayers = try (0..<dimensions.audioLayers).map { index in
             let prefix = "encoder/layer_\(index)/"
-            return EncoderLayer(
-                attentionNorm: try norm(prefix + "self_attention/layer_norm"),
-                queryKeyValue: try linear(prefix + "self_attention/linear_0", outputs: 3 * width, inputs: width),
-                attentionOut: try linear(prefix + "self_attention/linear_1", outputs: width, inputs: width),
-                feedForwardNorm: try norm(prefix + "ffn/layer_norm"),
-                feedForwardIn: try linear(prefix + "ffn/linear_0", outputs: 4 * width, inputs: width),
-                feedForwardOut: try linear(prefix + "ffn/linear_1", outputs: width, inputs: 4 * width))
+            return EncoderLayer(attention: try selfAttention(prefix), feedForward: try feedForward(prefix))
         }
         encoderNorm = try norm("encoder/layer_norm")
         embedding = try weights.tensor("decoder/embeddings/weight", shape: [dimensions.vocabulary, width], layer: "decoder")
@@ -176,16 +190,12 @@ public final class WhisperModel: @unchecked Sendable {
         decoderLayers = try (0..<dimensions.textLayers).map { index in
             let prefix = "decoder/layer_\(index)/"
             return DecoderLayer(
-                selfNorm: try norm(prefix + "self_attention/layer_norm"),
-                selfQueryKeyValue: try linear(prefix + "self_attention/linear_0", outputs: 3 * width, inputs: width),
-                selfOut: try linear(prefix + "self_attention/linear_1", outputs: width, inputs: width),
+                attention: try selfAttention(prefix),
                 crossNorm: try norm(prefix + "attention/layer_norm"),
                 crossQuery: try linear(prefix + "attention/linear_0", outputs: width, inputs: width),
                 crossKeyValue: try linear(prefix + "attention/linear_1", outputs: 2 * width, inputs: width),
                 crossOut: try linear(prefix + "attention/linear_2", outputs: width, inputs: width),
-                feedForwardNorm: try norm(prefix + "ffn/layer_norm"),
-                feedForwardIn: try linear(prefix + "ffn/linear_0", outputs: 4 * width, inputs: width),
-                feedForwardOut: try linear(prefix + "ffn/linear_1", outputs: width, inputs: 4 * width))
+                feedForward: try feedForward(prefix))
         }
         decoderNorm = try norm("decoder/layer_norm")
         prepareBLAS()
@@ -253,20 +263,16 @@ public final class WhisperModel: @unchecked Sendable {
         var inner = [Float](repeating: 0, count: context * 4 * width)
         var scores = [Float](repeating: 0, count: context * context)
         for layer in encoderLayers {
-            layerNorm(x, rows: context, layer.attentionNorm, into: &normed)
-            apply(layer.queryKeyValue, to: normed, rows: context, into: &qkv)
+            layerNorm(x, rows: context, layer.attention.norm, into: &normed)
+            apply(layer.attention.queryKeyValue, to: normed, rows: context, into: &qkv)
             qkv.withUnsafeBufferPointer { qkv in
                 attention(queries: qkv.baseAddress!, queryStride: 3 * width, keys: qkv.baseAddress! + width, values: qkv.baseAddress! + 2 * width,
                           keyStride: 3 * width, queryCount: context, keyCount: context, causalOffset: nil,
                           heads: dimensions.audioHeads, scores: &scores, into: &attended)
             }
-            apply(layer.attentionOut, to: attended, rows: context, into: &projected)
+            apply(layer.attention.out, to: attended, rows: context, into: &projected)
             add(projected, into: &x)
-            layerNorm(x, rows: context, layer.feedForwardNorm, into: &normed)
-            apply(layer.feedForwardIn, to: normed, rows: context, into: &inner)
-            gelu(&inner)
-            apply(layer.feedForwardOut, to: inner, rows: context, into: &projected)
-            add(projected, into: &x)
+            feedForward(layer.feedForward, on: &x, rows: context, normed: &normed, inner: &inner, projected: &projected)
         }
         layerNorm(x, rows: context, encoderNorm, into: &normed)
         return normed
@@ -293,6 +299,15 @@ public final class WhisperModel: @unchecked Sendable {
     }
 
     // MARK: - Shared layers
+
+    /// x += FFN(LayerNorm(x)) for `rows` rows, in the given scratch arrays.
+    func feedForward(_ block: FeedForward, on x: inout [Float], rows: Int, normed: inout [Float], inner: inout [Float], projected: inout [Float]) {
+        layerNorm(x, rows: rows, block.norm, into: &normed)
+        apply(block.input, to: normed, rows: rows, into: &inner)
+        gelu(&inner)
+        apply(block.output, to: inner, rows: rows, into: &projected)
+        add(projected, into: &x)
+    }
 
     /// y = x W^T + b for `rows` rows.
     func apply(_ linear: Linear, to x: [Float], rows: Int, into y: inout [Float]) {
