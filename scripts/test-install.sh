@@ -4,8 +4,9 @@
 # EMOPIPE_MODELS/EMOPIPE_PIPELINES unset and the checkout hidden (an empty tmpfs mounted over it
 # in a private mount namespace, so the path the binary was compiled in shows nothing; where
 # `unshare` is refused, its Models/ and Pipelines/ are moved aside for the run instead). The
-# installed models and pipelines must give the full av-affect record (face, voice and text) and
-# the face network's expression columns. Run by `make test`.
+# installed models and pipelines must give the full av-affect record (face, voice and the
+# sidecar's words), the face network's expression columns, and words recognised by the installed
+# Whisper on a clip without a transcript. Run by `make test`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 checkout=$PWD
@@ -15,6 +16,7 @@ trap 'rm -rf "$prefix" "$work"' EXIT
 make --no-print-directory install PREFIX="$prefix" >/dev/null
 cp Fixtures/face.mp4 "$work/face.mp4"
 cp Fixtures/speech.srt "$work/face.srt"
+cp Fixtures/clip.mp4 "$work/clip.mp4"
 cat > "$work/expression.yaml" <<'YAML'
 version: 1
 name: installed-expression
@@ -30,6 +32,7 @@ cd "$work"
 test ! -e "$checkout/Models" || { echo "the checkout is still in reach" >&2; exit 3; }
 env -u EMOPIPE_MODELS -u EMOPIPE_PIPELINES "$prefix/bin/emopipe" run face.mp4 -o out
 env -u EMOPIPE_MODELS -u EMOPIPE_PIPELINES "$prefix/bin/emopipe" run expression.yaml face.mp4 > expression.jsonl
+env -u EMOPIPE_MODELS -u EMOPIPE_PIPELINES "$prefix/bin/emopipe" run transcribe clip.mp4 > words.jsonl
 RUN
 status=0
 if unshare -m true 2>/dev/null; then
@@ -45,10 +48,12 @@ if [[ $status -ne 0 ]]; then
   cat "$work/errors.txt" >&2
   exit 1
 fi
-python3 - "$work/out/face.jsonl" "$prefix" "$work/expression.jsonl" <<'PY'
+python3 - "$work/out/face.jsonl" "$prefix" "$work/expression.jsonl" "$work/words.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 expression = [json.loads(line) for line in open(sys.argv[3])]
+recognised = [json.loads(line) for line in open(sys.argv[4])]
+assert recognised and all(r.get("origin") == "whisper-tiny.en" and r.get("words") for r in recognised), recognised
 recording = [r for r in rows if r.get("stream") == "recording"]
 frames = [r for r in rows if r.get("stream") == "ah"]
 assert len(recording) == 1, f"{len(recording)} recording records"
@@ -56,11 +61,15 @@ record = recording[0]
 for key in ["emotion", "emotion_probabilities", "valence_mean", "ah", "ah_label", "modalities"]:
     assert key in record, f"recording record lacks {key}: {sorted(record)}"
 coverage = record["coverage"]
-assert coverage["face"] > 0 and coverage["voice"] > 0 and coverage["text"] > 0, coverage
+assert coverage["face"] > 0 and coverage["voice"] > 0, coverage
+words = record.get("words", {})
+assert words.get("source") == "transcript" and words.get("count", 0) > 0, f"the sidecar's words: {words}"
+assert record["ah_cues"] and record["ah_cues"][0]["name"] == "text_ah", record["ah_cues"]
 faces = [r for r in expression if isinstance(r.get("expression_p_happiness"), float)]
 assert faces, "no face-network expression columns"
 print(f"test-install: installed into {sys.argv[2]}: {len(frames)} frame rows and the recording record "
-      f"(emotion {record['emotion']}, A/H {record['ah']:.2f}, coverage {coverage}), "
-      f"{len(faces)} frames with the face network's expression columns")
+      f"(emotion {record['emotion']}, A/H {record['ah']:.2f} from {words['count']} transcript words, coverage {coverage}), "
+      f"{len(faces)} frames with the face network's expression columns, "
+      f"'{' '.join(r['text'] for r in recognised)}' recognised in clip.mp4")
 print("test-install: 1 passed, 0 failed")
 PY

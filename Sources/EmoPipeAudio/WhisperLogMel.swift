@@ -36,11 +36,14 @@ struct WhisperLogMel {
         window = (0..<Self.fftSize).map { 0.5 - 0.5 * cos(2 * Float.pi * Float($0) / Float(Self.fftSize)) }
     }
 
-    /// Adds samples; appends each frame now complete (mels values) to `frames`.
+    /// Adds samples (a NaN or infinite one counts as silence); appends each frame now complete
+    /// (mels values) to `frames`.
     mutating func append(_ new: UnsafeBufferPointer<Float>, into frames: inout [Float]) {
+        let start = samples.count
         samples.append(contentsOf: new)
+        for index in start..<samples.count where !samples[index].isFinite { samples[index] = 0 }
         if head.count < Self.fftSize / 2 + 1 {
-            head.append(contentsOf: new.prefix(Self.fftSize / 2 + 1 - head.count))
+            head.append(contentsOf: samples[start...].prefix(Self.fftSize / 2 + 1 - head.count))
         }
         let half = Self.fftSize / 2
         while nextFrame * Self.hop + half <= base + samples.count, head.count > half {

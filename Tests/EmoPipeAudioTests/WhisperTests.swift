@@ -78,6 +78,12 @@ import Testing
         }
         let (chunked, _) = logMel(audio, chunk: 37)
         #expect(chunked == values)
+        // A NaN or infinite sample is silence, never a NaN frame.
+        var broken = audio
+        broken[1000] = .nan
+        broken[5000] = .infinity
+        let finite = logMel(broken).values.allSatisfy { $0.isFinite }
+        #expect(finite)
     }
 
     /// The encoder's output within 2e-2 of CTranslate2's (same float16 weights widened to float32;
