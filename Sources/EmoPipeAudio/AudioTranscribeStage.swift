@@ -126,7 +126,11 @@ public final class AudioTranscribeStage: Stage {
             transcriber.noSpeechThreshold = Float(parameters.number("no_speech_threshold"))
             transcriber.logProbabilityThreshold = parameters.number("log_prob_threshold")
             self.transcriber = transcriber
-            if context.live { worker = TranscriptionWorker(transcriber) }
+            if context.live {
+                // A live window's words wait on its encoder: let it use a second core.
+                transcriber.encoderParts = min(2, ProcessInfo.processInfo.activeProcessorCount)
+                worker = TranscriptionWorker(transcriber)
+            }
             modelName = URL(fileURLWithPath: model.folder).lastPathComponent
             logMel = WhisperLogMel(mels: model.dimensions.mels)
         }

@@ -246,14 +246,19 @@ public final class WhisperModel: @unchecked Sendable {
     /// The encoder's output for one window of log-mel frames: `mel` holds `windowFrames` frames
     /// of `dimensions.mels` values each (frame-major, as `WhisperLogMel` normalises them).
     /// Returns `audioContext` x `width` values, row-major.
-    public func encode(mel: [Float]) -> [Float] {
+    ///
+    /// `parts` > 1 splits the large matrix products (by rows) and the attention (by heads) over
+    /// that many threads (`concurrently`), each part single-threaded BLAS: for live runs, where
+    /// a window's words wait on its encoder and a core is often idle. The result equals the
+    /// one-thread result to float rounding (BLAS blocks the split products differently).
+    public func encode(mel: [Float], parts: Int = 1) -> [Float] {
         precondition(mel.count == windowFrames * dimensions.mels, "a Whisper window is \(windowFrames) frames of \(dimensions.mels) mels")
         let width = dimensions.width, frames = windowFrames, context = dimensions.audioContext
         var hidden = [Float](repeating: 0, count: frames * width)
-        convolve(mel, channels: dimensions.mels, frames: frames, stride: 1, with: conv1, into: &hidden)
+        convolve(mel, channels: dimensions.mels, frames: frames, stride: 1, with: conv1, into: &hidden, parts: parts)
         gelu(&hidden)
         var x = [Float](repeating: 0, count: context * width)
-        convolve(hidden, channels: width, frames: frames, stride: 2, with: conv2, into: &x)
+        convolve(hidden, channels: width, frames: frames, stride: 2, with: conv2, into: &x, parts: parts)
         gelu(&x)
         add(encoderPositions, into: &x)
         var normed = [Float](repeating: 0, count: context * width)
@@ -264,15 +269,15 @@ public final class WhisperModel: @unchecked Sendable {
         var scores = [Float](repeating: 0, count: context * context)
         for layer in encoderLayers {
             layerNorm(x, rows: context, layer.attention.norm, into: &normed)
-            apply(layer.attention.queryKeyValue, to: normed, rows: context, into: &qkv)
+            apply(layer.attention.queryKeyValue, to: normed, rows: context, into: &qkv, parts: parts)
             qkv.withUnsafeBufferPointer { qkv in
                 attention(queries: qkv.baseAddress!, queryStride: 3 * width, keys: qkv.baseAddress! + width, values: qkv.baseAddress! + 2 * width,
                           keyStride: 3 * width, queryCount: context, keyCount: context, causalOffset: nil,
-                          heads: dimensions.audioHeads, scores: &scores, into: &attended)
+                          heads: dimensions.audioHeads, scores: &scores, into: &attended, parts: parts)
             }
-            apply(layer.attention.out, to: attended, rows: context, into: &projected)
+            apply(layer.attention.out, to: attended, rows: context, into: &projected, parts: parts)
             add(projected, into: &x)
-            feedForward(layer.feedForward, on: &x, rows: context, normed: &normed, inner: &inner, projected: &projected)
+            feedForward(layer.feedForward, on: &x, rows: context, normed: &normed, inner: &inner, projected: &projected, parts: parts)
         }
         layerNorm(x, rows: context, encoderNorm, into: &normed)
         return normed
@@ -280,7 +285,7 @@ public final class WhisperModel: @unchecked Sendable {
 
     /// A 1-D convolution (kernel 3, padding 1) over frame-major input [frames, channels] as
     /// im2col + one matrix product; output [frames / stride, width].
-    private func convolve(_ input: [Float], channels: Int, frames: Int, stride: Int, with conv: Linear, into output: inout [Float]) {
+    private func convolve(_ input: [Float], channels: Int, frames: Int, stride: Int, with conv: Linear, into output: inout [Float], parts: Int) {
         let outFrames = frames / stride
         var columns = [Float](repeating: 0, count: outFrames * 3 * channels)
         input.withUnsafeBufferPointer { input in
@@ -295,40 +300,74 @@ public final class WhisperModel: @unchecked Sendable {
                 }
             }
         }
-        apply(conv, to: columns, rows: outFrames, into: &output)
+        apply(conv, to: columns, rows: outFrames, into: &output, parts: parts)
     }
 
     // MARK: - Shared layers
 
     /// x += FFN(LayerNorm(x)) for `rows` rows, in the given scratch arrays.
-    func feedForward(_ block: FeedForward, on x: inout [Float], rows: Int, normed: inout [Float], inner: inout [Float], projected: inout [Float]) {
+    func feedForward(_ block: FeedForward, on x: inout [Float], rows: Int, normed: inout [Float], inner: inout [Float], projected: inout [Float],
+                     parts: Int = 1) {
         layerNorm(x, rows: rows, block.norm, into: &normed)
-        apply(block.input, to: normed, rows: rows, into: &inner)
+        apply(block.input, to: normed, rows: rows, into: &inner, parts: parts)
         gelu(&inner)
-        apply(block.output, to: inner, rows: rows, into: &projected)
+        apply(block.output, to: inner, rows: rows, into: &projected, parts: parts)
         add(projected, into: &x)
     }
 
-    /// y = x W^T + b for `rows` rows.
-    func apply(_ linear: Linear, to x: [Float], rows: Int, into y: inout [Float]) {
+    /// y = x W^T + b for `rows` rows (in `parts` row blocks side by side).
+    func apply(_ linear: Linear, to x: [Float], rows: Int, into y: inout [Float], parts: Int = 1) {
         x.withUnsafeBufferPointer { x in
             linear.weight.withUnsafeBufferPointer { w in
                 y.withUnsafeMutableBufferPointer { y in
-                    if rows == 1 {
-                        matrixVector(w.baseAddress!, x.baseAddress!, y.baseAddress!, m: linear.outputs, n: linear.inputs)
-                    } else {
-                        matrixMultiplyTransposed(x.baseAddress!, w.baseAddress!, y.baseAddress!, m: rows, n: linear.outputs, k: linear.inputs)
-                    }
                     linear.bias.withUnsafeBufferPointer { b in
-                        for row in 0..<rows {
-                            let target = y.baseAddress! + row * linear.outputs
-                            for column in 0..<linear.outputs { target[column] += b[column] }
+                        let (x, w, y, b) = (x.baseAddress!, w.baseAddress!, y.baseAddress!, b.baseAddress!)
+                        if rows == 1 {
+                            matrixVector(w, x, y, m: linear.outputs, n: linear.inputs)
+                            for column in 0..<linear.outputs { y[column] += b[column] }
+                            return
+                        }
+                        Self.split(rows, parts: parts) { block in
+                            matrixMultiplyTransposed(x + block.lowerBound * linear.inputs, w, y + block.lowerBound * linear.outputs,
+                                                     m: block.count, n: linear.outputs, k: linear.inputs)
+                            for row in block {
+                                let target = y + row * linear.outputs
+                                for column in 0..<linear.outputs { target[column] += b[column] }
+                            }
                         }
                     }
                 }
             }
         }
     }
+
+    /// Runs `body` on `parts` contiguous blocks of 0..<count, side by side when `parts` > 1 (each
+    /// block at least 64 long), else on the caller's thread.
+    static func split(_ count: Int, parts: Int, _ body: (Range<Int>) -> Void) {
+        let parts = max(1, min(parts, count / 64))
+        guard parts > 1 else { return body(0..<count) }
+        concurrently(parts) { part in body((count * part / parts)..<(count * (part + 1) / parts)) }
+    }
+
+    /// `body(0) ... body(iterations - 1)` side by side: iteration 0 on the caller's thread, the
+    /// others on helper queues of their own (serial queues, which always get a thread: Dispatch's
+    /// concurrentPerform spun when called from a Swift concurrency thread); returns when all have.
+    /// The callers give each iteration its own rows or heads of their buffers.
+    static func concurrently(_ iterations: Int, _ body: (Int) -> Void) {
+        guard iterations > 1 else { return body(0) }
+        struct Unchecked: @unchecked Sendable { let body: (Int) -> Void }
+        withoutActuallyEscaping(body) { body in
+            let box = Unchecked(body: body)
+            let group = DispatchGroup()
+            for iteration in 1..<iterations {
+                helpers[(iteration - 1) % helpers.count].async(group: group) { box.body(iteration) }
+            }
+            box.body(0)
+            group.wait()
+        }
+    }
+
+    private static let helpers = (0..<3).map { DispatchQueue(label: "emopipe.nn.helper.\($0)") }
 
     /// Layer normalisation (epsilon 1e-5) of each `width`-wide row.
     func layerNorm(_ x: [Float], rows: Int, _ norm: Norm, into y: inout [Float]) {
@@ -372,28 +411,34 @@ public final class WhisperModel: @unchecked Sendable {
     /// `width`. With `causalOffset` p, query i sees keys 0 ... p + i.
     func attention(queries: UnsafePointer<Float>, queryStride: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                    keyStride: Int, queryCount: Int, keyCount: Int, causalOffset: Int?, heads: Int,
-                   scores: inout [Float], into output: inout [Float]) {
+                   scores: inout [Float], into output: inout [Float], parts: Int = 1) {
         let width = dimensions.width, depth = width / heads
-        if scores.count < queryCount * keyCount { scores = [Float](repeating: 0, count: queryCount * keyCount) }
+        let groups = max(1, min(parts, heads))
+        if scores.count < groups * queryCount * keyCount { scores = [Float](repeating: 0, count: groups * queryCount * keyCount) }
         let scale = 1 / Float(depth).squareRoot()
         scores.withUnsafeMutableBufferPointer { scores in
             output.withUnsafeMutableBufferPointer { output in
-                let s = scores.baseAddress!
-                for head in 0..<heads {
-                    let column = head * depth
-                    matrixMultiplyStrided(queries + column, lda: queryStride, keys + column, ldb: keyStride, transposeB: true,
-                                          s, ldc: keyCount, m: queryCount, n: keyCount, k: depth, alpha: scale)
-                    for row in 0..<queryCount {
-                        let line = s + row * keyCount
-                        let visible = causalOffset.map { min(keyCount, $0 + row + 1) } ?? keyCount
-                        let largest = VectorMath.maximum(line, count: visible)
-                        let sum = VectorMath.exponentiate(line, count: visible, shift: largest)
-                        VectorMath.scale(line, count: visible, by: 1 / sum)
-                        for index in visible..<keyCount { line[index] = 0 }
+                let (scores, output) = (scores.baseAddress!, output.baseAddress!)
+                // Group g takes heads g, g + groups, ... in its own scores block.
+                let run = { (group: Int) in
+                    let s = scores + group * queryCount * keyCount
+                    for head in stride(from: group, to: heads, by: groups) {
+                        let column = head * depth
+                        matrixMultiplyStrided(queries + column, lda: queryStride, keys + column, ldb: keyStride, transposeB: true,
+                                              s, ldc: keyCount, m: queryCount, n: keyCount, k: depth, alpha: scale)
+                        for row in 0..<queryCount {
+                            let line = s + row * keyCount
+                            let visible = causalOffset.map { min(keyCount, $0 + row + 1) } ?? keyCount
+                            let largest = VectorMath.maximum(line, count: visible)
+                            let sum = VectorMath.exponentiate(line, count: visible, shift: largest)
+                            VectorMath.scale(line, count: visible, by: 1 / sum)
+                            for index in visible..<keyCount { line[index] = 0 }
+                        }
+                        matrixMultiplyStrided(s, lda: keyCount, values + column, ldb: keyStride, transposeB: false,
+                                              output + column, ldc: width, m: queryCount, n: depth, k: keyCount)
                     }
-                    matrixMultiplyStrided(s, lda: keyCount, values + column, ldb: keyStride, transposeB: false,
-                                          output.baseAddress! + column, ldc: width, m: queryCount, n: depth, k: keyCount)
                 }
+                if groups > 1 { Self.concurrently(groups, run) } else { run(0) }
             }
         }
     }

@@ -63,6 +63,8 @@ public final class WhisperTranscriber {
     public var conditionOnPreviousText = true
     public var noSpeechThreshold: Float = 0.6
     public var logProbabilityThreshold: Double = -1
+    /// Threads the encoder may use (`WhisperModel.encode`'s `parts`): 1, or 2 for live runs.
+    public var encoderParts = 1
     /// Latest first timestamp, in seconds.
     public var maxInitialTimestamp: Double = 1
     /// Text tokens of the windows so far (the prompt's source).
@@ -86,7 +88,7 @@ public final class WhisperTranscriber {
         precondition(frames > 0 && frames <= windowFrames && mel.count >= frames * mels)
         var padded = [Float](repeating: 0, count: windowFrames * mels)
         padded.replaceSubrange(0..<(frames * mels), with: mel[0..<(frames * mels)])
-        let audio = model.encode(mel: padded)
+        let audio = model.encode(mel: padded, parts: encoderParts)
         var prompt: [Int] = []
         if conditionOnPreviousText, !previousTokens.isEmpty {
             prompt = [model.tokens.startOfPrevious] + previousTokens.suffix(model.dimensions.textContext / 2 - 1)

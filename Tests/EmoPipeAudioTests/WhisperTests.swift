@@ -97,6 +97,9 @@ import Testing
         let normalised = WhisperLogMel.normalise(values[...])
         window.replaceSubrange(0..<(content * 80), with: normalised[0..<(content * 80)])
         let encoded = model.encode(mel: window)
+        let split = model.encode(mel: window, parts: 2)
+        let largestDifference = zip(split, encoded).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(split.count == encoded.count && largestDifference < 2e-3, "the encoder split over two threads (float rounding only): \(largestDifference)")
         for (row, expected) in try #require(clip.encoder_rows) {
             let t = Int(row)!
             for column in expected.indices {
