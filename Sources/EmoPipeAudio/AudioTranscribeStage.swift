@@ -117,7 +117,7 @@ public final class AudioTranscribeStage: Stage {
                 model = try Self.cachedModel(try ModelStore.models.resolve(reference).path)
             } catch let error as ModelStoreError {
                 throw StageError("\(error.description). Whisper is installed by scripts/speech/install_whisper.py (make deps runs it); "
-                                 + "or set recognise: never (--set <stage>.recognise=never) to run without recognition")
+                                 + "or run without recognition: --set \(context.stageID).recognise=never")
             } catch let error as NetworkError {
                 throw StageError("\(error.description) (reinstall with scripts/speech/install_whisper.py --force)")
             }
