@@ -197,7 +197,8 @@ public final class AudioTranscribeStage: Stage {
                 return
             }
             try decode(frames: window, complete: complete, output: output)
-            if !final && window < windowFrames { return }
+            // A live window is now on the worker: the next one waits for its result.
+            if worker != nil || (!final && window < windowFrames) { return }
         }
     }
 
