@@ -1,7 +1,6 @@
 import EmoPipeCore
 import EmoPipeNN
 import Foundation
-import Synchronization
 
 /// `audio.encoder`: a recurrent speech encoder's frame-by-frame outputs, for the voice model's
 /// features (their mean and standard deviation per window, by `audio.functionals`).
@@ -96,14 +95,10 @@ public final class AudioEncoderStage: Stage {
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Encoders already read, by folder and contents; each stage runs its own copy (own state).
-    private static let encoders = Mutex<[String: RecurrentEncoder]>([:])
+    /// Encoders already read; each stage runs its own copy (own state).
+    private static let encoders = ModelCache<RecurrentEncoder>()
 
     private static func cachedEncoder(_ folder: String) throws -> RecurrentEncoder {
-        let key = folder + "#" + (PipelineGraph.fileFingerprint(folder) ?? "")
-        if let known = encoders.withLock({ $0[key] }) { return known.copy() }
-        let encoder = try RecurrentEncoder(folder: folder)
-        encoders.withLock { $0[key] = encoder }
-        return encoder.copy()
+        try encoders.model(in: folder, load: RecurrentEncoder.init(folder:)).copy()
     }
 }

@@ -1,7 +1,6 @@
 import EmoPipeCore
 import EmoPipeNN
 import Foundation
-import Synchronization
 
 /// `audio.transcribe`: speech recognition (Whisper, run natively) into the `text` stream that
 /// `source.transcript` gives, so `text.cues`, `text.ambivalence`, `fuse.ambivalence` and the
@@ -281,15 +280,11 @@ public final class AudioTranscribeStage: Stage {
         try output.emit(.text(segment), at: start, duration: duration)
     }
 
-    /// Whisper models already read, by folder and contents (immutable: shared by every input).
-    private static let models = Mutex<[String: WhisperModel]>([:])
+    /// Whisper models already read (immutable: shared by every input).
+    private static let models = ModelCache<WhisperModel>()
 
     private static func cachedModel(_ folder: String) throws -> WhisperModel {
-        let key = folder + "#" + (PipelineGraph.fileFingerprint(folder) ?? "")
-        if let known = models.withLock({ $0[key] }) { return known }
-        let model = try WhisperModel(folder: folder)
-        models.withLock { $0[key] = model }
-        return model
+        try models.model(in: folder, load: WhisperModel.init(folder:))
     }
 }
 
