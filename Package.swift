@@ -33,6 +33,8 @@ let package = Package(
         // BLAS through Debian's libblas.so.3: OpenBLAS (scripts/install-deps.sh installs it: it
         // measures faster, Benchmarks/expression.sh) or the reference BLAS.
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // oneDNN (Debian libdnnl-dev 2.6): the network runtime's convolutions, pooling and LSTM.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // dlib's face detector and shape predictor behind a plain-C header. Compiled optimised even in
         // debug builds: dlib's header code at -O0 runs ~100x slower (NATIVE-LIBS.md).
@@ -57,7 +59,7 @@ let package = Package(
         // shapes: without overflow checks they vectorise (Benchmarks/expression.sh). Optimised in
         // debug builds too, as dlib is: unoptimised, Whisper runs ~10x slower and the tests that
         // recognise speech would dominate `swift test`.
-        .target(name: "EmoPipeNN", dependencies: ["EmoPipeCore", "CBLAS"],
+        .target(name: "EmoPipeNN", dependencies: ["EmoPipeCore", "CBLAS", "CDNNL"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "EmoPipeFace", dependencies: [
             "EmoPipeCore", "EmoPipeNN", "CDlibShim", .product(name: "DequeModule", package: "swift-collections"),

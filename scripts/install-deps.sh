@@ -8,7 +8,8 @@ packages=(
   libsndfile1-dev                                                                # source.audio
   libfftw3-dev                                                                   # eeg.bands (FFTW)
   libdlib-dev libdlib-data libblas-dev liblapack-dev                             # face.landmarks (dlib + its 68-point model)
-  libopenblas-dev                                                                # face.expression: OpenBLAS as libblas.so.3 (Benchmarks/expression.sh: ~12x the reference BLAS)
+  libopenblas-dev                                                                # Whisper and dense layers: OpenBLAS as libblas.so.3 (~12x the reference BLAS)
+  libdnnl-dev                                                                    # EmoPipeNN: oneDNN convolutions, pooling, LSTM (Benchmarks/expression.sh)
   libsqlite3-dev                                                                 # the batch results database
   ffmpeg sox espeak-ng                                                           # fixtures, pipe tests
   hyperfine time                                                                 # make bench

@@ -2,7 +2,9 @@ import EmoPipeCore
 import Foundation
 
 /// A small feed-forward network run natively: float32, one image at a time, the layers of its
-/// graph file in order (`NetworkDescription`), inner products through BLAS.
+/// graph file in order (`NetworkDescription`), compiled at load into oneDNN primitives
+/// (`OneDNNProgram`: JIT convolutions in blocked layouts, fused bias and activation) that run on
+/// the caller's thread.
 ///
 /// Loading checks every tensor against the shapes the graph implies, so a wrong, truncated or
 /// mismatched weight file fails at load with a message naming the file and the tensor, never
@@ -36,13 +38,9 @@ public final class Network {
     public var multiplyAdds: Int { steps.map(\.multiplyAdds).reduce(0, +) }
 
     private let steps: [NetworkStep]
-    /// Where each value (0: the input, then one per layer) starts in `arena`.
-    private let offsets: [Int]
-    private let sizes: [Int]
-    /// Every intermediate value, then the im2col scratch of the largest convolution.
-    private let arena: UnsafeMutablePointer<Float>
-    private let arenaCount: Int
-    private let outputIndex: Int
+    private let program: OneDNNProgram
+    private let execution: OneDNNExecution
+    private var output: [Float]
 
     /// The most values one layer's output (or its im2col scratch) may hold: 64 Mi floats
     /// (256 MiB); a graph that needs more is refused at load, not allocated.
@@ -72,7 +70,6 @@ public final class Network {
 
     /// Compiles `graph` with `weights`: shapes inferred from the input, every tensor checked.
     public init(graph: NetworkDescription, weights: SafeTensors, source: String) throws {
-        prepareBLAS()
         self.graph = graph
         self.source = source
         inputShape = Shape(channels: graph.input.channels, height: graph.input.height, width: graph.input.width)
@@ -85,7 +82,6 @@ public final class Network {
         var index = [graph.input.name: 0]
         var shapes = [inputShape]
         var steps: [NetworkStep] = []
-        var columnCount = 0
         for layer in graph.layers {
             guard index[layer.name] == nil else { throw NetworkError("\(source): layer name '\(layer.name)' is used twice") }
             let sources = try (layer.inputs ?? layer.input.map { [$0] } ?? []).map { name -> Int in
@@ -97,10 +93,9 @@ public final class Network {
             guard !sources.isEmpty else { throw NetworkError("\(source): layer \(layer.name) has no input") }
             let step = try NetworkStep(layer: layer, inputs: sources, shapes: sources.map { shapes[$0] },
                                        output: shapes.count, weights: weights)
-            guard step.outputShape.count <= Self.largestValue, step.columnCount <= Self.largestValue else {
-                throw NetworkError("\(source): layer \(layer.name) needs \(max(step.outputShape.count, step.columnCount)) values, more than \(Self.largestValue)")
+            guard step.outputShape.count <= Self.largestValue else {
+                throw NetworkError("\(source): layer \(layer.name) needs \(step.outputShape.count) values, more than \(Self.largestValue)")
             }
-            columnCount = max(columnCount, step.columnCount)
             index[layer.name] = shapes.count
             shapes.append(step.outputShape)
             steps.append(step)
@@ -109,52 +104,42 @@ public final class Network {
         guard shapes[output].count == graph.classes.count else {
             throw NetworkError("\(source): output '\(graph.output)' has \(shapes[output].count) values for \(graph.classes.count) classes")
         }
+        let total = shapes.map { ($0.count + 15) / 16 * 16 }.reduce(0, +)
+        guard total <= 4 * Self.largestValue else {
+            throw NetworkError("\(source): the network's values need \(total) floats, more than \(4 * Self.largestValue)")
+        }
         self.steps = steps
-        outputIndex = output
-        sizes = shapes.map(\.count)
-        var offsets: [Int] = []
-        var total = 0
-        for size in sizes {
-            offsets.append(total)
-            total += (size + 15) / 16 * 16
-        }
-        offsets.append(total)
-        guard total + columnCount <= 4 * Self.largestValue else {
-            throw NetworkError("\(source): the network's values need \(total + columnCount) floats, more than \(4 * Self.largestValue)")
-        }
-        self.offsets = offsets
-        arenaCount = total + columnCount
-        arena = .allocate(capacity: arenaCount)
-        arena.initialize(repeating: 0, count: arenaCount)
+        program = try OneDNNProgram(steps: steps, input: inputShape, output: output, source: source)
+        execution = try OneDNNExecution(program)
+        self.output = [Float](repeating: 0, count: program.outputCount)
     }
 
-    private init(copying other: Network) {
+    private init(copying other: Network) throws {
         graph = other.graph
         source = other.source
         inputShape = other.inputShape
         steps = other.steps
-        outputIndex = other.outputIndex
-        sizes = other.sizes
-        offsets = other.offsets
-        arenaCount = other.arenaCount
-        arena = .allocate(capacity: arenaCount)
-        arena.initialize(repeating: 0, count: arenaCount)
+        program = other.program
+        execution = try OneDNNExecution(other.program)
+        output = other.output
     }
 
-    deinit { arena.deallocate() }
-
     /// An independent instance (same weights, own buffers) for another thread.
-    public func copy() -> Network { Network(copying: self) }
+    public func copy() -> Network {
+        do {
+            return try Network(copying: self)
+        } catch {
+            fatalError("\(source): a copy of a loaded network could not allocate its buffers: \(error)")
+        }
+    }
 
     /// The output for one input (`inputShape.count` values, channels first, rows top to bottom).
     public func predict(_ input: [Float]) -> [Float] {
         precondition(input.count == inputShape.count, "input of \(input.count) values, the network takes \(inputShape)")
-        input.withUnsafeBufferPointer { arena.update(from: $0.baseAddress!, count: input.count) }
-        let columns = arena + offsets[offsets.count - 1]
-        for step in steps {
-            step.run(arena: arena, offsets: offsets, columns: columns)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { execution.run(x.baseAddress!, into: $0.baseAddress!) }
         }
-        return Array(UnsafeBufferPointer(start: arena + offsets[outputIndex], count: sizes[outputIndex]))
+        return output
     }
 }
 

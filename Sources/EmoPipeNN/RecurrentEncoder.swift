@@ -1,11 +1,12 @@
+import CDNNL
 import EmoPipeCore
 import Foundation
 
 /// A stack of LSTM layers (PyTorch's `nn.LSTM`: gates in the order input, forget, cell, output;
 /// `c = f*c + i*g`, `h = o*tanh(c)`) run forward over a sequence of frames, keeping its state
-/// between calls, so a stream can be fed block by block. Each block runs layer by layer: the
-/// input projections of all its frames in one matrix product, then the recurrence frame by frame
-/// (one matrix-vector product per frame and layer, the recurrent weights staying in cache).
+/// between calls, so a stream can be fed block by block. Each block runs layer by layer through
+/// oneDNN's LSTM primitive (its input projections for all frames in one product, then the
+/// recurrence), on the caller's thread; a primitive is made once per block length and kept.
 ///
 /// Weights come from `weights.safetensors` in a folder with `encoder.json`
 /// (`{"format": "emopipe-recurrent/1", "inputs": 40, "hidden": 256, "layers": 3, ...}`), tensors
@@ -30,11 +31,36 @@ public final class RecurrentEncoder: @unchecked Sendable {
     public var activeLayers: Int {
         didSet { activeLayers = min(max(activeLayers, 1), description.layers) }
     }
-    private var inputWeights: [[Float]] = []
-    private var recurrentWeights: [[Float]] = []
-    private var biases: [[Float]] = []
-    private var hidden: [[Float]] = []
-    private var cell: [[Float]] = []
+    /// The weights in oneDNN's layout, shared by copies.
+    private let weights: Weights
+    /// Per layer: hidden and cell state (library memories, `hidden` floats each).
+    private var hidden: [dnnl_memory_t] = []
+    private var cell: [dnnl_memory_t] = []
+    /// Per block length: each layer's primitive, its scratchpad and the state it writes.
+    private var programs: [Int: [LayerRun]] = [:]
+    private let stream: dnnl_stream_t
+
+    /// One layer's weights, reordered once from PyTorch's layout.
+    private final class Weights: @unchecked Sendable {
+        let layer: [dnnl_memory_t]
+        let recurrent: [dnnl_memory_t]
+        let bias: [dnnl_memory_t]
+        init(layer: [dnnl_memory_t], recurrent: [dnnl_memory_t], bias: [dnnl_memory_t]) {
+            self.layer = layer
+            self.recurrent = recurrent
+            self.bias = bias
+        }
+        deinit { for memory in layer + recurrent + bias { dnnl_memory_destroy(memory) } }
+    }
+
+    private struct LayerRun {
+        let primitive: dnnl_primitive_t
+        let source: dnnl_memory_t
+        let destination: dnnl_memory_t
+        let nextHidden: dnnl_memory_t
+        let nextCell: dnnl_memory_t
+        let scratchpad: dnnl_memory_t?
+    }
 
     /// Reads `encoder.json` and `weights.safetensors` from `folder`; a broken or inconsistent file
     /// is an error naming it.
@@ -58,112 +84,174 @@ public final class RecurrentEncoder: @unchecked Sendable {
             throw NetworkError("\(path): inputs and hidden must be 1...4096, layers 1...16")
         }
         activeLayers = description.layers
-        let weights = try SafeTensors(path: folder + "/weights.safetensors")
-        let gates = 4 * description.hidden
-        for layer in 0..<description.layers {
-            let width = layer == 0 ? description.inputs : description.hidden
-            let name = "lstm layer \(layer)"
-            inputWeights.append(try weights.tensor("weight_ih_l\(layer)", shape: [gates, width], layer: name))
-            recurrentWeights.append(try weights.tensor("weight_hh_l\(layer)", shape: [gates, description.hidden], layer: name))
-            let bias = try weights.tensor("bias_ih_l\(layer)", shape: [gates], layer: name)
-            biases.append(zip(bias, try weights.tensor("bias_hh_l\(layer)", shape: [gates], layer: name)).map(+))
+        let tensors = try SafeTensors(path: folder + "/weights.safetensors")
+        let size = description.hidden, gates = 4 * size
+        var layer: [dnnl_memory_t] = [], recurrent: [dnnl_memory_t] = [], bias: [dnnl_memory_t] = []
+        OneDNN.stayOnThisThread()
+        do {
+            for index in 0..<description.layers {
+                let width = index == 0 ? description.inputs : size
+                let name = "lstm layer \(index)"
+                let inputWeights = try tensors.tensor("weight_ih_l\(index)", shape: [gates, width], layer: name)
+                let recurrentWeights = try tensors.tensor("weight_hh_l\(index)", shape: [gates, size], layer: name)
+                let inputBias = try tensors.tensor("bias_ih_l\(index)", shape: [gates], layer: name)
+                let summedBias = zip(inputBias, try tensors.tensor("bias_hh_l\(index)", shape: [gates], layer: name)).map(+)
+                // PyTorch's [4H, in] is oneDNN's (layers, directions, in, gates, H) laid out ldgoi;
+                // the primitive reads ldigo. Gates in both: input, forget, cell, output.
+                layer.append(try OneDNN.constant(inputWeights, plain: OneDNN.descriptor([1, 1, width, 4, size], dnnl_ldgoi),
+                                                 wanted: OneDNN.descriptor([1, 1, width, 4, size], dnnl_ldigo)))
+                recurrent.append(try OneDNN.constant(recurrentWeights, plain: OneDNN.descriptor([1, 1, size, 4, size], dnnl_ldgoi),
+                                                     wanted: OneDNN.descriptor([1, 1, size, 4, size], dnnl_ldigo)))
+                let biasLayout = try OneDNN.descriptor([1, 1, 4, size], dnnl_ldgo)
+                bias.append(try OneDNN.constant(summedBias, plain: biasLayout, wanted: biasLayout))
+            }
+        } catch let error as NetworkError {
+            for memory in layer + recurrent + bias { dnnl_memory_destroy(memory) }
+            throw NetworkError("\(folder): \(error.description)")
         }
-        reset()
+        weights = Weights(layer: layer, recurrent: recurrent, bias: bias)
+        stream = try OneDNN.newStream()
+        try makeState()
     }
 
-    private init(copying other: RecurrentEncoder) {
+    private init(copying other: RecurrentEncoder) throws {
         description = other.description
         activeLayers = other.activeLayers
-        inputWeights = other.inputWeights
-        recurrentWeights = other.recurrentWeights
-        biases = other.biases
-        hidden = other.hidden
-        cell = other.cell
+        weights = other.weights
+        stream = try OneDNN.newStream()
+        try makeState()
     }
 
-    /// A copy with the same weights (shared, copy-on-write) and its own state, at zero.
+    deinit {
+        for memory in hidden + cell { dnnl_memory_destroy(memory) }
+        for runs in programs.values { release(runs) }
+        dnnl_stream_destroy(stream)
+    }
+
+    private func release(_ runs: [LayerRun]) {
+        for run in runs {
+            dnnl_primitive_destroy(run.primitive)
+            for memory in [run.source, run.destination, run.nextHidden, run.nextCell] { dnnl_memory_destroy(memory) }
+            if let scratchpad = run.scratchpad { dnnl_memory_destroy(scratchpad) }
+        }
+    }
+
+    private func makeState() throws {
+        let state = try OneDNN.descriptor([1, 1, 1, description.hidden], dnnl_ldnc)
+        for _ in 0..<description.layers {
+            hidden.append(try OneDNN.memory(state))
+            cell.append(try OneDNN.memory(state))
+        }
+    }
+
+    /// A copy with the same weights (shared) and its own state, at zero.
     public func copy() -> RecurrentEncoder {
-        let copy = RecurrentEncoder(copying: self)
-        copy.reset()
-        return copy
+        do {
+            return try RecurrentEncoder(copying: self)
+        } catch {
+            fatalError("a copy of a loaded encoder could not allocate its state: \(error)")
+        }
     }
 
-        /// Back to the zero state (a new sequence).
+    /// Back to the zero state (a new sequence).
     public func reset() {
-        hidden = [[Float]](repeating: [Float](repeating: 0, count: description.hidden), count: description.layers)
-        cell = hidden
+        let bytes = description.hidden * MemoryLayout<Float>.size
+        for memory in hidden + cell {
+            var handle: UnsafeMutableRawPointer?
+            dnnl_memory_get_data_handle(memory, &handle)
+            if let handle { memset(handle, 0, bytes) }
+        }
+    }
+
+    /// Each layer's LSTM primitive for blocks of `count` frames (made on first use, kept; at most
+    /// 16 block lengths are kept).
+    private func layerRuns(frames count: Int) throws -> [LayerRun] {
+        if let runs = programs[count] { return runs }
+        if programs.count >= 16 {
+            for runs in programs.values { release(runs) }
+            programs = [:]
+        }
+        let size = description.hidden
+        var runs: [LayerRun] = []
+        for index in 0..<description.layers {
+            let width = index == 0 ? description.inputs : size
+            var source = try OneDNN.descriptor([count, 1, width], dnnl_tnc)
+            var state = try OneDNN.descriptor([1, 1, 1, size], dnnl_ldnc)
+            var layerWeights = try OneDNN.descriptor([1, 1, width, 4, size], dnnl_ldigo)
+            var recurrentWeights = try OneDNN.descriptor([1, 1, size, 4, size], dnnl_ldigo)
+            var bias = try OneDNN.descriptor([1, 1, 4, size], dnnl_ldgo)
+            var destination = try OneDNN.descriptor([count, 1, size], dnnl_tnc)
+            var operation = dnnl_rnn_desc_t()
+            try OneDNN.check(dnnl_lstm_forward_desc_init(&operation, dnnl_forward_inference, dnnl_unidirectional_left2right,
+                                                          &source, &state, &state, &layerWeights, &recurrentWeights, &bias,
+                                                          &destination, &state, &state, 0), "describe LSTM layer \(index)")
+            var attributes: dnnl_primitive_attr_t?
+            try OneDNN.check(dnnl_primitive_attr_create(&attributes), "create primitive attributes")
+            defer { dnnl_primitive_attr_destroy(attributes) }
+            dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user)
+            let descriptor = try OneDNN.primitiveDescriptor(&operation, attributes: attributes, what: "set up LSTM layer \(index)")
+            defer { dnnl_primitive_desc_destroy(descriptor) }
+            var scratchpadLayout = OneDNN.query(descriptor, dnnl_query_scratchpad_md)
+            runs.append(LayerRun(
+                primitive: try OneDNN.primitive(descriptor, what: "LSTM layer \(index)"),
+                source: try OneDNN.memory(source), destination: try OneDNN.memory(destination),
+                nextHidden: try OneDNN.memory(state), nextCell: try OneDNN.memory(state),
+                scratchpad: dnnl_memory_desc_get_size(&scratchpadLayout) > 0 ? try OneDNN.memory(scratchpadLayout) : nil))
+        }
+        programs[count] = runs
+        return runs
     }
 
     /// Runs `frames` (each `inputs` wide) through the stack, continuing from the current state;
     /// returns the last active layer's output for every frame (each `hidden` wide), or every
     /// active layer's outputs side by side with `allLayers`.
     public func run(_ frames: [[Float]], allLayers: Bool = false) -> [[Float]] {
-        prepareBLAS()
-        let count = frames.count, size = description.hidden, gates = 4 * size
+        let count = frames.count, size = description.hidden
         guard count > 0 else { return [] }
-        var input = frames.flatMap { $0 }
-        var width = description.inputs
+        OneDNN.stayOnThisThread()
+        let runs: [LayerRun]
+        do {
+            runs = try layerRuns(frames: count)
+        } catch {
+            fatalError("oneDNN refused an LSTM it accepted the shapes of at load: \(error)")
+        }
         var outputs = [[Float]](repeating: [], count: count)
-        var projected = [Float](repeating: 0, count: count * gates)
+        func data(_ memory: dnnl_memory_t) -> UnsafeMutablePointer<Float> {
+            var handle: UnsafeMutableRawPointer?
+            dnnl_memory_get_data_handle(memory, &handle)
+            return handle!.assumingMemoryBound(to: Float.self)
+        }
+        let input = data(runs[0].source)
+        for (frame, values) in frames.enumerated() {
+            precondition(values.count == description.inputs, "a frame of \(values.count) values, the encoder takes \(description.inputs)")
+            (input + frame * description.inputs).update(from: values, count: values.count)
+        }
         for layer in 0..<activeLayers {
-            // All frames' input projections: (count x width) (width x gates)^T, plus the biases.
-            for frame in 0..<count { projected.replaceSubrange(frame * gates..<(frame + 1) * gates, with: biases[layer]) }
-            input.withUnsafeBufferPointer { x in
-                inputWeights[layer].withUnsafeBufferPointer { w in
-                    projected.withUnsafeMutableBufferPointer { y in
-                        matrixMultiplyTransposed(x.baseAddress!, w.baseAddress!, y.baseAddress!, m: count, n: gates, k: width, accumulate: true)
-                    }
-                }
+            let run = runs[layer]
+            if layer > 0 { data(run.source).update(from: data(runs[layer - 1].destination), count: count * size) }
+            var arguments = [
+                dnnl_exec_arg_t(arg: DNNL_ARG_SRC_LAYER, memory: run.source),
+                dnnl_exec_arg_t(arg: DNNL_ARG_SRC_ITER, memory: hidden[layer]),
+                dnnl_exec_arg_t(arg: DNNL_ARG_SRC_ITER_C, memory: cell[layer]),
+                dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS_LAYER, memory: weights.layer[layer]),
+                dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS_ITER, memory: weights.recurrent[layer]),
+                dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: weights.bias[layer]),
+                dnnl_exec_arg_t(arg: DNNL_ARG_DST_LAYER, memory: run.destination),
+                dnnl_exec_arg_t(arg: DNNL_ARG_DST_ITER, memory: run.nextHidden),
+                dnnl_exec_arg_t(arg: DNNL_ARG_DST_ITER_C, memory: run.nextCell),
+            ]
+            if let scratchpad = run.scratchpad { arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpad)) }
+            let status = dnnl_primitive_execute(run.primitive, stream, Int32(arguments.count), arguments)
+            precondition(status == dnnl_success, "oneDNN failed to run an LSTM layer (\(OneDNN.describe(status)))")
+            dnnl_stream_wait(stream)
+            data(hidden[layer]).update(from: data(run.nextHidden), count: size)
+            data(cell[layer]).update(from: data(run.nextCell), count: size)
+            if allLayers || layer == activeLayers - 1 {
+                let y = data(run.destination)
+                for frame in 0..<count { outputs[frame] += UnsafeBufferPointer(start: y + frame * size, count: size) }
             }
-            var layerOutput = [Float](repeating: 0, count: count * size)
-            var h = hidden[layer], c = cell[layer]
-            recurrentWeights[layer].withUnsafeBufferPointer { w in
-                projected.withUnsafeMutableBufferPointer { all in
-                    for frame in 0..<count {
-                        let z = all.baseAddress! + frame * gates
-                        h.withUnsafeBufferPointer { matrixVector(w.baseAddress!, $0.baseAddress!, z, m: gates, n: size, accumulate: true) }
-                        // Gates in place: sigmoid(x) = (1 + tanh(x/2)) / 2, in loops the compiler vectorises.
-                        for j in 0..<(2 * size) { z[j] = 0.5 + 0.5 * fastTanh(0.5 * z[j]) }
-                        for j in (2 * size)..<(3 * size) { z[j] = fastTanh(z[j]) }
-                        for j in (3 * size)..<gates { z[j] = 0.5 + 0.5 * fastTanh(0.5 * z[j]) }
-                        for j in 0..<size {
-                            c[j] = z[size + j] * c[j] + z[j] * z[2 * size + j]
-                            h[j] = z[3 * size + j] * fastTanh(c[j])
-                        }
-                        layerOutput.replaceSubrange(frame * size..<(frame + 1) * size, with: h)
-                    }
-                }
-            }
-            hidden[layer] = h
-            cell[layer] = c
-            for frame in 0..<count {
-                let slice = layerOutput[frame * size..<(frame + 1) * size]
-                if allLayers || layer == activeLayers - 1 { outputs[frame] += slice }
-            }
-            input = layerOutput
-            width = size
         }
         return outputs
     }
-
 }
 
-/// tanh in float32 as Eigen computes it (a 13/6 rational minimax fit on [-7.9, 7.9], within a
-/// few ulp of tanhf): branch-free, so a loop over it vectorises.
-@inline(__always)
-func fastTanh(_ value: Float) -> Float {
-    let x = min(max(value, -7.90531110763549805), 7.90531110763549805)
-    let x2 = x * x
-    var p: Float = -2.76076847742355e-16
-    p = x2 * p + 2.00018790482477e-13
-    p = x2 * p - 8.60467152213735e-11
-    p = x2 * p + 5.12229709037114e-08
-    p = x2 * p + 1.48572235717979e-05
-    p = x2 * p + 6.37261928875436e-04
-    p = x2 * p + 4.89352455891786e-03
-    var q: Float = 1.19825839466702e-06
-    q = x2 * q + 1.18534705686654e-04
-    q = x2 * q + 2.26843463243900e-03
-    q = x2 * q + 4.89352518554385e-03
-    return x * p / q
-}
