@@ -30,8 +30,8 @@ let package = Package(
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        // BLAS through Debian's libblas.so.3: OpenBLAS (scripts/install-deps.sh installs it: it
-        // measures faster, Benchmarks/expression.sh) or the reference BLAS.
+        // BLAS through Debian's libblas.so.3 (the fusion models' solvers, dlib): OpenBLAS
+        // (scripts/install-deps.sh installs it: ~14x the reference BLAS) or the reference BLAS.
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         // oneDNN (Debian libdnnl-dev 2.6): the network runtime's convolutions, pooling and LSTM.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
@@ -55,11 +55,12 @@ let package = Package(
         ]),
         .target(name: "EmoPipeVideo", dependencies: ["EmoPipeCore"]),
         // A small native network runtime (float32 convolutions, pooling, dense layers, LSTM,
-        // Whisper's transformer; BLAS). Its inner loops are plain pointer loops over checked
-        // shapes: without overflow checks they vectorise (Benchmarks/expression.sh). Optimised in
+        // Whisper's transformer) on oneDNN's primitives and sgemm. Its own loops (Whisper's norms,
+        // softmax, GELU) are plain pointer loops over checked shapes: without overflow checks
+        // they vectorise (Benchmarks/expression.sh, Benchmarks/speech.sh). Optimised in
         // debug builds too, as dlib is: unoptimised, Whisper runs ~10x slower and the tests that
         // recognise speech would dominate `swift test`.
-        .target(name: "EmoPipeNN", dependencies: ["EmoPipeCore", "CBLAS", "CDNNL"],
+        .target(name: "EmoPipeNN", dependencies: ["EmoPipeCore", "CDNNL"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "EmoPipeFace", dependencies: [
             "EmoPipeCore", "EmoPipeNN", "CDlibShim", .product(name: "DequeModule", package: "swift-collections"),

@@ -31,8 +31,12 @@ public final class FaceExpressionStage: Stage {
                           "A network folder (graph.json + weights.safetensors): a name in the model store (emopipe models) or a path."),
             ParameterSpec("mirror", .choice(["stills", "always", "never"]), default: .string("stills"),
                           "Average the network's probabilities over the face and its mirror image (two passes; about 1 point of accuracy on FER2013's stills): on stills only (on video, fusion's smoothing averages over frames and one pass keeps the cost down), always, or never."),
-            ParameterSpec("every", .integer, default: .integer(5), unit: "frames", range: 1...1000,
-                          "Run the network on every Nth frame of a tracked face and hold its answer in between (a face new to the tracker is always run). Expressions change over a few hundred milliseconds and fusion smooths over 0.4 s: at 30 fps, 5 gives 6 answers per second at a fifth of the cost, which keeps av-affect above 10x real time on 2 cores. Stills: every face is run."),
+            ParameterSpec("every", .integer, default: .integer(1), unit: "frames", range: 1...1000,
+                          "Run the network on every Nth frame of a tracked face and hold its answer in between (a face new to the tracker is always run). 1 (every frame) keeps av-affect above 10x real time on 2 cores with the oneDNN runtime (Benchmarks/expression.sh); raise it for many faces or slow machines. Stills: every face is run."),
+            ParameterSpec("smooth_s", .number, default: .number(0.1), unit: "s", range: 0...10,
+                          "Video: time constant of a causal exponential average of each tracked face's class probabilities (0: none); damps frame-to-frame flicker of the network's answer. Stills are never smoothed."),
+            ParameterSpec("contrast", .choice(["match", "keep"]), default: .string("match"),
+                          "match: each crop's mean and spread of pixel values are set to those of the network's training faces (graph.json preprocessing crop_mean, crop_std: FER2013's are dim and low in contrast, lab portraits and camera frames are not); keep: the crop as cut out. Networks without those figures keep."),
             ParameterSpec("whole_image", .choice(["auto", "always", "never"]), default: .string("auto"),
                           "always: the whole frame is the face (inputs that are face crops); never: only faces with landmarks; auto: also a still image of at most crop_max_px in which no face was found."),
             ParameterSpec("crop_max_px", .number, default: .number(128), unit: "px", range: 0...4096,
@@ -52,6 +56,11 @@ public final class FaceExpressionStage: Stage {
     private let outputIndex: [Int?]
     private let mirror: String
     private let every: Int
+    private let smoothing: Double
+    /// Target mean and standard deviation of a crop (nil: crops as cut out).
+    private let contrastTarget: (mean: Float, deviation: Float)?
+    /// Per face id: the time of its last smoothed answer and the smoothed probabilities.
+    private var smoothed: [Int: (time: Double, probabilities: [Double])] = [:]
     private let wholeImage: String
     private let cropMaxPixels: Double
     private var layout: LandmarkColumns?
@@ -105,6 +114,15 @@ public final class FaceExpressionStage: Stage {
         outputIndex = EmotionCategory.allCases.map { graph.classes.firstIndex(of: $0.rawValue) }
         mirror = parameters.string("mirror")
         every = parameters.integer("every")
+        smoothing = parameters.number("smooth_s")
+        if parameters.string("contrast") == "match", let mean = graph.preprocessing.cropMean, let deviation = graph.preprocessing.cropStandardDeviation {
+            guard mean.isFinite, deviation.isFinite, (0...255).contains(mean), deviation > 0, deviation <= 255 else {
+                throw StageError("\(folder)/graph.json: preprocessing crop_mean \(mean) and crop_std \(deviation) must lie in 0...255 (std above 0)")
+            }
+            contrastTarget = (mean, deviation)
+        } else {
+            contrastTarget = nil
+        }
         wholeImage = parameters.string("whole_image")
         cropMaxPixels = parameters.number("crop_max_px")
     }
@@ -150,7 +168,8 @@ public final class FaceExpressionStage: Stage {
             // Frames come first at equal timestamps (lower input index): drop the older ones.
             while let first = frames.first, first.timestamp < packet.timestamp { frames.removeFirst() }
             var values = row.values
-            values += answer(row, image: frames.first.flatMap { $0.timestamp == packet.timestamp ? $0.image : nil })
+            values += answer(row, image: frames.first.flatMap { $0.timestamp == packet.timestamp ? $0.image : nil },
+                             time: packet.timestamp.seconds)
             try output.emit(.features(FeatureRow(values)), at: packet.timestamp, duration: packet.duration)
         default:
             return
@@ -158,7 +177,7 @@ public final class FaceExpressionStage: Stage {
     }
 
     /// The expression columns for one face row (NaN when there is no face to run).
-    private func answer(_ row: FeatureRow, image: GrayImage?) -> [Float] {
+    private func answer(_ row: FeatureRow, image: GrayImage?, time: Double) -> [Float] {
         let none = [Float](repeating: .nan, count: Self.columns.count)
         guard let layout, let format else { return none }
         // A frame shed on the way (a live run under --realtime) keeps the face's last answer.
@@ -172,15 +191,37 @@ public final class FaceExpressionStage: Stage {
             return expression(of: alignment.whole(image), faceConfidence: 1, wholeImage: true)
         }
         let id = layout.faceID(row)
-        if !format.isStill, let last = held[id], frame > last.frame, frame - last.frame < every { return last.values }
+        if !format.isStill, let last = held[id], frame > last.frame, frame - last.frame < every {
+            return smooth(last.values, face: id, time: time, faceConfidence: faceConfidence)
+        }
         let values = expression(of: alignment.crop(image, landmarks: landmarks), faceConfidence: faceConfidence, wholeImage: false)
         held[id] = (frame, values)
-        return values
+        return format.isStill ? values : smooth(values, face: id, time: time, faceConfidence: faceConfidence)
+    }
+
+    /// A video face's answer with its class probabilities averaged over time (`smooth_s`): each
+    /// frame moves the average 1 - exp(-dt / smooth_s) of the way to the frame's own answer; a
+    /// face unseen for 1 s or more starts afresh.
+    private func smooth(_ values: [Float], face: Int, time: Double, faceConfidence: Double) -> [Float] {
+        let count = EmotionCategory.allCases.count
+        let current = values[..<count].map(Double.init)
+        guard smoothing > 0, current.allSatisfy({ $0.isFinite }) else { return values }
+        var average = current
+        if let previous = smoothed[face], time > previous.time, time - previous.time < 1 {
+            let step = 1 - exp(-(time - previous.time) / smoothing)
+            average = zip(previous.probabilities, current).map { $0 + step * ($1 - $0) }
+        } else if let previous = smoothed[face], time == previous.time {
+            average = previous.probabilities
+        }
+        smoothed[face] = (time, average)
+        return describe(average, faceConfidence: faceConfidence, wholeImage: values[count + 4] == 1)
     }
 
     /// Runs the network on a crop (0-255 values) and, as `mirror` says, on its mirror image.
     private func expression(of crop: [Float], faceConfidence: Double, wholeImage: Bool) -> [Float] {
         let scale = network.graph.preprocessing.scale, offset = network.graph.preprocessing.offset
+        var crop = crop
+        if let contrastTarget { Self.matchContrast(&crop, to: contrastTarget) }
         let input = crop.map { $0 * scale + offset }
         var probabilities = network.predict(input).map(Double.init)
         if mirror == "always" || (mirror == "stills" && format?.isStill == true) {
@@ -191,10 +232,24 @@ public final class FaceExpressionStage: Stage {
             }
             probabilities = zip(probabilities, network.predict(flipped)).map { ($0 + Double($1)) / 2 }
         }
-        let categories = outputIndex.map { $0.map { probabilities[$0] } ?? 0 }
+        return describe(outputIndex.map { $0.map { probabilities[$0] } ?? 0 }, faceConfidence: faceConfidence, wholeImage: wholeImage)
+    }
+
+    /// The stage's columns for class probabilities in EmotionCategory order.
+    private func describe(_ categories: [Double], faceConfidence: Double, wholeImage: Bool) -> [Float] {
         let point = EmotionSpace.point(of: categories)
         let confidence = (categories.max() ?? 0) * min(1, max(0, faceConfidence))
         return (categories + [point.x, point.y, point.z, confidence, wholeImage ? 1 : 0]).map { Float($0) }
+    }
+
+    /// Sets the crop's mean and standard deviation to `target`'s, clipped to 0...255 (a flat crop
+    /// only moves to the target mean).
+    static func matchContrast(_ crop: inout [Float], to target: (mean: Float, deviation: Float)) {
+        guard !crop.isEmpty else { return }
+        let mean = crop.reduce(0, +) / Float(crop.count)
+        let deviation = (crop.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(crop.count)).squareRoot()
+        let gain = deviation > 1 ? target.deviation / deviation : 1
+        for index in crop.indices { crop[index] = min(255, max(0, (crop[index] - mean) * gain + target.mean)) }
     }
 
     public func finish(output: Emitter) throws {}

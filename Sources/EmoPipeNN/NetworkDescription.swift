@@ -18,6 +18,16 @@ public struct NetworkDescription: Decodable, Sendable {
         public var color: String
         public var scale: Float
         public var offset: Float
+        /// Median over the training faces of each face's mean and standard deviation of pixel
+        /// values (0-255), where the graph gives them: what a crop's contrast can be matched to.
+        public var cropMean: Float?
+        public var cropStandardDeviation: Float?
+
+        enum CodingKeys: String, CodingKey {
+            case color, scale, offset
+            case cropMean = "crop_mean"
+            case cropStandardDeviation = "crop_std"
+        }
     }
 
     /// Zero padding of a convolution or pooling window.

@@ -2,7 +2,7 @@ import EmoPipeCore
 import Foundation
 
 /// Whisper (Radford et al. 2022), an encoder-decoder transformer for speech recognition, run on
-/// the CPU through BLAS: the weights of a model-store folder written by
+/// the CPU through oneDNN's sgemm: the weights of a model-store folder written by
 /// scripts/speech/install_whisper.py (`whisper.json`, `model.safetensors` under CTranslate2's
 /// tensor names, `vocabulary.txt`).
 ///
@@ -198,7 +198,6 @@ public final class WhisperModel: @unchecked Sendable {
                 feedForward: try feedForward(prefix))
         }
         decoderNorm = try norm("decoder/layer_norm")
-        prepareBLAS()
     }
 
     /// GPT-2's byte-level alphabet: each byte is written as one printable character; the
@@ -248,9 +247,9 @@ public final class WhisperModel: @unchecked Sendable {
     /// Returns `audioContext` x `width` values, row-major.
     ///
     /// `parts` > 1 splits the large matrix products (by rows) and the attention (by heads) over
-    /// that many threads (`concurrently`), each part single-threaded BLAS: for live runs, where
-    /// a window's words wait on its encoder and a core is often idle. The result equals the
-    /// one-thread result to float rounding (BLAS blocks the split products differently).
+    /// that many threads (`concurrently`), each part a single-threaded product: for live runs,
+    /// where a window's words wait on its encoder and a core is often idle. The result equals the
+    /// one-thread result to float rounding (the split products are blocked differently).
     public func encode(mel: [Float], parts: Int = 1) -> [Float] {
         precondition(mel.count == windowFrames * dimensions.mels, "a Whisper window is \(windowFrames) frames of \(dimensions.mels) mels")
         let width = dimensions.width, frames = windowFrames, context = dimensions.audioContext

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Scores face-expression checkpoints on the 1,000 watch faces (training faces the network never
+"""Scores face-expression checkpoints on the watch faces (training faces the network never
 trained on; never PublicTest) with the mirror average, for each logit adjustment tau (the log
 class prior times tau taken off the logits), and prints accuracy, mean per-class recall and
 per-class recall. How PRIOR_ADJUSTMENT in train_face_expression.py, and the checkpoint shipped,
@@ -7,6 +7,7 @@ were chosen:
 
     python3 scripts/models/choose_prior_adjustment.py /tmp/face-expression-checkpoint.pt [more.pt ...]
 """
+import json
 import os
 import sys
 
@@ -21,15 +22,15 @@ import train_face_expression as training  # noqa: E402
 def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
-    images, labels = training.load_faces(os.path.join(training.ROOT, "..", "shared", "data", "faces", "fer2013"))
-    order = np.random.default_rng(7).permutation(len(labels))
-    watch, train = order[:1000], order[1000:]
-    x = torch.from_numpy(images[watch]).float().div(255).mul(2).sub(1).unsqueeze(1)
-    y = labels[watch]
-    prior = np.bincount(labels[train], minlength=len(training.CLASSES)) / len(train)
+    images, labels, votes = training.load_faces(os.path.join(training.ROOT, "..", "shared", "data", "faces", "fer2013"))
     print("per-class recall in the order " + ", ".join(training.CLASSES))
     for checkpoint in sys.argv[1:]:
-        model = training.Network()
+        settings = json.load(open(checkpoint + ".log.json"))["settings"]
+        watch, train = training.split(len(labels), settings["watch"])
+        x = torch.from_numpy(images[watch]).float().div(255).mul(2).sub(1).unsqueeze(1)
+        y = labels[watch]
+        prior = training.soft_targets(labels, votes, settings["ferplus_weight"])[train].mean(0)
+        model = training.Network(settings["widths"])
         model.load_state_dict(torch.load(checkpoint))
         model.eval()
         with torch.no_grad():

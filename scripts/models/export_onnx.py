@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Builds an ONNX file from an EmoPipe network (graph.json + weights.safetensors), the same weights
 EmoPipe's native runtime reads, so onnxruntime can run the identical network beside it
-(Benchmarks/expression.sh) and check it (--check).
+(Benchmarks/expression.sh) and check it (--check). A recurrent encoder's folder (encoder.json,
+e.g. Models/voice-encoder) becomes a chain of ONNX LSTM nodes, input "frames" [time, 1, inputs].
 
     pip install onnx onnxruntime numpy
     python3 scripts/models/export_onnx.py Models/face-expression /tmp/face-expression.onnx [--check]
@@ -116,10 +117,39 @@ def initialiser_constant(initialisers, used, value):
     return name
 
 
+def build_recurrent(folder):
+    """PyTorch's LSTM weights (gates i, f, g, o) as ONNX LSTM nodes (gates i, o, f, c)."""
+    description = json.load(open(os.path.join(folder, "encoder.json")))
+    tensors = read_safetensors(os.path.join(folder, "weights.safetensors"))
+    hidden, order = description["hidden"], [0, 3, 1, 2]
+
+    def gates(matrix):
+        return np.concatenate([matrix[g * hidden:(g + 1) * hidden] for g in order])[None]
+
+    nodes, initialisers, previous = [], [], "frames"
+    for layer in range(description["layers"]):
+        w, r = gates(tensors[f"weight_ih_l{layer}"]), gates(tensors[f"weight_hh_l{layer}"])
+        b = np.concatenate([gates(tensors[f"bias_ih_l{layer}"]), gates(tensors[f"bias_hh_l{layer}"])], axis=1)
+        for name, value in (("W", w), ("R", r), ("B", b)):
+            initialisers.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=np.float32), f"{name}{layer}"))
+        nodes.append(helper.make_node("LSTM", [previous, f"W{layer}", f"R{layer}", f"B{layer}"], [f"y{layer}"], hidden_size=hidden))
+        initialisers.append(numpy_helper.from_array(np.array([1], dtype=np.int64), f"axis{layer}"))
+        nodes.append(helper.make_node("Squeeze", [f"y{layer}", f"axis{layer}"], [f"h{layer}"]))
+        previous = f"h{layer}"
+    graph = helper.make_graph(nodes, "voice-encoder",
+                              [helper.make_tensor_value_info("frames", TensorProto.FLOAT, ["time", 1, description["inputs"]])],
+                              [helper.make_tensor_value_info(previous, TensorProto.FLOAT, ["time", 1, hidden])], initialisers)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
 def main():
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
     folder, target = sys.argv[1], sys.argv[2]
+    if os.path.exists(os.path.join(folder, "encoder.json")):
+        onnx.save(build_recurrent(folder), target)
+        print(f"wrote {target}")
+        return
     model = build(folder)
     onnx.save(model, target)
     print(f"wrote {target}")
