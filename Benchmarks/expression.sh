@@ -8,6 +8,9 @@
 #   av-affect on its video.mp4 (60 s, 640x480, 30 fps, one face, speech), 2 cores: x real time
 #   and peak RSS, each with speech recognition off (`--set asr.recognise=never`, as with a
 #   transcript or sidecar) and on (the default for recordings without words).
+# - where libxnnpack-dev and libpthreadpool-dev are installed (not by install-deps.sh), the
+#   face network's shape on XNNPACK (Benchmarks/xnnpack_face.c), the other library the choice
+#   was between.
 # Writes Benchmarks/results/<date>-expression.md. Environment: PASSES (default 3000), RUNS
 # (default 3: the median run is reported), BENCHMEDIA.
 set -euo pipefail
@@ -46,6 +49,11 @@ face_onnx=$(onnx "$tmp/face-expression.onnx" "$PASSES")
 voice=$(native voice-encoder $((PASSES / 5)))
 voice_onnx=$(onnx "$tmp/voice-encoder.onnx" $((PASSES / 5)))
 face_info=$("$EMO" network face-expression | sed -n 3p)
+xnnpack=n/a
+if [[ -f /usr/include/xnnpack.h && -f /usr/include/pthreadpool.h ]] && cc -O2 Benchmarks/xnnpack_face.c -lXNNPACK -o "$tmp/xnnpack_face" 2>/dev/null; then
+  widths=$("$EMO" network face-expression | awk '$2 == "conv2d" { split($3, s, "x"); print s[1] }' | awk 'NR % 2 == 0' | tr '\n' ' ')
+  xnnpack=$(for _ in $(seq "$RUNS"); do taskset -c 0 "$tmp/xnnpack_face" "$PASSES" $widths | rate; done | median)
+fi
 
 S60="$tmp/speech60.wav"
 ffmpeg -nostdin -loglevel error -i "$MEDIA/speech.wav" -t 60 "$S60"
@@ -64,13 +72,13 @@ every=$("$EMO" stages face.expression | sed -n 's/^ *every (integer, default \([
 ort=$(python3 -c "import onnxruntime; print(onnxruntime.__version__)")
 dnnl=$(dpkg-query -W -f='${Version}' libdnnl2.6 2>/dev/null || echo unknown)
 python3 - "$ROOT/Benchmarks/results" "$PASSES" "$face" "$face_onnx" "$voice" "$voice_onnx" "$face_info" "$tmp/pipelines.json" \
-  "$rss_voice_off" "$rss_voice_on" "$rss_av_off" "$rss_av_on" "$ort" "$dnnl" "${every:-?}" <<'PY'
+  "$rss_voice_off" "$rss_voice_on" "$rss_av_off" "$rss_av_on" "$ort" "$dnnl" "${every:-?}" "$xnnpack" <<'PY'
 import datetime, json, sys
 out, passes = sys.argv[1], sys.argv[2]
 face, face_onnx, voice, voice_onnx = map(float, sys.argv[3:7])
 face_info, pipelines = sys.argv[7], {r["command"]: r["median"] for r in json.load(open(sys.argv[8]))["results"]}
 rss = dict(zip(["voice_off", "voice_on", "av_off", "av_on"], map(int, sys.argv[9:13])))
-ort, dnnl, every = sys.argv[13:16]
+ort, dnnl, every, xnnpack = sys.argv[13:17]
 rows = [("voice_off", "`taskset -c 0 emopipe run voice-affect speech60.wav --set asr.recognise=never`", "1 core"),
         ("voice_on", "`taskset -c 0 emopipe run voice-affect speech60.wav` (words recognised: the default without a transcript)", "1 core"),
         ("av_off", "`emopipe run av-affect video.mp4 --set asr.recognise=never`", "2 cores"),
@@ -82,6 +90,9 @@ text = "\n".join([
     "| network | EmoPipeNN passes/s | ms per pass | onnxruntime passes/s | EmoPipeNN / onnxruntime |", "|---|---:|---:|---:|---:|",
     f"| face-expression ({face_info}) | {face:.0f} | {1000 / face:.2f} | {face_onnx:.0f} | {face / face_onnx:.2f}x |",
     f"| voice-encoder (3 LSTM layers of 256, one 50-frame block) | {voice:.0f} | {1000 / voice:.2f} | {voice_onnx:.0f} | {voice / voice_onnx:.2f}x |", "",
+    (f"XNNPACK (Debian's 2022 snapshot, NHWC, no thread pool) on the face network's convolutions and pooling, "
+     f"random weights (Benchmarks/xnnpack_face.c): {float(xnnpack):.0f} passes/s, {float(xnnpack) / face_onnx:.2f}x onnxruntime; it has no LSTM." if xnnpack != "n/a"
+     else "XNNPACK: not measured (libxnnpack-dev and libpthreadpool-dev not installed)."), "",
     f"Pipelines (speech60.wav: the first 60 s of speech.wav; video.mp4: 60 s, 640x480, 30 fps, one face; face.expression every {every} frame(s); median of runs):", "",
     "| command | cores | seconds | x real time | peak RSS (MiB) |", "|---|---|---:|---:|---:|",
 ] + [f"| {title} | {cores} | {pipelines[key]:.2f} | {60 / pipelines[key]:.1f} | {rss[key] / 1024:.0f} |" for key, title, cores in rows]) + "\n"

@@ -175,6 +175,78 @@ import Testing
         #expect(abs(sum - 1) < 1e-4, "probabilities sum to \(sum)")
     }
 
+    /// contrast: match sets a crop's mean and standard deviation to the target's (clipped to
+    /// 0...255); a flat crop only moves to the target mean.
+    @Test func contrastMatchingGivesTheTrainingFacesMeanAndSpread() {
+        var crop: [Float] = (0..<48 * 48).map { index in index % 2 == 0 ? 100 : 120 }
+        FaceExpressionStage.matchContrast(&crop, to: (mean: 130, deviation: 50))
+        let mean = crop.reduce(0, +) / Float(crop.count)
+        let deviation = (crop.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(crop.count)).squareRoot()
+        #expect(abs(mean - 130) < 1e-3 && abs(deviation - 50) < 1e-3, "mean \(mean), deviation \(deviation)")
+        #expect(crop[0] == 80 && crop[1] == 180)
+        var flat = [Float](repeating: 30, count: 16)
+        FaceExpressionStage.matchContrast(&flat, to: (mean: 130, deviation: 50))
+        #expect(flat.allSatisfy { $0 == 130 })
+        var wide: [Float] = (0..<100).map { $0 % 2 == 0 ? 0 : 255 }
+        FaceExpressionStage.matchContrast(&wide, to: (mean: 250, deviation: 100))
+        #expect(wide.allSatisfy { (0...255).contains($0) })
+    }
+
+    /// lp_d0.mp4 (posed expression changes, 25 fps) as video through face.landmarks and
+    /// face.expression with the defaults (every frame, smoothed): the smile, frames 25-60 (0-based),
+    /// reads as happiness on at least 90% of its frames and the neutral start, frames 2-12, as
+    /// neutral on at least 90%. Smoothing (smooth_s) lowers the frame-to-frame change of the
+    /// probabilities and keeps the first frame's answer.
+    @Test func aPosedSmileInVideoReadsAsHappiness() throws {
+        let frames = Array(try FaceTestSupport.frames(FaceTestSupport.video("lp_d0.mp4")).prefix(64))
+        guard case .video(let first) = frames.first?.payload else { Issue.record("no frame"); return }
+        let format = VideoFormat(width: first.width, height: first.height, pixelFormat: first.format, frameRate: 25)
+        let landmarks = try StageHarness(FaceLandmarksStage.descriptor, inputs: [.video(format)])
+        var rows: [Packet] = []
+        for frame in frames { rows += try landmarks.push(frame) }
+        rows += try landmarks.finish()
+        func run(_ parameters: [String: ParameterValue]) throws -> [[Float]] {
+            let expression = try StageHarness(FaceExpressionStage.descriptor, parameters: parameters,
+                                              inputs: [.video(format), landmarks.outputFormats[0]])
+            var out: [Packet] = []
+            var pending = rows[...]
+            for frame in frames {
+                out += try expression.push(frame, input: 0)
+                while let row = pending.first, row.timestamp <= frame.timestamp {
+                    out += try expression.push(row, input: 1)
+                    pending = pending.dropFirst()
+                }
+            }
+            for row in pending { out += try expression.push(row, input: 1) }
+            out += try expression.finish()
+            guard case .features(let schema) = expression.outputFormats[0] else { return [] }
+            let start = schema.index(of: "expression_p_neutral")!
+            return out.compactMap { packet in
+                guard case .features(let row) = packet.payload else { return nil }
+                return Array(row.values[start..<(start + EmotionCategory.allCases.count)])
+            }
+        }
+        let smoothed = try run([:]), raw = try run(["smooth_s": .number(0)])
+        #expect(smoothed.count == frames.count && raw.count == frames.count)
+        func best(_ p: [Float]) -> EmotionCategory? { p.allSatisfy(\.isFinite) ? EmotionCategory.allCases[p.indices.max { p[$0] < p[$1] }!] : nil }
+        let smile = smoothed[25...60].filter { best($0) == .happiness }.count
+        let neutral = smoothed[2...12].filter { best($0) == .neutral }.count
+        print("lp_d0: smile frames read as happiness \(smile) of 36, neutral frames as neutral \(neutral) of 11")
+        #expect(Double(smile) >= 0.9 * 36, "\(smile) of 36 smile frames")
+        #expect(Double(neutral) >= 0.9 * 11, "\(neutral) of 11 neutral frames")
+        func flicker(_ rows: [[Float]]) -> Float {
+            var total: Float = 0
+            for (a, b) in zip(rows, rows.dropFirst()) {
+                var change: Float = 0
+                for (x, y) in zip(a, b) { change += abs(x - y) }
+                if change.isFinite { total += change }
+            }
+            return total
+        }
+        #expect(flicker(smoothed) < flicker(raw), "smoothed \(flicker(smoothed)), raw \(flicker(raw))")
+        #expect(zip(smoothed[0], raw[0]).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+
     /// A missing network is one clear error naming what was looked for.
     @Test func aMissingNetworkIsNamed() throws {
         let error = try #require(throws: StageError.self) {
