@@ -70,7 +70,7 @@ rss_av_off=$(peak "$EMO" run av-affect "$V" -o "$tmp/r3" --force --set asr.recog
 rss_av_on=$(peak "$EMO" run av-affect "$V" -o "$tmp/r4" --force)
 every=$("$EMO" stages face.expression | sed -n 's/^ *every (integer, default \([0-9]*\).*/\1/p')
 ort=$(python3 -c "import onnxruntime; print(onnxruntime.__version__)")
-dnnl=$(dpkg-query -W -f='${Version}' libdnnl2.6 2>/dev/null || echo unknown)
+dnnl=$(dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null || echo unknown)
 python3 - "$ROOT/Benchmarks/results" "$PASSES" "$face" "$face_onnx" "$voice" "$voice_onnx" "$face_info" "$tmp/pipelines.json" \
   "$rss_voice_off" "$rss_voice_on" "$rss_av_off" "$rss_av_on" "$ort" "$dnnl" "${every:-?}" "$xnnpack" <<'PY'
 import datetime, json, sys

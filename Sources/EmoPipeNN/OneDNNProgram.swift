@@ -140,12 +140,15 @@ final class OneDNNProgram: @unchecked Sendable {
                     "describe the convolution of \(name)")
                 return operation
             }
-            // 3x3 stride-1 convolutions of 16 or more channels run as Winograd F(2x2, 3x3) where
-            // the CPU has a kernel for it (AVX-512): 1.5x fewer multiplications, and 1.4x the
-            // speed of the direct JIT kernels on the face network (Benchmarks/expression.sh). Few
-            // input channels (a gray image) are faster direct.
+            // 3x3 stride-1 convolutions of 16 or more channels over outputs of 8x8 or more run as
+            // Winograd F(2x2, 3x3) where the CPU has a kernel for it (AVX-512): 2.25x fewer
+            // multiplications. On the face network (Benchmarks/expression.sh) that is 1.4x the
+            // direct JIT kernels overall; on 6x6 outputs the transforms cost more than they save
+            // (670 passes/s with those layers direct, 535 with them Winograd), and a gray
+            // image's single channel is faster direct.
             var chosen: dnnl_primitive_desc_t?
-            if !depthwise, kernel == (3, 3), stride == (1, 1), inShape.channels >= 16, outShape.channels >= 16 {
+            if !depthwise, kernel == (3, 3), stride == (1, 1), inShape.channels >= 16, outShape.channels >= 16,
+               outShape.height >= 8, outShape.width >= 8 {
                 var operation = try describe(dnnl_convolution_winograd)
                 chosen = try? OneDNN.primitiveDescriptor(&operation, attributes: attributes, what: "")
             }
