@@ -42,7 +42,7 @@ public final class Network {
     private let execution: OneDNNExecution
     private var output: [Float]
 
-    /// The most values one layer's output (or its im2col scratch) may hold: 64 Mi floats
+    /// The most values one layer's output may hold: 64 Mi floats
     /// (256 MiB); a graph that needs more is refused at load, not allocated.
     public static let largestValue = 1 << 26
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One compiled layer: its operation with weights checked and laid out, the values it reads
-/// and writes (indices into the network's arena), and the shapes they have.
+/// and writes (0: the input, then one per layer), and the shapes they have.
 struct NetworkStep: @unchecked Sendable {
     enum Operation {
         /// Full convolution. Weights [out, in, kh, kw].

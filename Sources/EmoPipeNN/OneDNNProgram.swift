@@ -158,16 +158,9 @@ final class OneDNNProgram: @unchecked Sendable {
             }
             let descriptor = chosen!
             defer { dnnl_primitive_desc_destroy(descriptor) }
-            let x = try operand(input, as: OneDNN.query(descriptor, dnnl_query_src_md))
-            let plainWeights = try OneDNN.descriptor(weightDims, depthwise ? dnnl_goihw : dnnl_oihw)
-            let w = try OneDNN.constant(weights, plain: plainWeights, wanted: OneDNN.query(descriptor, dnnl_query_weights_md))
-            constants.append(w)
-            let b = try OneDNN.constant(bias, plain: biasDescriptor, wanted: OneDNN.query(descriptor, dnnl_query_weights_md, index: 1))
-            constants.append(b)
-            let y = newSlot(OneDNN.query(descriptor, dnnl_query_dst_md))
-            try add(descriptor, [(DNNL_ARG_SRC, .slot(x)), (DNNL_ARG_WEIGHTS, .constant(w)), (DNNL_ARG_BIAS, .constant(b)),
-                                 (DNNL_ARG_DST, .slot(y))], what: "the convolution of \(name)")
-            valueSlot[step.output] = y
+            valueSlot[step.output] = try addWeighted(descriptor, input: input, weights: weights,
+                                                     plain: OneDNN.descriptor(weightDims, depthwise ? dnnl_goihw : dnnl_oihw),
+                                                     bias: bias, what: "the convolution of \(name)")
         case .pool(let maximum, let size, let stride, let pad):
             try pool(step, input: input, maximum: maximum, size: size, stride: stride,
                      padLeft: [Int64(pad.0), Int64(pad.1)], padRight: farPadding(kernel: size, stride: stride, pad: pad), attributes: attributes)
@@ -184,16 +177,10 @@ final class OneDNNProgram: @unchecked Sendable {
                              "describe the inner product of \(name)")
             let descriptor = try OneDNN.primitiveDescriptor(&operation, attributes: attributes, what: "set up the inner product of \(name)")
             defer { dnnl_primitive_desc_destroy(descriptor) }
-            let x = try operand(input, as: OneDNN.query(descriptor, dnnl_query_src_md))
-            let plainWeights = try OneDNN.descriptor([outShape.channels, inShape.channels, inShape.height, inShape.width], dnnl_oihw)
-            let w = try OneDNN.constant(weights, plain: plainWeights, wanted: OneDNN.query(descriptor, dnnl_query_weights_md))
-            constants.append(w)
-            let b = try OneDNN.constant(bias, plain: biasDescriptor, wanted: OneDNN.query(descriptor, dnnl_query_weights_md, index: 1))
-            constants.append(b)
             // The output is (1, out); later layers see it as (1, out, 1, 1): the same bytes.
-            let flat = newSlot(OneDNN.query(descriptor, dnnl_query_dst_md))
-            try add(descriptor, [(DNNL_ARG_SRC, .slot(x)), (DNNL_ARG_WEIGHTS, .constant(w)), (DNNL_ARG_BIAS, .constant(b)),
-                                 (DNNL_ARG_DST, .slot(flat))], what: "the inner product of \(name)")
+            let flat = try addWeighted(descriptor, input: input, weights: weights,
+                                       plain: OneDNN.descriptor([outShape.channels, inShape.channels, inShape.height, inShape.width], dnnl_oihw),
+                                       bias: bias, what: "the inner product of \(name)")
             let view = newSlot(try OneDNN.descriptor(dims(outShape), dnnl_nchw))
             aliases[view] = flat
             valueSlot[step.output] = view
@@ -239,6 +226,23 @@ final class OneDNNProgram: @unchecked Sendable {
             try add(descriptor, [(DNNL_ARG_SRC, .slot(input)), (DNNL_ARG_DST, .slot(y))], what: "the activation of \(name)")
             valueSlot[step.output] = y
         }
+    }
+
+    /// Records a convolution or inner product `descriptor` reading slot `input`: its input
+    /// reordered if the primitive chose another layout, its weights (laid out as `plain`
+    /// describes) and bias reordered once into constants. Returns the output's slot.
+    private func addWeighted(_ descriptor: dnnl_primitive_desc_t, input: Int, weights: [Float], plain: dnnl_memory_desc_t,
+                             bias: [Float], what: String) throws -> Int {
+        let x = try operand(input, as: OneDNN.query(descriptor, dnnl_query_src_md))
+        let w = try OneDNN.constant(weights, plain: plain, wanted: OneDNN.query(descriptor, dnnl_query_weights_md))
+        constants.append(w)
+        let b = try OneDNN.constant(bias, plain: OneDNN.descriptor([bias.count], dnnl_x),
+                                    wanted: OneDNN.query(descriptor, dnnl_query_weights_md, index: 1))
+        constants.append(b)
+        let y = newSlot(OneDNN.query(descriptor, dnnl_query_dst_md))
+        try add(descriptor, [(DNNL_ARG_SRC, .slot(x)), (DNNL_ARG_WEIGHTS, .constant(w)), (DNNL_ARG_BIAS, .constant(b)),
+                             (DNNL_ARG_DST, .slot(y))], what: what)
+        return y
     }
 
     private func pool(_ step: NetworkStep, input: Int, maximum: Bool, size: (Int, Int), stride: (Int, Int),

@@ -14,8 +14,9 @@ import Testing
 
     struct Reference: Decodable { var cases: [Case] }
 
-    /// The Swift forward pass of Models/face-expression against the training script's float64
-    /// forward pass of the unfolded model (scripts/models/train_face_expression.py), within 1e-4.
+    /// The Swift forward pass of Models/face-expression (oneDNN, Winograd in its wide layers)
+    /// against the training script's float64 forward pass of the same stored weights
+    /// (scripts/models/train_face_expression.py), within 1e-4.
     @Test func shippedNetworkMatchesItsTrainingScript() throws {
         let folder = try #require(ModelStore.models.locate("face-expression")?.path)
         let network = try Network.load(folder: folder)

@@ -21,8 +21,9 @@ will meet: random rotation (+-12 degrees), scale (0.85-1.15), shift (+-8%), mirr
 contrast and gamma, blur and noise, and random erasing.
 
 Writes Models/face-expression/graph.json + weights.safetensors (batch norm folded into the
-convolutions) and Tests/EmoPipeFaceTests/Reference/face-expression.json: the float64 outputs of
-the unfolded torch model on committed, generated inputs, which the Swift runtime must reproduce.
+convolutions; weights float16, biases float32) and Tests/EmoPipeFaceTests/Reference/face-expression.json:
+the float64 outputs of those stored weights on committed, generated inputs, which the Swift
+runtime must reproduce.
 """
 import argparse
 import csv
@@ -189,6 +190,30 @@ def fold(model):
     return layers, tensors
 
 
+def folded_forward(layers, tensors, image):
+    """Class probabilities of the exported graph (folded, as stored) in float64: what the Swift
+    runtime must reproduce."""
+    x = torch.from_numpy(image)[None, None]
+    values = {"image": x}
+    for layer in layers:
+        x = values[layer["input"]]
+        if layer["op"] == "conv2d":
+            weight = torch.from_numpy(tensors[layer["weight"]].astype(np.float64))
+            bias = torch.from_numpy(tensors[layer["bias"]].astype(np.float64))
+            x = F.relu(F.conv2d(x, weight, bias, padding=1))
+        elif layer["op"] == "max_pool":
+            x = F.max_pool2d(x, 2)
+        elif layer["op"] == "global_average_pool":
+            x = x.mean(dim=(2, 3))
+        elif layer["op"] == "dense":
+            x = F.linear(x, torch.from_numpy(tensors[layer["weight"]].astype(np.float64)),
+                         torch.from_numpy(tensors[layer["bias"]].astype(np.float64)))
+        elif layer["op"] == "softmax":
+            x = F.softmax(x, 1)
+        values[layer["name"]] = x
+    return x[0]
+
+
 def reference_inputs():
     """Committed test inputs (generated, no face data) in [-1, 1]."""
     rng = np.random.default_rng(20261202)
@@ -210,8 +235,8 @@ def compute_device(requested):
         return torch.device("cuda"), torch.bfloat16
     if requested == "cuda":
         raise SystemExit("--device cuda: no CUDA device")
-    flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
-    native = " avx512_bf16 " in flags.replace("\n", " ") or " amx_bf16 " in flags.replace("\n", " ")
+    flags = set(open("/proc/cpuinfo").read().split()) if os.path.exists("/proc/cpuinfo") else set()
+    native = "avx512_bf16" in flags or "amx_bf16" in flags
     return torch.device("cpu"), (torch.bfloat16 if native else None)
 
 
@@ -328,7 +353,11 @@ def export(model, log, args, x_train, t_train, watch_count):
     crop_std = float(np.median(pixels.std(axis=(1, 2))))
     layers, tensors = fold(model)
     os.makedirs(args.out, exist_ok=True)
-    write_safetensors(os.path.join(args.out, "weights.safetensors"), tensors)
+    # Weights as float16 (half the file; the runtime widens them at load), biases as float32.
+    # PublicTest with float16 weights: docs/models.md.
+    half = {name for name in tensors if name.endswith(".weight")}
+    tensors = {name: (value.astype(np.float16).astype(np.float32) if name in half else value) for name, value in tensors.items()}
+    write_safetensors(os.path.join(args.out, "weights.safetensors"), tensors, half=half)
     parameters = sum(p.numel() for p in model.parameters())
     document = {
         "format": "emopipe-network/1",
@@ -368,16 +397,12 @@ def export(model, log, args, x_train, t_train, watch_count):
         json.dump(document, f, indent=1)
         f.write("\n")
     cases = []
-    double = Network(settings["widths"]).double()
-    double.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in model.state_dict().items()})
-    double.eval()
-    with torch.no_grad():
-        for image in reference_inputs():
-            probabilities = F.softmax(double(torch.from_numpy(image.astype(np.float64))[None, None]), 1)[0]
-            cases.append({"image": [float(v) for v in image.reshape(-1)], "probabilities": probabilities.tolist()})
+    for image in reference_inputs():
+        probabilities = folded_forward(layers, tensors, image.astype(np.float64))
+        cases.append({"image": [float(v) for v in image.reshape(-1)], "probabilities": probabilities.tolist()})
     os.makedirs(os.path.dirname(args.reference), exist_ok=True)
     with open(args.reference, "w") as f:
-        json.dump({"generator": "scripts/models/train_face_expression.py (float64 forward pass of the unfolded torch model)",
+        json.dump({"generator": "scripts/models/train_face_expression.py (float64 forward pass of the shipped, folded weights)",
                    "height": SIZE, "width": SIZE, "cases": cases}, f)
     print(f"wrote {args.out} and {args.reference}")
 
