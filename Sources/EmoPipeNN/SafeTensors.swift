@@ -51,7 +51,13 @@ public struct SafeTensors: Sendable {
         }
         let body = 8 + length
         var tensors: [String: Tensor] = [:]
-        for (name, entry) in header where name != "__metadata__" {
+        // In file order, so that the tensor a message names is the first one at fault in the
+        // file, the same on every run (a dictionary's order is not).
+        func start(_ entry: Any) -> Int { ((entry as? [String: Any])?["data_offsets"] as? [Int])?.first ?? Int.max }
+        let entries = header.filter { $0.key != "__metadata__" }.sorted {
+            (start($0.value), $0.key) < (start($1.value), $1.key)
+        }
+        for (name, entry) in entries {
             guard let entry = entry as? [String: Any], let dtype = entry["dtype"] as? String,
                   let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
                 throw NetworkError("\(source): tensor '\(name)': header entry lacks dtype, shape or data_offsets")

@@ -17,7 +17,8 @@ import Testing
     }
 
     /// A file's contents: text, or a copy of a repository file (with text replacements, or every
-    /// float32 of a safetensors body set to one value), or text as UTF-16LE without a mark.
+    /// value of every tensor of a safetensors file set to one number, written in each tensor's
+    /// dtype), or text as UTF-16LE without a mark.
     enum FileSpec: Decodable, Sendable {
         case text(String)
         case copy(path: String, replace: [[String]], fillFloats: String?)
@@ -59,6 +60,25 @@ import Testing
         return (try? JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).cases) ?? []
     }()
 
+    /// `data` (a safetensors file) with every value of every tensor set to `value`: float32
+    /// tensors get its float32 bits, float16 ones its float16 bits (so 3e38 is infinity there).
+    static func filling(_ data: Data, with value: Float) throws -> Data {
+        var bytes = [UInt8](data)
+        var length = 0
+        for index in 0..<8 { length |= Int(bytes[index]) << (8 * index) }
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as? [String: Any])
+        for (name, entry) in header where name != "__metadata__" {
+            let entry = try #require(entry as? [String: Any])
+            let dtype = try #require(entry["dtype"] as? String)
+            let offsets = try #require(entry["data_offsets"] as? [Int])
+            let (width, pattern): (Int, UInt32) = dtype == "F16" ? (2, UInt32(Float16(value).bitPattern)) : (4, value.bitPattern)
+            for offset in stride(from: 8 + length + offsets[0], to: 8 + length + offsets[1], by: width) {
+                for byte in 0..<width { bytes[offset + byte] = UInt8((pattern >> (8 * UInt32(byte))) & 0xFF) }
+            }
+        }
+        return Data(bytes)
+    }
+
     @Test func theManifestLoads() { #expect(Self.cases.count >= 40) }
 
     @Test(arguments: cases)
@@ -83,16 +103,7 @@ import Testing
                     }
                     data = Data(text.utf8)
                 }
-                if let fill, let value = Float(fill) {
-                    var bytes = [UInt8](data)
-                    var length = 0
-                    for index in 0..<8 { length |= Int(bytes[index]) << (8 * index) }
-                    let pattern = value.bitPattern
-                    for offset in stride(from: 8 + length, to: bytes.count - 3, by: 4) {
-                        for byte in 0..<4 { bytes[offset + byte] = UInt8((pattern >> (8 * UInt32(byte))) & 0xFF) }
-                    }
-                    data = Data(bytes)
-                }
+                if let fill, let value = Float(fill) { data = try Self.filling(data, with: value) }
                 try data.write(to: URL(fileURLWithPath: path))
             }
         }
