@@ -139,7 +139,7 @@ FIXTURE_FOR = {
     "audio-basics": "speech.wav", "audio-level-csv": "stereo.flac", "av-affect": "face.mp4", "av-basics": "clip.mp4",
     "eeg-affect": "eeg.edf", "eeg-clean-features": "eeg.edf", "eeg-features": "eeg.edf", "face-affect": "still.png",
     "face-features": "still.png", "pcm-level": "speech.pcm", "text-affect": "speech.srt", "voice-affect": "speech.wav",
-    "voice-features": "speech.wav",
+    "transcribe": "speech.wav", "voice-features": "speech.wav",
 }
 QUICK_PIPELINES = ["text-affect", "eeg-affect", "eeg-features", "audio-basics", "audio-level-csv"]
 
@@ -215,6 +215,7 @@ MODEL_RUNS = {
     "face-expression/weights.safetensors": ("face-affect", "still.png"),
     "voice-encoder/encoder.json": ("voice-affect", "speech.wav"), "voice-encoder/weights.safetensors": ("voice-affect", "speech.wav"),
     "lexicons/vader.tsv": ("text-affect", "speech.srt"),
+    "whisper-tiny.en/whisper.json": ("transcribe", "speech.wav"), "whisper-tiny.en/vocabulary.txt": ("transcribe", "speech.wav"),
 }
 QUICK_MODELS = ["text.json", "ah-text.json", "eeg.json", "lexicons/vader.tsv", "face-expression/graph.json",
                 "face-expression/weights.safetensors", "voice-encoder/encoder.json"]
@@ -227,8 +228,12 @@ def gen_model(rng, ctx, folder):
     target = os.path.join(store, name)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     if "/" in name and not name.startswith("lexicons/"):
-        # The rest of the network's folder as it is.
-        shutil.copytree(os.path.dirname(source), os.path.dirname(target), dirs_exist_ok=True)
+        # The rest of the network's folder as it is (Whisper's 75 MB of weights linked, not copied).
+        shutil.copytree(os.path.dirname(source), os.path.dirname(target), dirs_exist_ok=True,
+                        ignore=lambda _, names: [n for n in names if n == "model.safetensors"])
+        weights = os.path.join(os.path.dirname(source), "model.safetensors")
+        if os.path.exists(weights):
+            os.symlink(weights, os.path.join(os.path.dirname(target), "model.safetensors"))
     data = open(source, "rb").read()
     if name.endswith(".safetensors") or rng.random() < 0.15:
         data = mutate_bytes(rng, data)
