@@ -21,6 +21,20 @@ public enum FileContents {
 
     /// The bytes of the regular file at `path`, at most `maximumBytes` of them.
     public static func load(_ path: String, maximumBytes: Int = 1 << 30) throws -> Data {
+        _ = try regularFileSize(path, maximumBytes: maximumBytes)
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw Failure(description: "cannot open") }
+        defer { try? handle.close() }
+        do {
+            return try handle.readToEnd() ?? Data()
+        } catch {
+            throw Failure(description: "cannot read (\(error.localizedDescription))")
+        }
+    }
+
+    /// The size in bytes of the regular file at `path`, after the checks `load` makes: it exists,
+    /// is a regular file (not a folder, device, socket or named pipe) and has at most
+    /// `maximumBytes` bytes. For readers that take a large file in parts.
+    public static func regularFileSize(_ path: String, maximumBytes: Int) throws -> Int {
         let attributes: [FileAttributeKey: Any]
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -37,15 +51,10 @@ public enum FileContents {
             // A named pipe (FileManager reports it as .typeUnknown on Linux).
             throw Failure(description: "not a regular file (a named pipe?): give a file")
         }
-        if let size = attributes[.size] as? Int, size > maximumBytes {
+        let size = attributes[.size] as? Int ?? 0
+        if size > maximumBytes {
             throw Failure(description: "\(size) bytes, more than the \(maximumBytes) this file may have")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw Failure(description: "cannot open") }
-        defer { try? handle.close() }
-        do {
-            return try handle.readToEnd() ?? Data()
-        } catch {
-            throw Failure(description: "cannot read (\(error.localizedDescription))")
-        }
+        return size
     }
 }

@@ -22,31 +22,59 @@ public struct SafeTensors: Sendable {
     public var source: String
 
     /// Reads the file at `path`; every inconsistency is a `NetworkError` naming the file and,
-    /// where one is at fault, the tensor.
+    /// where one is at fault, the tensor. The file is read a tensor at a time (float16 ones in
+    /// parts), straight into the tensors' storage: loading holds no second copy of the weights
+    /// (Whisper's 75 MB file would otherwise sit in memory beside its 150 MB of float32).
     public init(path: String) throws {
-        let data: Data
+        let size: Int
         do {
-            data = try FileContents.load(path, maximumBytes: 2 << 30)
+            size = try FileContents.regularFileSize(path, maximumBytes: 2 << 30)
         } catch let failure as FileContents.Failure {
             throw NetworkError("\(path): weight file: \(failure)")
         }
-        try self.init(data: data, source: path)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw NetworkError("\(path): weight file: cannot open (\(String(cString: strerror(errno))))") }
+        defer { close(descriptor) }
+        self.source = path
+        self.tensors = try Self.parse(size: size, source: path) { offset, target in
+            var done = 0
+            while done < target.count {
+                let got = pread(descriptor, target.baseAddress! + done, target.count - done, off_t(offset + done))
+                if got < 0, errno == EINTR { continue }
+                guard got > 0 else {
+                    throw NetworkError("\(path): weight file: cannot read at byte \(offset + done) ("
+                                       + (got < 0 ? String(cString: strerror(errno)) : "it ended early: changed while it was read?") + ")")
+                }
+                done += got
+            }
+        }
     }
 
     /// Parses safetensors bytes; `source` names them in errors.
     public init(data: Data, source: String) throws {
         self.source = source
-        self.tensors = try data.withUnsafeBytes { try Self.parse($0, source: source) }
+        self.tensors = try data.withUnsafeBytes { bytes in
+            try Self.parse(size: bytes.count, source: source) { offset, target in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + target.count)]))
+            }
+        }
     }
 
-    private static func parse(_ bytes: UnsafeRawBufferPointer, source: String) throws -> [String: Tensor] {
-        guard bytes.count >= 8 else { throw NetworkError("\(source): not a safetensors file (\(bytes.count) bytes, no header length)") }
+    /// Parses a safetensors file of `size` bytes that `read(offset, target)` reads from (filling
+    /// all of `target` from byte `offset`, which the checks keep inside the file).
+    private static func parse(size fileSize: Int, source: String,
+                              read: (Int, UnsafeMutableRawBufferPointer) throws -> Void) throws -> [String: Tensor] {
+        guard fileSize >= 8 else { throw NetworkError("\(source): not a safetensors file (\(fileSize) bytes, no header length)") }
+        var prefix = [UInt8](repeating: 0, count: 8)
+        try prefix.withUnsafeMutableBytes { try read(0, $0) }
         var length = 0
-        for index in 0..<8 { length |= Int(bytes[index]) << (8 * index) }
-        guard length > 0, length <= bytes.count - 8 else {
-            throw NetworkError("\(source): truncated or not a safetensors file (header of \(length) bytes, file of \(bytes.count))")
+        for index in 0..<8 { length |= Int(prefix[index]) << (8 * index) }
+        guard length > 0, length <= fileSize - 8 else {
+            throw NetworkError("\(source): truncated or not a safetensors file (header of \(length) bytes, file of \(fileSize))")
         }
-        guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as? [String: Any] else {
+        var headerBytes = Data(count: length)
+        try headerBytes.withUnsafeMutableBytes { try read(8, $0) }
+        guard let header = try? JSONSerialization.jsonObject(with: headerBytes) as? [String: Any] else {
             throw NetworkError("\(source): the safetensors header is not a JSON object")
         }
         let body = 8 + length
@@ -67,7 +95,7 @@ public struct SafeTensors: Sendable {
             var count = 1
             for size in shape {
                 let (product, overflow) = count.multipliedReportingOverflow(by: size)
-                guard size >= 0, !overflow, product <= (bytes.count - body) / width else {
+                guard size >= 0, !overflow, product <= (fileSize - body) / width else {
                     throw NetworkError("\(source): tensor '\(name)': shape \(shape) is larger than the file")
                 }
                 count = product
@@ -75,28 +103,41 @@ public struct SafeTensors: Sendable {
             guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == width * count else {
                 throw NetworkError("\(source): tensor '\(name)': shape \(shape) does not match its \(offsets[1] - offsets[0]) bytes")
             }
-            guard body + offsets[1] <= bytes.count else {
-                throw NetworkError("\(source): tensor '\(name)' runs past the end of the file (truncated: \(bytes.count) bytes, needs \(body + offsets[1]))")
+            guard body + offsets[1] <= fileSize else {
+                throw NetworkError("\(source): tensor '\(name)' runs past the end of the file (truncated: \(fileSize) bytes, needs \(body + offsets[1]))")
             }
-            let start = body + offsets[0]
-            let values = [Float](unsafeUninitializedCapacity: count) { target, initialised in
-                if width == 4 {
-                    for index in 0..<count {
-                        target[index] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 4 * index, as: UInt32.self)))
-                    }
-                } else {
-                    for index in 0..<count {
-                        target[index] = halfToFloat(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 2 * index, as: UInt16.self)))
-                    }
-                }
-                initialised = count
-            }
+            let values = try readValues(count: count, float16: width == 2, at: body + offsets[0], read: read)
             if let bad = values.firstIndex(where: { !$0.isFinite || abs($0) > Self.largestWeight }) {
                 throw NetworkError("\(source): tensor '\(name)' holds \(values[bad]) at index \(bad): weights must be finite and within ±\(Int(Self.largestWeight)) (a broken or wrongly converted file)")
             }
             tensors[name] = Tensor(shape: shape, values: values)
         }
         return tensors
+    }
+
+    /// `count` little-endian float32 (or float16, widened) values from byte `start`: float32 read
+    /// straight into the array, float16 through a buffer of 512 KiB.
+    private static func readValues(count: Int, float16: Bool, at start: Int,
+                                   read: (Int, UnsafeMutableRawBufferPointer) throws -> Void) throws -> [Float] {
+        try [Float](unsafeUninitializedCapacity: count) { target, initialised in
+            guard count > 0 else { return }
+            if !float16 {
+                try read(start, UnsafeMutableRawBufferPointer(target))
+                #if _endian(big)
+                for index in 0..<count { target[index] = Float(bitPattern: UInt32(littleEndian: target[index].bitPattern)) }
+                #endif
+            } else {
+                var halves = [UInt16](repeating: 0, count: min(count, 1 << 18))
+                var done = 0
+                while done < count {
+                    let part = min(halves.count, count - done)
+                    try halves.withUnsafeMutableBytes { try read(start + 2 * done, UnsafeMutableRawBufferPointer(rebasing: $0[0..<(2 * part)])) }
+                    for index in 0..<part { target[done + index] = halfToFloat(UInt16(littleEndian: halves[index])) }
+                    done += part
+                }
+            }
+            initialised = count
+        }
     }
 
     /// The tensor `name` with the shape a layer needs; a missing tensor or another shape is an
