@@ -32,7 +32,8 @@ public struct SafeTensors: Sendable {
         } catch let failure as FileContents.Failure {
             throw NetworkError("\(path): weight file: \(failure)")
         }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: a named pipe put in the file's place after the check cannot hang the open.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw NetworkError("\(path): weight file: cannot open (\(String(cString: strerror(errno))))") }
         defer { close(descriptor) }
         self.source = path
