@@ -2,7 +2,6 @@ import DequeModule
 import EmoPipeCore
 import EmoPipeNN
 import Foundation
-import Synchronization
 
 /// `face.expression`: each face's expression from a learned network (EmoPipeNN), absolute: it
 /// needs no neutral baseline, so a still or the first frame of a clip gets a real answer.
@@ -254,15 +253,10 @@ public final class FaceExpressionStage: Stage {
 
     public func finish(output: Emitter) throws {}
 
-    /// Networks already read, by folder and contents (a batch of thousands of stills reads the
-    /// weights once); each stage runs its own copy.
-    private static let networks = Mutex<[String: Network]>([:])
+    /// Networks already read (a batch of thousands of stills reads the weights once).
+    private static let networks = ModelCache<Network>()
 
     private static func cachedNetwork(_ folder: String) throws -> Network {
-        let key = folder + "#" + (PipelineGraph.fileFingerprint(folder) ?? "")
-        if let known = networks.withLock({ $0[key] }) { return known }
-        let network = try Network.load(folder: folder)
-        networks.withLock { $0[key] = network }
-        return network
+        try networks.model(in: folder, load: Network.load(folder:))
     }
 }
