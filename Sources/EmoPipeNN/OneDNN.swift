@@ -128,10 +128,7 @@ enum OneDNN {
         var to: UnsafePointer<dnnl_memory_desc_t>?
         dnnl_memory_get_memory_desc(source, &from)
         dnnl_memory_get_memory_desc(target, &to)
-        var descriptor: dnnl_primitive_desc_t?
-        try check(dnnl_reorder_primitive_desc_create(&descriptor, from, engine, to, engine, nil), "reorder a tensor")
-        defer { dnnl_primitive_desc_destroy(descriptor) }
-        let primitive = try primitive(descriptor!, what: "a reorder")
+        let primitive = try reorderPrimitive(from: from!.pointee, to: to!.pointee)
         defer { dnnl_primitive_destroy(primitive) }
         let stream = try newStream()
         defer { dnnl_stream_destroy(stream) }

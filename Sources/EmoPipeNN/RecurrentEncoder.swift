@@ -163,17 +163,21 @@ public final class RecurrentEncoder: @unchecked Sendable {
         }
     }
 
-    /// Each layer's LSTM primitive for blocks of `count` frames (made on first use, kept; at most
-    /// 16 block lengths are kept).
+    /// The active layers' LSTM primitives for blocks of `count` frames (made on first use, kept;
+    /// at most 16 block lengths are kept; layers that do not run are not made).
     private func layerRuns(frames count: Int) throws -> [LayerRun] {
-        if let runs = programs[count] { return runs }
+        if let runs = programs[count] {
+            if runs.count >= activeLayers { return runs }
+            release(runs)
+            programs[count] = nil
+        }
         if programs.count >= 16 {
             for runs in programs.values { release(runs) }
             programs = [:]
         }
         let size = description.hidden
         var runs: [LayerRun] = []
-        for index in 0..<description.layers {
+        for index in 0..<activeLayers {
             let width = index == 0 ? description.inputs : size
             var source = try OneDNN.descriptor([count, 1, width], dnnl_tnc)
             var state = try OneDNN.descriptor([1, 1, 1, size], dnnl_ldnc)
