@@ -24,7 +24,7 @@ struct NetworkCommand: ParsableCommand {
     @Option(help: "Frames per pass of a recurrent encoder (audio.encoder's block_frames).")
     var frames: Int = 50
 
-    /// Seeded values in [-1, 1) (or [0, 2) with `offset`).
+    /// Seeded values in [offset, offset + 2) (the same sequence on every call).
     private func randomValues(_ count: Int, offset: Float = -1) -> [Float] {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         return (0..<count).map { _ -> Float in

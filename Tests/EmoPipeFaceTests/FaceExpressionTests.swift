@@ -97,25 +97,46 @@ import Testing
         let frames = try FaceTestSupport.frames(path)
         guard case .video(let first) = frames.first?.payload else { return [] }
         let format = VideoFormat(width: first.width, height: first.height, pixelFormat: first.format, frameRate: 25, isStill: true)
-        let landmarks = try StageHarness(FaceLandmarksStage.descriptor, inputs: [.video(format)])
-        var rows: [Packet] = []
-        for frame in frames { rows += try landmarks.push(frame) }
-        rows += try landmarks.finish()
-        let expression = try StageHarness(FaceExpressionStage.descriptor, parameters: parameters,
-                                          inputs: [.video(format), landmarks.outputFormats[0]])
-        var out: [Packet] = []
-        for frame in frames { out += try expression.push(frame, input: 0) }
-        for row in rows { out += try expression.push(row, input: 1) }
-        out += try expression.finish()
-        guard case .features(let schema) = expression.outputFormats[0] else { return [] }
+        let (schema, rows) = try expressionOutput(frames, format: format, landmarks: landmarkRows(frames, format: format), parameters: parameters)
         let start = schema.index(of: "expression_p_neutral")!
-        return out.compactMap { packet in
-            guard case .features(let row) = packet.payload else { return nil }
+        return rows.map { row in
             let p = Array(row.values[start..<(start + EmotionCategory.allCases.count)])
             let best = p.allSatisfy(\.isFinite) ? p.indices.max { p[$0] < p[$1] } : nil
             return (Int(row.values[schema.index(of: "face_id")!]), best.map { EmotionCategory.allCases[$0] },
                     row.values[schema.index(of: "expression_valence")!], row.values[schema.index(of: "expression_whole_image")!] == 1)
         }
+    }
+
+    /// face.landmarks over `frames`: its rows and its output format.
+    static func landmarkRows(_ frames: [Packet], format: VideoFormat) throws -> (rows: [Packet], format: StreamFormat) {
+        let landmarks = try StageHarness(FaceLandmarksStage.descriptor, inputs: [.video(format)])
+        var rows: [Packet] = []
+        for frame in frames { rows += try landmarks.push(frame) }
+        rows += try landmarks.finish()
+        return (rows, landmarks.outputFormats[0])
+    }
+
+    /// face.expression over `frames` and face.landmarks' rows for them, each row pushed once its
+    /// frame is in (as a pipeline delivers them): the output schema and feature rows.
+    static func expressionOutput(_ frames: [Packet], format: VideoFormat, landmarks: (rows: [Packet], format: StreamFormat),
+                                 parameters: [String: ParameterValue]) throws -> (schema: FeatureSchema, rows: [FeatureRow]) {
+        let expression = try StageHarness(FaceExpressionStage.descriptor, parameters: parameters, inputs: [.video(format), landmarks.format])
+        var out: [Packet] = []
+        var pending = landmarks.rows[...]
+        for frame in frames {
+            out += try expression.push(frame, input: 0)
+            while let row = pending.first, row.timestamp <= frame.timestamp {
+                out += try expression.push(row, input: 1)
+                pending = pending.dropFirst()
+            }
+        }
+        for row in pending { out += try expression.push(row, input: 1) }
+        out += try expression.finish()
+        guard case .features(let schema) = expression.outputFormats[0] else { throw StageError("face.expression writes no feature rows") }
+        return (schema, out.compactMap { packet in
+            guard case .features(let row) = packet.payload else { return nil }
+            return row
+        })
     }
 
     /// Group photos as stills: every face down to about 40 px is found, each with its own id and an
@@ -194,7 +215,7 @@ import Testing
     }
 
     /// lp_d0.mp4 (posed expression changes, 25 fps) as video through face.landmarks and
-    /// face.expression with the defaults (every frame, smoothed): the smile, frames 25-60 (0-based),
+    /// face.expression with the defaults (the network every 2nd frame, smoothed): the smile, frames 25-60 (0-based),
     /// reads as happiness on at least 90% of its frames and the neutral start, frames 2-12, as
     /// neutral on at least 90%. Smoothing (smooth_s) lowers the frame-to-frame change of the
     /// probabilities and keeps the first frame's answer.
@@ -202,30 +223,11 @@ import Testing
         let frames = Array(try FaceTestSupport.frames(FaceTestSupport.video("lp_d0.mp4")).prefix(64))
         guard case .video(let first) = frames.first?.payload else { Issue.record("no frame"); return }
         let format = VideoFormat(width: first.width, height: first.height, pixelFormat: first.format, frameRate: 25)
-        let landmarks = try StageHarness(FaceLandmarksStage.descriptor, inputs: [.video(format)])
-        var rows: [Packet] = []
-        for frame in frames { rows += try landmarks.push(frame) }
-        rows += try landmarks.finish()
+        let landmarks = try Self.landmarkRows(frames, format: format)
         func run(_ parameters: [String: ParameterValue]) throws -> [[Float]] {
-            let expression = try StageHarness(FaceExpressionStage.descriptor, parameters: parameters,
-                                              inputs: [.video(format), landmarks.outputFormats[0]])
-            var out: [Packet] = []
-            var pending = rows[...]
-            for frame in frames {
-                out += try expression.push(frame, input: 0)
-                while let row = pending.first, row.timestamp <= frame.timestamp {
-                    out += try expression.push(row, input: 1)
-                    pending = pending.dropFirst()
-                }
-            }
-            for row in pending { out += try expression.push(row, input: 1) }
-            out += try expression.finish()
-            guard case .features(let schema) = expression.outputFormats[0] else { return [] }
+            let (schema, rows) = try Self.expressionOutput(frames, format: format, landmarks: landmarks, parameters: parameters)
             let start = schema.index(of: "expression_p_neutral")!
-            return out.compactMap { packet in
-                guard case .features(let row) = packet.payload else { return nil }
-                return Array(row.values[start..<(start + EmotionCategory.allCases.count)])
-            }
+            return rows.map { Array($0.values[start..<(start + EmotionCategory.allCases.count)]) }
         }
         let smoothed = try run([:]), raw = try run(["smooth_s": .number(0)])
         #expect(smoothed.count == frames.count && raw.count == frames.count)
